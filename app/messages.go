@@ -1,0 +1,88 @@
+package app
+
+import "time"
+
+// Quote is the state of one symbol at one tick.
+type Quote struct {
+	Symbol    string    `json:"symbol"`
+	Price     float64   `json:"price"`
+	Open      float64   `json:"open"`
+	Change    float64   `json:"change"`
+	ChangePct float64   `json:"changePct"`
+	Time      time.Time `json:"time"`
+}
+
+// TickerUpdate is the payload of an [EventUpdate] event: the quotes of every
+// symbol, in the market's symbol order. The first update a connection
+// receives also carries History, the recent prices of each symbol (oldest
+// first) for sparklines; later updates leave it empty.
+type TickerUpdate struct {
+	Quotes  []Quote              `json:"quotes"`
+	History map[string][]float64 `json:"history,omitempty"`
+}
+
+// ChatMessage is one stored chat message, the payload of an [EventMessage]
+// event. ID is the decimal JetStream sequence assigned by the server: ids
+// increase, survive restarts and are the same on every node.
+type ChatMessage struct {
+	ID       string    `json:"id"`
+	Room     string    `json:"room"`
+	Nick     string    `json:"nick"`
+	Text     string    `json:"text"`
+	Time     time.Time `json:"time"`
+	ClientID string    `json:"clientId,omitempty"`
+}
+
+// Presence is the payload of an [EventPresence] event: who is online in a
+// room. Online is sorted and capped at [PresenceListCap] names; Count is
+// always the full number.
+type Presence struct {
+	Room   string   `json:"room"`
+	Online []string `json:"online"`
+	Count  int      `json:"count"`
+}
+
+// Session is the body of POST /api/session and the answer of GET.
+type Session struct {
+	Nick string `json:"nick"`
+}
+
+// SendRequest is the body of POST /send. ClientID is made by the client
+// (a UUID) and makes retries idempotent within a session.
+type SendRequest struct {
+	Room     string `json:"room"`
+	Text     string `json:"text"`
+	ClientID string `json:"clientId"`
+}
+
+// Resync is the payload of an [EventResync] event.
+type Resync struct {
+	Room   string `json:"room"`
+	Reason string `json:"reason"`
+}
+
+// RoomInfo is one entry of GET /api/rooms.
+type RoomInfo struct {
+	Name          string     `json:"name"`
+	Online        int        `json:"online"`
+	LastMessageAt *time.Time `json:"lastMessageAt,omitempty"`
+}
+
+// RoomList is the answer of GET /api/rooms.
+type RoomList struct {
+	Rooms []RoomInfo `json:"rooms"`
+}
+
+// MessagePage is the answer of GET /api/rooms/{room}/messages: messages
+// oldest first, and More when older ones exist before the first.
+type MessagePage struct {
+	Messages []ChatMessage `json:"messages"`
+	More     bool          `json:"more"`
+}
+
+// APIError is the body of every 4xx answer: a sentence for people and a
+// stable code for programs.
+type APIError struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}

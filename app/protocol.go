@@ -1,0 +1,78 @@
+package app
+
+import "time"
+
+// SSE event names sent on [PathEventStream].
+const (
+	// EventUpdate carries a [TickerUpdate].
+	EventUpdate = "update"
+	// EventMessage carries a [ChatMessage]; its SSE id is the message id.
+	EventMessage = "message"
+	// EventPresence carries a [Presence].
+	EventPresence = "presence"
+	// EventResync carries a [Resync]: the requested Last-Event-ID was
+	// malformed or older than the retained history, so the client must
+	// reload the room's history rather than trust the stream to fill a gap.
+	EventResync = "resync"
+)
+
+// HTTP paths of the contract.
+const (
+	PathEventStream = "/eventstream"
+	PathSend        = "/send"
+	PathSession     = "/api/session"
+	PathRooms       = "/api/rooms"
+	PathHealth      = "/healthz"
+	PathReady       = "/readyz"
+	PathMetrics     = "/metrics"
+	// PathRoomPage prefixes the deep link of a room in the UI: /rooms/{room}.
+	PathRoomPage = "/rooms/"
+)
+
+// RoomMessagesPath is the scrollback path of a room.
+func RoomMessagesPath(room string) string { return PathRooms + "/" + room + "/messages" }
+
+// Query parameters of [PathEventStream] and the scrollback API.
+const (
+	QueryRoom        = "room"
+	QueryLastEventID = "lastEventId"
+	QueryBefore      = "before"
+	QueryLimit       = "limit"
+)
+
+// Limits and defaults shared by both halves.
+const (
+	DefaultRoom       = "lobby"
+	MaxTextRunes      = 2000
+	MaxNickRunes      = 24
+	MaxRoomLen        = 32
+	MaxClientIDLen    = 64
+	MaxBodyBytes      = 16 << 10
+	DefaultPageLimit  = 50
+	MaxPageLimit      = 200
+	PresenceListCap   = 100
+	DefaultHistory    = 10000
+	DefaultHeartbeat  = 15 * time.Second
+	DefaultTick       = time.Second
+	SessionCookieName = "tt_session"
+)
+
+// Error codes of [APIError].
+const (
+	CodeBadJSON          = "bad_json"
+	CodeBadRequest       = "bad_request"
+	CodeInvalidRoom      = "invalid_room"
+	CodeInvalidNick      = "invalid_nick"
+	CodeInvalidText      = "invalid_text"
+	CodeInvalidClientID  = "invalid_client_id"
+	CodeInvalidParameter = "invalid_parameter"
+	CodeNickTaken        = "nick_taken"
+	CodeNoSession        = "no_session"
+	CodeCrossOrigin      = "cross_origin"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeTooLarge         = "body_too_large"
+	CodeUnsupportedType  = "unsupported_media_type"
+	CodeRateLimited      = "rate_limited"
+	CodeNotFound         = "not_found"
+	CodeUnavailable      = "unavailable"
+)
