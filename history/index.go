@@ -1,0 +1,194 @@
+// Package history keeps the retained chat messages of every room in memory,
+// in id order, for replay on reconnect, scrollback, the room list and
+// idempotent sends.
+//
+// It is a projection of the chat log (JetStream), fed in log order by one
+// follower; it bounds each room exactly as the log does, so it holds what the
+// log holds and nothing else.
+package history
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	tt "tickertalk/app"
+)
+
+// ErrGap reports that a resume point is older than the retained history of
+// its room, or newer than anything the log has assigned: the messages in
+// between cannot be replayed and the client must reload history.
+var ErrGap = errors.New("history: resume point outside the retained history")
+
+// Entry is one retained message with its id as a number and its JSON
+// encoding, made once and shared by every connection that replays it.
+type Entry struct {
+	Seq  uint64
+	Msg  tt.ChatMessage
+	JSON []byte
+}
+
+type room struct {
+	entries []Entry // ascending Seq
+	trimmed bool    // an entry was dropped for the bound
+}
+
+// Index is safe for concurrent use. Add must be called from one goroutine, in
+// log order.
+type Index struct {
+	limit int
+
+	mu      sync.RWMutex
+	rooms   map[string]*room
+	clients map[string]uint64 // idempotency key -> seq
+	last    uint64
+}
+
+// New returns an empty index that keeps at most limit messages per room.
+func New(limit int) *Index {
+	if limit < 1 {
+		limit = tt.DefaultHistory
+	}
+	return &Index{limit: limit, rooms: make(map[string]*room), clients: make(map[string]uint64)}
+}
+
+// ClientKey is the idempotency key of a send: the sender's nick (folded, it
+// is unique among live sessions) and the client's own id.
+func ClientKey(nick, clientID string) string { return tt.NickKey(nick) + "\x00" + clientID }
+
+// Add appends e to its room and reports whether it was new. Entries at or
+// below the last seq are ignored, so a follower that re-delivers cannot
+// duplicate history.
+func (x *Index) Add(e Entry) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if e.Seq <= x.last {
+		return false
+	}
+	x.last = e.Seq
+	r := x.rooms[e.Msg.Room]
+	if r == nil {
+		r = &room{}
+		x.rooms[e.Msg.Room] = r
+	}
+	r.entries = append(r.entries, e)
+	if e.Msg.ClientID != "" {
+		x.clients[ClientKey(e.Msg.Nick, e.Msg.ClientID)] = e.Seq
+	}
+	if len(r.entries) > x.limit {
+		old := r.entries[0]
+		if old.Msg.ClientID != "" {
+			k := ClientKey(old.Msg.Nick, old.Msg.ClientID)
+			if x.clients[k] == old.Seq {
+				delete(x.clients, k)
+			}
+		}
+		r.entries[0] = Entry{}
+		r.entries = r.entries[1:]
+		r.trimmed = true
+	}
+	return true
+}
+
+// Last returns the highest seq added so far (0 when empty).
+func (x *Index) Last() uint64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.last
+}
+
+// After returns the retained messages of room with a seq above after, in
+// order. It returns ErrGap when messages above after may have been dropped
+// (the room was trimmed and after is older than its oldest entry) or when
+// after is beyond the last seq the index has seen.
+func (x *Index) After(roomName string, after uint64) ([]Entry, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if after > x.last {
+		return nil, ErrGap
+	}
+	r := x.rooms[roomName]
+	if r == nil {
+		return nil, nil
+	}
+	if r.trimmed && len(r.entries) > 0 && after < r.entries[0].Seq-1 {
+		return nil, ErrGap
+	}
+	i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq > after })
+	return append([]Entry(nil), r.entries[i:]...), nil
+}
+
+// Before returns up to limit messages of room with a seq below before (all
+// when before is 0), oldest first, and whether older ones remain.
+func (x *Index) Before(roomName string, before uint64, limit int) ([]tt.ChatMessage, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	r := x.rooms[roomName]
+	if r == nil || limit < 1 {
+		return []tt.ChatMessage{}, false
+	}
+	end := len(r.entries)
+	if before > 0 {
+		end = sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq >= before })
+	}
+	start := max(end-limit, 0)
+	out := make([]tt.ChatMessage, 0, end-start)
+	for _, e := range r.entries[start:end] {
+		out = append(out, e.Msg)
+	}
+	return out, start > 0
+}
+
+// Lookup returns the message sent by nick with clientID, while retained.
+func (x *Index) Lookup(nick, clientID string) (tt.ChatMessage, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	seq, ok := x.clients[ClientKey(nick, clientID)]
+	if !ok {
+		return tt.ChatMessage{}, false
+	}
+	for _, r := range x.rooms {
+		i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq >= seq })
+		if i < len(r.entries) && r.entries[i].Seq == seq {
+			return r.entries[i].Msg, true
+		}
+	}
+	return tt.ChatMessage{}, false
+}
+
+// RoomSummary is what the index knows of one room.
+type RoomSummary struct {
+	Name          string
+	LastMessageAt time.Time
+}
+
+// Rooms lists every room with retained messages, by name.
+func (x *Index) Rooms() []RoomSummary {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]RoomSummary, 0, len(x.rooms))
+	for name, r := range x.rooms {
+		s := RoomSummary{Name: name}
+		if n := len(r.entries); n > 0 {
+			s.LastMessageAt = r.entries[n-1].Msg.Time
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ParseID parses a message id (a decimal sequence, no sign, no leading
+// zeros beyond "0"); ok is false for anything else.
+func ParseID(s string) (uint64, bool) {
+	if s == "" || len(s) > 20 || (len(s) > 1 && s[0] == '0') {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}

@@ -1,0 +1,170 @@
+package history
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	tt "tickertalk/app"
+)
+
+func add(t *testing.T, x *Index, seq uint64, room, nick, clientID string) {
+	t.Helper()
+	m := tt.ChatMessage{ID: strconv.FormatUint(seq, 10), Room: room, Nick: nick, Text: "m" + strconv.FormatUint(seq, 10), Time: time.Unix(int64(seq), 0).UTC(), ClientID: clientID}
+	if !x.Add(Entry{Seq: seq, Msg: m}) {
+		t.Fatalf("Add(%d) = false", seq)
+	}
+}
+
+func seqs(es []Entry) []uint64 {
+	out := make([]uint64, 0, len(es))
+	for _, e := range es {
+		out = append(out, e.Seq)
+	}
+	return out
+}
+
+func TestAfter(t *testing.T) {
+	x := New(3)
+	for seq := uint64(1); seq <= 10; seq++ {
+		room := "a"
+		if seq%2 == 0 {
+			room = "b"
+		}
+		add(t, x, seq, room, "n", "")
+	}
+	// room a keeps 5,7,9 (trimmed); room b keeps 6,8,10 (trimmed).
+	tests := []struct {
+		room  string
+		after uint64
+		want  []uint64
+		err   error
+	}{
+		{"a", 9, nil, nil},
+		{"a", 7, []uint64{9}, nil},
+		{"a", 5, []uint64{7, 9}, nil},
+		{"a", 4, []uint64{5, 7, 9}, nil},
+		{"a", 3, nil, ErrGap},
+		{"a", 0, nil, ErrGap},
+		{"b", 10, nil, nil},
+		{"b", 11, nil, ErrGap},
+		{"none", 3, nil, nil},
+	}
+	for _, tc := range tests {
+		got, err := x.After(tc.room, tc.after)
+		if !errors.Is(err, tc.err) {
+			t.Errorf("After(%q, %d) err = %v, want %v", tc.room, tc.after, err, tc.err)
+			continue
+		}
+		if g, w := seqs(got), tc.want; len(g) != len(w) || (len(w) > 0 && g[len(g)-1] != w[len(w)-1]) || (len(w) > 0 && g[0] != w[0]) {
+			t.Errorf("After(%q, %d) = %v, want %v", tc.room, tc.after, g, w)
+		}
+	}
+}
+
+func TestAfterUntrimmedRoomHasNoGap(t *testing.T) {
+	x := New(100)
+	add(t, x, 5, "a", "n", "")
+	add(t, x, 9, "a", "n", "")
+	got, err := x.After("a", 0)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("After(a, 0) = %v, %v; want both messages", seqs(got), err)
+	}
+}
+
+func TestAddIgnoresOldSeqs(t *testing.T) {
+	x := New(10)
+	add(t, x, 2, "a", "n", "")
+	if x.Add(Entry{Seq: 2, Msg: tt.ChatMessage{Room: "a"}}) || x.Add(Entry{Seq: 1, Msg: tt.ChatMessage{Room: "a"}}) {
+		t.Fatal("Add accepted a seq at or below the last")
+	}
+	if got, want := x.Last(), uint64(2); got != want {
+		t.Fatalf("Last() = %d, want %d", got, want)
+	}
+}
+
+func TestBefore(t *testing.T) {
+	x := New(100)
+	for seq := uint64(1); seq <= 10; seq++ {
+		add(t, x, seq, "a", "n", "")
+	}
+	tests := []struct {
+		before uint64
+		limit  int
+		first  string
+		n      int
+		more   bool
+	}{
+		{0, 3, "8", 3, true},
+		{0, 50, "1", 10, false},
+		{5, 2, "3", 2, true},
+		{5, 10, "1", 4, false},
+		{1, 10, "", 0, false},
+		{100, 1, "10", 1, true},
+	}
+	for _, tc := range tests {
+		got, more := x.Before("a", tc.before, tc.limit)
+		if len(got) != tc.n || more != tc.more || (tc.n > 0 && got[0].ID != tc.first) {
+			t.Errorf("Before(%d, %d) = %d msgs (first %v), more %v; want %d from %q, more %v", tc.before, tc.limit, len(got), got, more, tc.n, tc.first, tc.more)
+		}
+	}
+	if got, more := x.Before("nobody", 0, 10); len(got) != 0 || more || got == nil {
+		t.Errorf("Before(unknown room) = %v, %v; want empty non-nil", got, more)
+	}
+}
+
+func TestLookupFollowsRetention(t *testing.T) {
+	x := New(2)
+	add(t, x, 1, "a", "Alice", "c1")
+	if m, ok := x.Lookup("alice", "c1"); !ok || m.ID != "1" {
+		t.Fatalf("Lookup = %+v, %v; want message 1 (nick folded)", m, ok)
+	}
+	if _, ok := x.Lookup("bob", "c1"); ok {
+		t.Fatal("Lookup found another nick's clientId")
+	}
+	add(t, x, 2, "a", "Alice", "c2")
+	add(t, x, 3, "a", "Alice", "c3")
+	if _, ok := x.Lookup("alice", "c1"); ok {
+		t.Fatal("Lookup found a message dropped from history")
+	}
+	if _, ok := x.Lookup("alice", "c3"); !ok {
+		t.Fatal("Lookup lost a retained message")
+	}
+}
+
+func TestRooms(t *testing.T) {
+	x := New(10)
+	add(t, x, 1, "zeta", "n", "")
+	add(t, x, 2, "alpha", "n", "")
+	add(t, x, 3, "zeta", "n", "")
+	rooms := x.Rooms()
+	if len(rooms) != 2 || rooms[0].Name != "alpha" || rooms[1].Name != "zeta" || rooms[1].LastMessageAt.Unix() != 3 {
+		t.Fatalf("Rooms() = %+v", rooms)
+	}
+}
+
+func TestParseID(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		n  uint64
+		ok bool
+	}{
+		{"0", 0, true}, {"42", 42, true}, {"18446744073709551615", 1<<64 - 1, true},
+		{"", 0, false}, {"-1", 0, false}, {"+1", 0, false}, {"042", 0, false}, {"1e3", 0, false},
+		{"18446744073709551616", 0, false}, {"abc", 0, false}, {" 1", 0, false},
+	} {
+		n, ok := ParseID(tc.in)
+		if n != tc.n || ok != tc.ok {
+			t.Errorf("ParseID(%q) = %d, %v; want %d, %v", tc.in, n, ok, tc.n, tc.ok)
+		}
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	x := New(tt.DefaultHistory)
+	m := tt.ChatMessage{Room: "lobby", Nick: "n", Text: "hello"}
+	for i := 0; b.Loop(); i++ {
+		x.Add(Entry{Seq: uint64(i + 1), Msg: m})
+	}
+}
