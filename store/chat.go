@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	tt "tickertalk/app"
+)
+
+// ErrNotFound reports that no message is stored at the requested sequence
+// (never stored, or dropped by the per-room history bound).
+var ErrNotFound = errors.New("store: not found")
+
+// followRetry is how long Follow waits before recreating a consumer that
+// failed for good (the ordered consumer already retries on its own).
+const followRetry = time.Second
+
+// Publish stores m (its ID field ignored) on subject chat.<m.Room> with the
+// JetStream header Nats-Msg-Id set to dedupID (none when empty), and waits
+// for the acknowledgement. It returns the stream sequence, which is the
+// message's id. When JetStream has already stored a message with dedupID
+// within the last 2 minutes, nothing is stored, duplicate is true and seq
+// is the original's. The room must pass [tt.ValidateRoom]. Without a
+// deadline on ctx the wait is bounded by JetStream's default timeout (5 s).
+func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (seq uint64, duplicate bool, err error) {
+	if err := tt.ValidateRoom(m.Room); err != nil {
+		return 0, false, fmt.Errorf("store: publish: %w", err)
+	}
+	m.ID = ""
+	data, err := json.Marshal(m)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: publish: encode: %w", err)
+	}
+	msg := &nats.Msg{Subject: chatPrefix + m.Room, Data: data}
+	var opts []jetstream.PublishOpt
+	if dedupID != "" {
+		opts = append(opts, jetstream.WithMsgID(dedupID))
+	}
+	ack, err := s.js.PublishMsg(ctx, msg, opts...)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
+	}
+	return ack.Sequence, ack.Duplicate, nil
+}
+
+// Message returns the message stored at sequence seq, its ID set. It
+// returns [ErrNotFound] when there is none.
+func (s *Store) Message(ctx context.Context, seq uint64) (tt.ChatMessage, error) {
+	raw, err := s.stream.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return tt.ChatMessage{}, fmt.Errorf("store: message %d: %w", seq, ErrNotFound)
+	}
+	if err != nil {
+		return tt.ChatMessage{}, fmt.Errorf("store: message %d: %w", seq, err)
+	}
+	m, err := decodeChat(raw.Data, raw.Sequence)
+	if err != nil {
+		return tt.ChatMessage{}, err
+	}
+	return m, nil
+}
+
+// decodeChat decodes a stored message and sets its ID to seq.
+func decodeChat(data []byte, seq uint64) (tt.ChatMessage, error) {
+	var m tt.ChatMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("store: message %d: decode: %w", seq, err)
+	}
+	m.ID = strconv.FormatUint(seq, 10)
+	return m, nil
+}
+
+// Follow delivers every retained message of every room, from the oldest,
+// then every new one, in stream order and exactly once, calling fn from one
+// goroutine with m.ID set to the decimal stream sequence. It returns nil
+// once fn has returned for every message stored when Follow was called
+// (caught up); delivery then goes on in the background until ctx is done or
+// the Store is closed. It survives NATS reconnects without a gap or a
+// duplicate. It returns an error when it cannot start, or when ctx ends
+// before it has caught up (delivery then stops). A message that cannot be
+// decoded is logged and skipped. fn must not call Close.
+func (s *Store) Follow(ctx context.Context, fn func(tt.ChatMessage)) error {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("store: follow: stream info: %w", err)
+	}
+	target := info.State.LastSeq
+	if info.State.Msgs == 0 {
+		target = 0
+	}
+	if !s.track() {
+		return fmt.Errorf("store: follow: %w", nats.ErrConnectionClosed)
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	stopOnClose := context.AfterFunc(s.ctx, cancel)
+	caught := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		defer stopOnClose()
+		defer cancel()
+		s.follow(fctx, target, caught, fn)
+	}()
+	select {
+	case <-caught:
+		return nil
+	case <-done:
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("store: follow: before catching up: %w", err)
+		}
+		return fmt.Errorf("store: follow: store closed before catching up: %w", nats.ErrConnectionClosed)
+	}
+}
+
+// follow runs ordered consumers on chat.> until ctx is done, recreating one
+// after the last delivered sequence when it fails for good. It closes
+// caught once the message at target (or the end of the stream) was handed
+// to fn.
+func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{}, fn func(tt.ChatMessage)) {
+	var last uint64
+	isCaught := false
+	markCaught := func() {
+		if !isCaught {
+			isCaught = true
+			close(caught)
+		}
+	}
+	if target == 0 {
+		markCaught()
+	}
+	for ctx.Err() == nil {
+		err := s.consume(ctx, &last, func(seq, pending uint64) {
+			if seq >= target || pending == 0 {
+				markCaught()
+			}
+		}, fn)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("chat follower restarting", "after", last, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(followRetry):
+		}
+	}
+}
+
+// consume runs one ordered consumer starting after *last until ctx is done
+// or it fails, advancing *last and calling progress after each message.
+func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pending uint64), fn func(tt.ChatMessage)) error {
+	cfg := jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{chatWildcard},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	}
+	if *last > 0 {
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = *last + 1
+	}
+	cons, err := s.js.OrderedConsumer(ctx, streamName, cfg)
+	if err != nil {
+		return fmt.Errorf("ordered consumer: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("messages: %w", err)
+	}
+	defer it.Stop()
+	for {
+		msg, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return fmt.Errorf("next: %w", err)
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			s.log.Error("chat message without metadata", "subject", msg.Subject(), "err", err)
+			continue
+		}
+		seq := meta.Sequence.Stream
+		if seq <= *last {
+			continue // never twice, whatever the consumer does
+		}
+		*last = seq
+		m, err := decodeChat(msg.Data(), seq)
+		if err != nil {
+			s.log.Error("skipping undecodable chat message", "seq", seq, "err", err)
+		} else {
+			fn(m)
+		}
+		progress(seq, meta.NumPending)
+	}
+}

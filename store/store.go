@@ -1,0 +1,364 @@
+// Package store is Tickertalk's bus and persistence on NATS JetStream: the
+// chat log (stream CHAT), the ticker channel (core NATS), sessions and
+// cluster-wide leases (JetStream KV buckets).
+//
+// By default [Open] starts an embedded NATS server that keeps its data
+// under [Config].DataDir and talks to this process in-process, without a
+// TCP port; with [Config].URL it joins an external server or cluster, which
+// is how several Tickertalk nodes share one chat.
+//
+// Crash safety: an acknowledged [Store.Publish] survives a SIGKILL of the
+// process without [Config].SyncAlways (the page cache survives a process
+// crash); SyncAlways also guards against power loss, at a cost in
+// throughput. This package does not test SIGKILL itself (that needs a child
+// process): the server's integration tests do.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	tt "tickertalk/app"
+)
+
+// Defaults of [Config].
+const (
+	DefaultDataDir    = "./data"
+	DefaultSessionTTL = 30 * 24 * time.Hour
+	// DefaultLeaseTTL is how long a lease outlives its holder's last
+	// refresh; holders refresh every third of it.
+	DefaultLeaseTTL = 3 * time.Second
+)
+
+// Names of the JetStream assets. They are stable across versions: changing
+// one orphans the data stored under the old name.
+const (
+	streamName    = "CHAT"
+	chatPrefix    = "chat."
+	chatWildcard  = "chat.>"
+	tickerSubject = "ticker.update"
+	sessionBucket = "SESSIONS"
+	leaseBucket   = "LEASES"
+	serverName    = "tickertalk"
+	dedupWindow   = 2 * time.Minute
+	readyTimeout  = 2 * time.Second
+)
+
+// Config configures [Open]. The zero value (plus a DataDir) runs an
+// embedded single-node server.
+type Config struct {
+	// DataDir holds the embedded server's JetStream files, under
+	// DataDir/jetstream. Default [DefaultDataDir]. Unused with URL.
+	DataDir string
+	// URL is an external NATS server or cluster ("nats://host:4222,...").
+	// Empty starts an embedded server.
+	URL string
+	// ListenAddr, for the embedded server only, makes it accept TCP clients
+	// (so that other nodes or tests can join with URL), e.g. "127.0.0.1:0"
+	// for a random port; see [Store.ClientURL]. Empty: no TCP listener.
+	ListenAddr string
+	// History is the number of messages retained per room. Default
+	// [tt.DefaultHistory].
+	History int
+	// Replicas is the JetStream replication factor of the stream and
+	// buckets on a cluster. Default 1.
+	Replicas int
+	// SyncAlways makes the embedded server fsync every write (power-loss
+	// safety, slower).
+	SyncAlways bool
+	// SessionTTL is how long an unused session lives. Default
+	// [DefaultSessionTTL].
+	SessionTTL time.Duration
+	// LeaseTTL is how long a lease outlives its holder. Default
+	// [DefaultLeaseTTL].
+	LeaseTTL time.Duration
+	// Logger receives the store's and the embedded server's logs. Default
+	// [slog.Default].
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.History <= 0 {
+		c.History = tt.DefaultHistory
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Store is a connection to the bus. Its methods are safe for concurrent
+// use. Close it when done.
+type Store struct {
+	cfg      Config
+	log      *slog.Logger
+	srv      *server.Server // embedded server, nil with URL
+	ownsSrv  bool           // Close shuts srv down
+	nc       *nats.Conn
+	ncClosed chan struct{}
+	js       jetstream.JetStream
+	stream   jetstream.Stream
+	sessions jetstream.KeyValue
+	leases   jetstream.KeyValue
+
+	ctx    context.Context // cancelled by Close: stops Follow and Lead
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup // Follow goroutines and Lead calls
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open starts the embedded server unless cfg.URL is set, connects, and
+// creates or updates the stream CHAT (subjects chat.*, file storage, at
+// most cfg.History messages per room, oldest discarded, 2-minute
+// duplicate window) and the KV buckets for sessions and leases. It is
+// idempotent across restarts with the same DataDir.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	cfg = cfg.withDefaults()
+	if cfg.URL != "" {
+		return connect(ctx, cfg, nil, false)
+	}
+	srv, err := startEmbedded(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := connect(ctx, cfg, srv, true)
+	if err != nil {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, err
+	}
+	return s, nil
+}
+
+// startEmbedded starts a JetStream server storing under DataDir/jetstream.
+// Its name is fixed: JetStream keeps its state per server name.
+func startEmbedded(cfg Config) (*server.Server, error) {
+	opts := &server.Options{
+		ServerName: serverName,
+		JetStream:  true,
+		StoreDir:   filepath.Join(cfg.DataDir, "jetstream"),
+		SyncAlways: cfg.SyncAlways,
+		NoSigs:     true,
+		NoLog:      true,
+		DontListen: cfg.ListenAddr == "",
+	}
+	if cfg.ListenAddr != "" {
+		host, port, err := net.SplitHostPort(cfg.ListenAddr)
+		if err != nil {
+			return nil, fmt.Errorf("store: listen address %q: %w", cfg.ListenAddr, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, fmt.Errorf("store: listen port %q: %w", port, err)
+		}
+		if p == 0 {
+			p = server.RANDOM_PORT
+		}
+		opts.Host, opts.Port = host, p
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: embedded nats server: %w", err)
+	}
+	srv.SetLoggerV2(serverLogger{cfg.Logger.With("component", "nats-server")}, false, false, false)
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, errors.New("store: embedded nats server not ready after 10s")
+	}
+	return srv, nil
+}
+
+// connect connects a Store to srv in-process (or to cfg.URL when srv is
+// nil) and declares the stream and buckets. Tests use it to attach a second
+// Store to the first one's embedded server.
+func connect(ctx context.Context, cfg Config, srv *server.Server, ownsSrv bool) (*Store, error) {
+	cfg = cfg.withDefaults()
+	s := &Store{cfg: cfg, log: cfg.Logger, srv: srv, ownsSrv: ownsSrv, ncClosed: make(chan struct{})}
+	opts := []nats.Option{
+		nats.Name("tickertalk"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.DrainTimeout(5 * time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				s.log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { s.log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
+		nats.ClosedHandler(func(*nats.Conn) { close(s.ncClosed) }),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subj := ""
+			if sub != nil {
+				subj = sub.Subject
+			}
+			s.log.Warn("nats async error", "subject", subj, "err", err)
+		}),
+	}
+	url := cfg.URL
+	if srv != nil {
+		url = ""
+		opts = append(opts, nats.InProcessServer(srv))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect to nats: %w", err)
+	}
+	s.nc = nc
+	if err := s.declare(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// declare creates or updates the stream and the buckets.
+func (s *Store) declare(ctx context.Context) error {
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return fmt.Errorf("store: jetstream: %w", err)
+	}
+	s.js = js
+	s.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:              streamName,
+		Description:       "Tickertalk chat log: one subject per room",
+		Subjects:          []string{chatPrefix + "*"},
+		Storage:           jetstream.FileStorage,
+		Retention:         jetstream.LimitsPolicy,
+		Discard:           jetstream.DiscardOld,
+		MaxMsgsPerSubject: int64(s.cfg.History),
+		MaxMsgs:           -1,
+		MaxBytes:          -1,
+		MaxMsgSize:        64 << 10,
+		Duplicates:        dedupWindow,
+		Replicas:          s.cfg.Replicas,
+		AllowDirect:       true,
+	})
+	if err != nil {
+		return fmt.Errorf("store: stream %s: %w", streamName, err)
+	}
+	s.sessions, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      sessionBucket,
+		Description: "Tickertalk sessions and the nicks they hold",
+		TTL:         s.cfg.SessionTTL,
+		Storage:     jetstream.FileStorage,
+		Replicas:    s.cfg.Replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("store: bucket %s: %w", sessionBucket, err)
+	}
+	s.leases, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      leaseBucket,
+		Description: "Tickertalk leases: one holder at a time per name",
+		TTL:         s.cfg.LeaseTTL,
+		Storage:     jetstream.MemoryStorage,
+		Replicas:    s.cfg.Replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("store: bucket %s: %w", leaseBucket, err)
+	}
+	return nil
+}
+
+// track registers a background worker that Close waits for. It reports
+// false once Close has begun.
+func (s *Store) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// Close stops every [Store.Follow] and [Store.Lead] (waiting for their
+// callbacks to return), drains the connection and shuts the embedded
+// server down, waiting for it. It is safe to call more than once; later
+// calls return the first call's result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.cancel()
+		s.wg.Wait()
+
+		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			s.closeErr = fmt.Errorf("store: drain: %w", err)
+			s.nc.Close()
+		}
+		select {
+		case <-s.ncClosed:
+		case <-time.After(10 * time.Second):
+			s.nc.Close()
+		}
+		if s.ownsSrv && s.srv != nil {
+			s.srv.Shutdown()
+			s.srv.WaitForShutdown()
+		}
+	})
+	return s.closeErr
+}
+
+// Ready reports whether the store is connected and JetStream answers
+// within 2 seconds. It makes one round trip: fine for a readiness probe.
+func (s *Store) Ready() bool {
+	if !s.nc.IsConnected() {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	_, err := s.js.AccountInfo(ctx)
+	return err == nil
+}
+
+// ClientURL is the URL at which other nodes can reach the embedded server
+// when [Config].ListenAddr is set; otherwise it is empty.
+func (s *Store) ClientURL() string {
+	if s.srv == nil || s.cfg.ListenAddr == "" {
+		return ""
+	}
+	return s.srv.ClientURL()
+}
+
+// serverLogger sends the embedded server's logs to slog: notices (the
+// startup banner) at debug level, warnings and errors as such.
+type serverLogger struct{ log *slog.Logger }
+
+func (l serverLogger) Noticef(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Warnf(format string, v ...any)   { l.log.Warn(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Fatalf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Debugf(format string, v ...any)  {}
+func (l serverLogger) Tracef(format string, v ...any)  {}
