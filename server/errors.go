@@ -1,0 +1,89 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	tt "tickertalk/app"
+)
+
+// apiError is an error the HTTP edge answers with a status and a JSON body.
+// Handlers return it; writeError is the one place that maps errors to
+// answers, so a user never sees an internal error text.
+type apiError struct {
+	status     int
+	code       string
+	msg        string
+	retryAfter int // seconds, for 429
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func errorf(status int, code, msg string) *apiError {
+	return &apiError{status: status, code: code, msg: msg}
+}
+
+var (
+	errMethod      = errorf(http.StatusMethodNotAllowed, tt.CodeMethodNotAllowed, "method not allowed")
+	errCrossOrigin = errorf(http.StatusForbidden, tt.CodeCrossOrigin, "cross-origin requests are not allowed")
+	errNoSession   = errorf(http.StatusUnauthorized, tt.CodeNoSession, "choose a nickname first (POST /api/session)")
+	errNotJSON     = errorf(http.StatusUnsupportedMediaType, tt.CodeUnsupportedType, "Content-Type must be application/json")
+	errTooLarge    = errorf(http.StatusRequestEntityTooLarge, tt.CodeTooLarge, "body must be at most 16 KiB")
+	errBadUTF8     = errorf(http.StatusUnprocessableEntity, tt.CodeInvalidText, "body must be valid UTF-8")
+	errNickTaken   = errorf(http.StatusConflict, tt.CodeNickTaken, "that nickname is taken")
+	errNotFound    = errorf(http.StatusNotFound, tt.CodeNotFound, "not found")
+	errUnavailable = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the message store is unavailable, try again")
+)
+
+func badJSON(err error) *apiError {
+	return errorf(http.StatusBadRequest, tt.CodeBadJSON, "malformed JSON: "+err.Error())
+}
+
+// invalidField maps a validation error of package app to 422 (or 400 for
+// a room in a URL, where the contract says 400).
+func invalidField(err error, status int) *apiError {
+	var ie *tt.InvalidError
+	if errors.As(err, &ie) {
+		return errorf(status, ie.Code, ie.Msg)
+	}
+	return errorf(status, tt.CodeBadRequest, err.Error())
+}
+
+// writeError answers err as JSON. Errors that are not *apiError are
+// internal: they are logged and answered as 503 without their text.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = errUnavailable
+	}
+	s.metrics.requestErrors.WithLabelValues(ae.code).Inc()
+	if ae.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", allowFor(r.URL.Path))
+	}
+	if ae.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(ae.retryAfter))
+	}
+	writeJSON(w, ae.status, tt.APIError{Error: ae.msg, Code: ae.code})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func allowFor(path string) string {
+	switch path {
+	case tt.PathSend:
+		return "POST"
+	case tt.PathSession:
+		return "GET, POST, DELETE"
+	default:
+		return "GET, HEAD"
+	}
+}

@@ -1,0 +1,152 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	tt "tickertalk/app"
+	"tickertalk/history"
+)
+
+// resume is what a client asked to resume from.
+type resume struct {
+	requested bool
+	raw       string
+	id        uint64
+	valid     bool
+}
+
+func parseResume(r *http.Request) resume {
+	raw, ok := r.Header.Get("Last-Event-ID"), r.Header.Get("Last-Event-ID") != ""
+	if !ok {
+		raw = r.URL.Query().Get(tt.QueryLastEventID)
+		ok = raw != ""
+	}
+	if !ok {
+		return resume{}
+	}
+	id, valid := history.ParseID(raw)
+	return resume{requested: true, raw: raw, id: id, valid: valid}
+}
+
+// handleEventStream serves GET /eventstream: validation here, then r3labs
+// behind a conn. Bad input never reaches r3labs (it would answer 500, or
+// 400 to a non-numeric Last-Event-ID, after which EventSource gives up for
+// good; a malformed id gets a resync event instead).
+func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		s.writeError(w, r, errMethod)
+		return
+	}
+	q := r.URL.Query()
+	room := q.Get(tt.QueryRoom)
+	if _, present := q[tt.QueryRoom]; present {
+		if err := tt.ValidateRoom(room); err != nil {
+			s.writeError(w, r, invalidField(err, http.StatusBadRequest))
+			return
+		}
+	}
+	res := parseResume(r)
+	nick := s.sessionNick(r)
+
+	s.wg.Add(1)
+	defer s.wg.Done()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stop := context.AfterFunc(s.ctx, cancel)
+	defer stop()
+	if s.ctx.Err() != nil {
+		return
+	}
+
+	c := newConn(w, cancel, s.opts.WriteTimeout, s.opts.QueueBytes)
+	c.delivered = s.metrics.delivered
+	c.onEvict = func() {
+		s.metrics.evictions.Inc()
+		s.log.Info("evicted slow client", "room", room, "remote", r.RemoteAddr)
+	}
+	c.start = func() ([]byte, uint64) { return s.initialFrames(room, res) }
+
+	if room != "" {
+		s.pres.join(room, nick)
+		defer s.pres.leave(room, nick)
+	}
+	s.metrics.connections.Inc()
+	defer s.metrics.connections.Dec()
+
+	id := s.hub.join(room)
+	defer s.hub.leave(id)
+
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop(ctx)
+	}()
+	s.hub.serve(c, r.WithContext(ctx), id)
+	cancel()
+	<-writerDone
+	c.finish()
+}
+
+// initialFrames runs once r3labs has registered the connection: what is
+// read from history now is replayed, what is delivered after arrives live,
+// and the returned id lets the conn drop live copies of replayed messages.
+func (s *Server) initialFrames(room string, res resume) ([]byte, uint64) {
+	var b bytes.Buffer
+	b.WriteString(":ok\n\n")
+	var last uint64
+	if room != "" && res.requested {
+		var entries []history.Entry
+		var err error
+		if res.valid {
+			entries, err = s.opts.History.After(room, res.id)
+		}
+		switch {
+		case !res.valid:
+			s.writeResync(&b, room, "malformed Last-Event-ID")
+		case errors.Is(err, history.ErrGap):
+			s.writeResync(&b, room, "Last-Event-ID is outside the retained history")
+		default:
+			last = res.id
+			for _, e := range entries {
+				writeFrame(&b, tt.EventMessage, e.Msg.ID, e.JSON)
+				last = e.Seq
+			}
+			s.metrics.replayed.Add(float64(len(entries)))
+		}
+	}
+	if snap, ok := s.ticker.snapshot(); ok {
+		if data, err := json.Marshal(snap); err == nil {
+			writeFrame(&b, tt.EventUpdate, "", data)
+		}
+	}
+	if room != "" {
+		if data, err := json.Marshal(s.pres.snapshot(room)); err == nil {
+			writeFrame(&b, tt.EventPresence, "", data)
+		}
+	}
+	return b.Bytes(), last
+}
+
+func (s *Server) writeResync(b *bytes.Buffer, room, reason string) {
+	s.metrics.resyncs.Inc()
+	data, _ := json.Marshal(tt.Resync{Room: room, Reason: reason})
+	writeFrame(b, tt.EventResync, "", data)
+}
+
+// writeFrame writes one event as r3labs would, without an empty id line.
+func writeFrame(b *bytes.Buffer, name, id string, data []byte) {
+	if id != "" {
+		b.WriteString("id: ")
+		b.WriteString(id)
+		b.WriteByte('\n')
+	}
+	b.WriteString("data: ")
+	b.Write(data)
+	b.WriteString("\nevent: ")
+	b.WriteString(name)
+	b.WriteString("\n\n")
+}

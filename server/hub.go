@@ -1,0 +1,105 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/r3labs/sse/v2"
+)
+
+// tickerStream is the r3labs stream of connections without a room. Room
+// names cannot start with '_', so it never collides with one.
+const tickerStream = "_ticker"
+
+// hub owns the r3labs server of this node: one r3labs stream per room with
+// open connections, plus tickerStream. r3labs fans out only to this node's
+// connections; what reaches the hub comes from the bus.
+//
+// Streams are created on first join and removed when their last connection
+// has left r3labs (after its request context ended), which is the only safe
+// time: removing a stream with live subscribers leaks their goroutines.
+type hub struct {
+	sse *sse.Server
+
+	mu    sync.Mutex
+	conns map[string]int // stream id -> connections inside r3labs
+}
+
+func newHub() *hub {
+	s := sse.New()
+	// The EventLog grows without bound and replays from memory with its own
+	// ids; replay comes from the chat log instead.
+	s.AutoReplay = false
+	s.AutoStream = false
+	s.Headers = map[string]string{"X-Accel-Buffering": "no"}
+	return &hub{sse: s, conns: make(map[string]int)}
+}
+
+func streamID(room string) string {
+	if room == "" {
+		return tickerStream
+	}
+	return room
+}
+
+// join registers one connection on the stream of room, creating it.
+func (h *hub) join(room string) string {
+	id := streamID(room)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.conns[id] == 0 {
+		h.sse.CreateStream(id)
+	}
+	h.conns[id]++
+	return id
+}
+
+// leave unregisters a connection whose r3labs handler has returned.
+func (h *hub) leave(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.conns[id]--
+	if h.conns[id] <= 0 {
+		delete(h.conns, id)
+		h.sse.RemoveStream(id)
+	}
+}
+
+// serve hands a validated request to r3labs on stream id.
+func (h *hub) serve(w http.ResponseWriter, r *http.Request, id string) {
+	r2 := r.Clone(r.Context())
+	r2.Header.Del("Last-Event-ID")
+	q := r2.URL.Query()
+	q.Set("stream", id)
+	r2.URL.RawQuery = q.Encode()
+	h.sse.ServeHTTP(w, r2)
+}
+
+// publishRoom sends ev to the connections of one room.
+func (h *hub) publishRoom(room string, ev *sse.Event) {
+	h.sse.Publish(streamID(room), ev)
+}
+
+// publishAll sends ev to every connection of this node.
+func (h *hub) publishAll(ev *sse.Event) {
+	h.mu.Lock()
+	ids := make([]string, 0, len(h.conns))
+	for id := range h.conns {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	for _, id := range ids {
+		h.sse.Publish(id, ev)
+	}
+}
+
+// event builds an r3labs event that cannot forge SSE fields: data is one
+// line of JSON (encoding/json escapes CR and LF) and never empty, which
+// would end every subscriber's response.
+func event(name, id string, data []byte) *sse.Event {
+	name = strings.NewReplacer("\r", "", "\n", "").Replace(name)
+	return &sse.Event{Event: []byte(name), ID: []byte(id), Data: data}
+}
+
+func (h *hub) close() { h.sse.Close() }

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the server's Prometheus series, on a registry of its own so
+// that two servers in one process (tests) never share counters.
+type metrics struct {
+	registry      *prometheus.Registry
+	connections   prometheus.Gauge
+	published     *prometheus.CounterVec
+	delivered     prometheus.Counter
+	evictions     prometheus.Counter
+	replayed      prometheus.Counter
+	resyncs       prometheus.Counter
+	requestErrors *prometheus.CounterVec
+	messages      *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tickertalk_sse_connections", Help: "Open SSE connections on this node.",
+		}),
+		published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickertalk_events_published_total", Help: "Events handed to this node's streams, by event name.",
+		}, []string{"event"}),
+		delivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickertalk_events_delivered_total", Help: "Events queued to a connection (replay and live).",
+		}),
+		evictions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickertalk_evictions_total", Help: "Connections closed because the client did not keep up.",
+		}),
+		replayed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickertalk_replayed_messages_total", Help: "Messages replayed from history on resume.",
+		}),
+		resyncs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickertalk_resyncs_total", Help: "Resumes answered with resync (id malformed or too old).",
+		}),
+		requestErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickertalk_request_errors_total", Help: "Requests answered with an error, by error code.",
+		}, []string{"code"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickertalk_messages_sent_total", Help: "POST /send outcomes: created or duplicate.",
+		}, []string{"outcome"}),
+	}
+	m.registry.MustRegister(m.connections, m.published, m.delivered, m.evictions, m.replayed,
+		m.resyncs, m.requestErrors, m.messages,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	tt "tickertalk/app"
+	"tickertalk/history"
+)
+
+// handleSend serves POST /send. The checks run cheapest and most telling
+// first; the rate limit runs last among them so that rejected requests do
+// not eat a session's burst, and after the idempotency lookup so that an
+// outbox retrying a message it already sent is never refused.
+func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		return errMethod
+	}
+	if err := checkOrigin(r); err != nil {
+		return err
+	}
+	token, nick, err := s.requireSession(r)
+	if err != nil {
+		return err
+	}
+	var req tt.SendRequest
+	if err := readJSON(w, r, &req); err != nil {
+		return err
+	}
+	req, err = req.Validate()
+	if err != nil {
+		return invalidField(err, http.StatusUnprocessableEntity)
+	}
+	if m, ok := s.opts.History.Lookup(nick, req.ClientID); ok {
+		s.metrics.messages.WithLabelValues("duplicate").Inc()
+		writeJSON(w, http.StatusOK, m)
+		return nil
+	}
+	now := time.Now()
+	if ok, retry := s.limits.allow(token, now); !ok {
+		e := *errorf(http.StatusTooManyRequests, tt.CodeRateLimited,
+			fmt.Sprintf("too many messages: retry in %d s", retry))
+		e.retryAfter = retry
+		return &e
+	}
+	m := tt.ChatMessage{
+		Room:     req.Room,
+		Nick:     nick,
+		Text:     req.Text,
+		Time:     now.UTC().Truncate(time.Millisecond),
+		ClientID: req.ClientID,
+	}
+	seq, dup, err := s.opts.Log.Publish(r.Context(), m, dedupID(nick, req.ClientID))
+	if err != nil {
+		return fmt.Errorf("publish message: %w", err)
+	}
+	if dup {
+		orig, err := s.opts.Log.Message(r.Context(), seq)
+		if err != nil {
+			return fmt.Errorf("read duplicate %d: %w", seq, err)
+		}
+		s.metrics.messages.WithLabelValues("duplicate").Inc()
+		writeJSON(w, http.StatusOK, orig)
+		return nil
+	}
+	m.ID = strconv.FormatUint(seq, 10)
+	s.metrics.messages.WithLabelValues("created").Inc()
+	writeJSON(w, http.StatusCreated, m)
+	return nil
+}
+
+// dedupID is the chat log's deduplication id of a send: the same person
+// retrying the same clientId maps to the same id, on any node.
+func dedupID(nick, clientID string) string {
+	sum := sha256.Sum256([]byte(history.ClientKey(nick, clientID)))
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,213 @@
+// Package server is Tickertalk's HTTP edge: the SSE stream (on r3labs/sse),
+// chat sends, sessions, the read APIs, health and metrics. It receives chat
+// messages and ticker updates from the bus and hands them to this node's
+// connections; it stores nothing itself.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/r3labs/sse/v2"
+
+	tt "tickertalk/app"
+	"tickertalk/history"
+)
+
+// ChatLog is the durable, ordered chat log the server publishes to.
+type ChatLog interface {
+	// Publish stores m and returns its sequence. A dedupID seen recently
+	// returns the original's sequence with duplicate set.
+	Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (seq uint64, duplicate bool, err error)
+	// Message returns the stored message with sequence seq.
+	Message(ctx context.Context, seq uint64) (tt.ChatMessage, error)
+}
+
+// Sessions binds session tokens to nicknames. CreateSession fails with an
+// error matching ErrNickTaken when another session holds the nick; Session
+// fails with one matching ErrNoSession for an unknown token.
+type Sessions interface {
+	CreateSession(ctx context.Context, token, nick string) error
+	Session(ctx context.Context, token string) (string, error)
+	DeleteSession(ctx context.Context, token string) error
+}
+
+// Options configure a [Server]. Log, Sessions and History are required.
+type Options struct {
+	Log      ChatLog
+	Sessions Sessions
+	// History is the index fed by Deliver; the server reads it for replay,
+	// scrollback and idempotency.
+	History *history.Index
+	// Ready reports whether the bus is connected (GET /readyz).
+	Ready func() bool
+	// UI serves every path that is not part of the API (the PWA); nil
+	// answers 404.
+	UI     http.Handler
+	Logger *slog.Logger
+
+	SendRate     float64       // messages per second per session; 0 disables
+	SendBurst    int           // burst of the send limiter
+	Heartbeat    time.Duration // ping comment interval; default 15 s
+	WriteTimeout time.Duration // slow-client deadline; default 10 s
+	QueueBytes   int           // per-connection queue bound; default 1 MiB
+	// PresenceInterval coalesces presence events; default 1 s.
+	PresenceInterval time.Duration
+	// SparklineLen is how many recent prices per symbol the first update
+	// of a connection carries; default 60.
+	SparklineLen int
+}
+
+// Server is safe for concurrent use. Start its background work with Run;
+// stop it with Close, which ends every open stream first.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	hub     *hub
+	pres    *presence
+	limits  *limiters
+	metrics *metrics
+	ticker  *tickerState
+	mux     *http.ServeMux
+
+	ctx    context.Context // cancelled by Close: ends every stream
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // open streams
+}
+
+// New returns a server ready to serve; call Run for heartbeats and presence.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = tt.DefaultHeartbeat
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
+	if opts.QueueBytes <= 0 {
+		opts.QueueBytes = 1 << 20
+	}
+	if opts.PresenceInterval <= 0 {
+		opts.PresenceInterval = time.Second
+	}
+	if opts.SparklineLen <= 0 {
+		opts.SparklineLen = 60
+	}
+	if opts.Ready == nil {
+		opts.Ready = func() bool { return true }
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		hub:     newHub(),
+		pres:    newPresence(),
+		limits:  newLimiters(opts.SendRate, opts.SendBurst),
+		metrics: newMetrics(),
+		ticker:  newTickerState(opts.SparklineLen),
+		ctx:     ctx,
+		cancel:  cancel,
+	}
+	s.mux = s.routes()
+	return s
+}
+
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc(tt.PathEventStream, s.handleEventStream)
+	mux.Handle(tt.PathSend, s.api(s.handleSend))
+	mux.Handle(tt.PathSession, s.api(s.handleSession))
+	mux.Handle(tt.PathRooms, s.api(s.handleRooms))
+	mux.Handle(tt.PathRooms+"/", s.api(s.handleRoomMessages))
+	mux.Handle("/api/", s.api(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
+	mux.HandleFunc(tt.PathHealth, s.handleHealth)
+	mux.HandleFunc(tt.PathReady, s.handleReady)
+	mux.Handle(tt.PathMetrics, promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	ui := s.opts.UI
+	if ui == nil {
+		ui = s.api(func(http.ResponseWriter, *http.Request) error { return errNotFound })
+	}
+	mux.Handle("/", ui)
+	return mux
+}
+
+// api adapts a handler that returns an error to http.Handler.
+func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// ServeHTTP serves the whole contract.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Run sends heartbeats and coalesced presence until ctx ends or Close.
+func (s *Server) Run(ctx context.Context) {
+	heartbeat := time.NewTicker(s.opts.Heartbeat)
+	defer heartbeat.Stop()
+	pres := time.NewTicker(s.opts.PresenceInterval)
+	defer pres.Stop()
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.ctx.Done():
+			return
+		case <-heartbeat.C:
+			s.hub.publishAll(&sse.Event{Comment: []byte("ping")})
+		case <-pres.C:
+			for _, p := range s.pres.flush() {
+				s.publishPresence(p)
+			}
+		case now := <-sweep.C:
+			s.limits.sweep(now)
+		}
+	}
+}
+
+func (s *Server) publishPresence(p tt.Presence) {
+	data, err := json.Marshal(p)
+	if err != nil {
+		s.log.Error("encode presence", "err", err)
+		return
+	}
+	s.metrics.published.WithLabelValues(tt.EventPresence).Inc()
+	s.hub.publishRoom(p.Room, event(tt.EventPresence, "", data))
+}
+
+// Close ends every open stream, waits for their handlers to return, then
+// closes r3labs (in that order: r3labs leaks a goroutine per subscriber
+// still open when its streams close).
+func (s *Server) Close() {
+	s.cancel()
+	s.wg.Wait()
+	s.hub.close()
+}
+
+// BaseContext is for http.Server.BaseContext: requests end when the server
+// closes, so Shutdown does not wait for streams that never end by
+// themselves.
+func (s *Server) BaseContext() context.Context { return s.ctx }
+
+func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if !s.opts.Ready() {
+		s.writeError(w, r, errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the message bus is not connected"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

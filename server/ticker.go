@@ -1,0 +1,89 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	tt "tickertalk/app"
+)
+
+// tickerState is this node's view of the market, built from the updates on
+// the bus so that every node shows the same prices and the same sparklines.
+type tickerState struct {
+	keep int
+
+	mu      sync.RWMutex
+	latest  tt.TickerUpdate
+	history map[string][]float64
+	order   []string
+}
+
+func newTickerState(keep int) *tickerState {
+	return &tickerState{keep: keep, history: make(map[string][]float64)}
+}
+
+// apply records one update; a first update with History seeds the
+// sparklines (a node joining a running cluster, or the publisher's restore).
+func (t *tickerState) apply(u tt.TickerUpdate) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.latest = tt.TickerUpdate{Quotes: u.Quotes}
+	t.order = t.order[:0]
+	for _, q := range u.Quotes {
+		t.order = append(t.order, q.Symbol)
+		h := t.history[q.Symbol]
+		if len(h) == 0 && len(u.History[q.Symbol]) > 0 {
+			h = append(h, u.History[q.Symbol]...)
+		} else {
+			h = append(h, q.Price)
+		}
+		if len(h) > t.keep {
+			h = append(h[:0], h[len(h)-t.keep:]...)
+		}
+		t.history[q.Symbol] = h
+	}
+}
+
+// snapshot returns the latest quotes with the recent prices of each symbol;
+// ok is false before the first update.
+func (t *tickerState) snapshot() (tt.TickerUpdate, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if len(t.latest.Quotes) == 0 {
+		return tt.TickerUpdate{}, false
+	}
+	out := tt.TickerUpdate{
+		Quotes:  append([]tt.Quote(nil), t.latest.Quotes...),
+		History: make(map[string][]float64, len(t.order)),
+	}
+	for _, sym := range t.order {
+		out.History[sym] = append([]float64(nil), t.history[sym]...)
+	}
+	return out, true
+}
+
+// Ticker takes one TickerUpdate (JSON, as published on the bus) and sends
+// it to every connection of this node as an `update` event.
+func (s *Server) Ticker(data []byte) error {
+	var u tt.TickerUpdate
+	if err := json.Unmarshal(data, &u); err != nil {
+		return fmt.Errorf("decode ticker update: %w", err)
+	}
+	if len(u.Quotes) == 0 {
+		return fmt.Errorf("decode ticker update: no quotes")
+	}
+	s.ticker.apply(u)
+	live, err := json.Marshal(tt.TickerUpdate{Quotes: u.Quotes})
+	if err != nil {
+		return fmt.Errorf("encode ticker update: %w", err)
+	}
+	s.metrics.published.WithLabelValues(tt.EventUpdate).Inc()
+	s.hub.publishAll(event(tt.EventUpdate, "", live))
+	return nil
+}
+
+// TickerSnapshot returns the latest update with sparkline history, for a
+// node that takes over the ticker to continue from; ok is false before the
+// first update.
+func (s *Server) TickerSnapshot() (tt.TickerUpdate, bool) { return s.ticker.snapshot() }
