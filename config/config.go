@@ -1,0 +1,193 @@
+// Package config reads Tickertalk's configuration from command-line flags
+// and environment variables.
+//
+// Every flag --foo-bar has the environment variable TICKERTALK_FOO_BAR. A
+// flag wins over the environment, which wins over the default. Every value,
+// from either source, is validated: a bad value is an error that names the
+// flag, its variable and the value, never silently replaced by a default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	tt "tickertalk/app"
+	"tickertalk/market"
+)
+
+// EnvPrefix prefixes the environment variable of every flag.
+const EnvPrefix = "TICKERTALK_"
+
+// Program is the name the usage text gives the command.
+const Program = "tickertalk"
+
+// Ranges of the validated values.
+const (
+	MinTick         = 10 * time.Millisecond
+	MaxTick         = time.Second // the contract: an update at least once a second
+	MinHeartbeat    = 100 * time.Millisecond
+	MaxHeartbeat    = tt.DefaultHeartbeat // the contract: a ping at least every 15 s
+	MinWriteTimeout = 100 * time.Millisecond
+	MaxWriteTimeout = 10 * time.Minute
+	MaxHistory      = 1_000_000
+	MaxSendRate     = 1_000_000
+	MaxSendBurst    = 1_000_000
+	MinQueueBytes   = 1 << 10
+	MaxQueueBytes   = 1 << 30
+)
+
+// ErrInvalid reports an invalid flag or environment value; the error is a
+// [*ValueError] that says which.
+var ErrInvalid = errors.New("invalid configuration")
+
+// ErrUsage reports a command line that is not understood: an unknown flag,
+// a flag without its value, or a positional argument.
+var ErrUsage = errors.New("invalid command line")
+
+// Config is the configuration of a Tickertalk node. [Default] returns the
+// defaults; [Parse] fills it from flags and the environment.
+type Config struct {
+	Addr         string        // --addr: HTTP listen address
+	DataDir      string        // --data-dir: embedded NATS/JetStream storage
+	NATSURL      string        // --nats-url: external NATS; "" runs an embedded server
+	SendRate     float64       // --send-rate: chat messages a second per session; 0 disables limiting
+	SendBurst    int           // --send-burst: burst of the send rate limit
+	History      int           // --history: retained messages per room
+	Tick         time.Duration // --tick: ticker interval, [MinTick]..[MaxTick]
+	Symbols      []string      // --symbols: ticker symbols, in display order
+	Seed         int64         // --seed: market seed; 0 picks one from the clock
+	Heartbeat    time.Duration // --heartbeat: SSE ping interval, [MinHeartbeat]..[MaxHeartbeat]
+	WriteTimeout time.Duration // --write-timeout: a slow client is evicted after this
+	QueueBytes   int           // --queue-bytes: per-connection outbound queue bound before eviction
+	SyncAlways   bool          // --sync-always: fsync every JetStream write
+	WebDir       string        // --web-dir: static assets; "" lets the caller resolve web/
+	LogLevel     string        // --log-level: debug, info, warn or error
+	LogFormat    string        // --log-format: text or json
+}
+
+// Default returns the configuration used when no flag or variable is set.
+func Default() Config {
+	return Config{
+		Addr:         ":8000",
+		DataDir:      "./data",
+		SendRate:     5,
+		SendBurst:    20,
+		History:      tt.DefaultHistory,
+		Tick:         tt.DefaultTick,
+		Symbols:      market.DefaultSymbols(),
+		Heartbeat:    tt.DefaultHeartbeat,
+		WriteTimeout: 10 * time.Second,
+		QueueBytes:   1 << 20,
+		LogLevel:     "info",
+		LogFormat:    "text",
+	}
+}
+
+// Market returns the market configuration these settings describe.
+func (c Config) Market() market.Config {
+	return market.Config{Symbols: append([]string(nil), c.Symbols...), Seed: c.Seed, Tick: c.Tick}
+}
+
+// ValueError reports one invalid value. It matches [ErrInvalid] with
+// errors.Is, and unwraps to the parse or range error too.
+type ValueError struct {
+	Flag   string // "tick" for --tick
+	Env    string // "TICKERTALK_TICK"
+	Value  string // the value as given
+	Source string // "flag" or "environment"
+	Err    error  // what is wrong with it
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("invalid value %q for --%s (env %s), from the %s: %v", e.Value, e.Flag, e.Env, e.Source, e.Err)
+}
+
+// Unwrap returns [ErrInvalid] and the underlying error.
+func (e *ValueError) Unwrap() []error { return []error{ErrInvalid, e.Err} }
+
+// Parse reads the configuration from args (without the program name), then
+// from the environment through getenv (an empty value counts as unset), over
+// [Default]. Every environment value is validated, even one a flag
+// overrides.
+//
+// --help or -h writes the usage, which lists every flag with its variable
+// and default, to stderr and returns [flag.ErrHelp]: the caller should exit
+// with status 0. Parse writes nothing else: an invalid value returns a
+// [*ValueError] (matching [ErrInvalid]) and a command line it cannot read
+// returns an error matching [ErrUsage], for the caller to print.
+func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet(Program, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	opts := options()
+	raws := make([]*rawValue, len(opts))
+	for i, o := range opts {
+		raws[i] = &rawValue{isBool: o.isBool}
+		fs.Var(raws[i], o.name, o.usage)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			writeUsage(stderr, opts)
+			return Default(), flag.ErrHelp
+		}
+		return Config{}, fmt.Errorf("%w: %v (see --help)", ErrUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("%w: unexpected argument %q (see --help)", ErrUsage, fs.Arg(0))
+	}
+
+	cfg := Default()
+	from := make(map[string]string, len(opts))
+	for i, o := range opts {
+		env := EnvName(o.name)
+		if v := getenv(env); v != "" {
+			if err := o.set(&cfg, v); err != nil {
+				return Config{}, &ValueError{Flag: o.name, Env: env, Value: v, Source: "environment", Err: err}
+			}
+			from[o.name] = "environment"
+		}
+		if raws[i].set {
+			if err := o.set(&cfg, raws[i].value); err != nil {
+				return Config{}, &ValueError{Flag: o.name, Env: env, Value: raws[i].value, Source: "flag", Err: err}
+			}
+			from[o.name] = "flag"
+		}
+	}
+	if cfg.SendRate > 0 && cfg.SendBurst < 1 {
+		return Config{}, &ValueError{
+			Flag: "send-burst", Env: EnvName("send-burst"), Value: fmt.Sprint(cfg.SendBurst),
+			Source: sourceOf(from, "send-burst"),
+			Err:    fmt.Errorf("must be at least 1 while --send-rate is %v (0 disables limiting)", cfg.SendRate),
+		}
+	}
+	return cfg, nil
+}
+
+// sourceOf names where a flag's value came from.
+func sourceOf(from map[string]string, name string) string {
+	if s, ok := from[name]; ok {
+		return s
+	}
+	return "default"
+}
+
+// rawValue keeps a flag's text for Parse to validate with the same code as
+// the environment's.
+type rawValue struct {
+	value  string
+	set    bool
+	isBool bool
+}
+
+func (v *rawValue) String() string { return v.value }
+
+func (v *rawValue) Set(s string) error {
+	v.value, v.set = s, true
+	return nil
+}
+
+// IsBoolFlag lets a boolean flag stand alone: --sync-always.
+func (v *rawValue) IsBoolFlag() bool { return v.isBool }

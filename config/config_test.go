@@ -1,0 +1,276 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env returns a getenv over the pairs "NAME=value".
+func env(pairs ...string) func(string) string {
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		k, v, _ := strings.Cut(p, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+func mustParse(t *testing.T, args []string, getenv func(string) string) Config {
+	t.Helper()
+	var out bytes.Buffer
+	c, err := Parse(args, getenv, &out)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", args, err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("Parse(%q) wrote %q", args, out.String())
+	}
+	return c
+}
+
+func TestDefaults(t *testing.T) {
+	c := mustParse(t, nil, env())
+	want := Config{
+		Addr:         ":8000",
+		DataDir:      "./data",
+		NATSURL:      "",
+		SendRate:     5,
+		SendBurst:    20,
+		History:      10000,
+		Tick:         time.Second,
+		Symbols:      []string{"ACME", "GLOBEX", "INITECH", "UMBRELLA", "STARK", "WAYNE", "HOOLI", "TYRELL"},
+		Seed:         0,
+		Heartbeat:    15 * time.Second,
+		WriteTimeout: 10 * time.Second,
+		QueueBytes:   1 << 20,
+		SyncAlways:   false,
+		WebDir:       "",
+		LogLevel:     "info",
+		LogFormat:    "text",
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+	if !reflect.DeepEqual(Default(), want) {
+		t.Fatalf("Default() = %+v", Default())
+	}
+}
+
+// everyOption sets every option to a valid value other than its default.
+func everyOption() []struct {
+	flag, value string
+	check       func(Config) bool
+} {
+	return []struct {
+		flag, value string
+		check       func(Config) bool
+	}{
+		{"addr", "127.0.0.1:9000", func(c Config) bool { return c.Addr == "127.0.0.1:9000" }},
+		{"data-dir", "/tmp/x", func(c Config) bool { return c.DataDir == "/tmp/x" }},
+		{"nats-url", "nats://127.0.0.1:4222,127.0.0.1:4223", func(c Config) bool { return c.NATSURL == "nats://127.0.0.1:4222,127.0.0.1:4223" }},
+		{"send-rate", "0.5", func(c Config) bool { return c.SendRate == 0.5 }},
+		{"send-burst", "3", func(c Config) bool { return c.SendBurst == 3 }},
+		{"history", "42", func(c Config) bool { return c.History == 42 }},
+		{"tick", "250ms", func(c Config) bool { return c.Tick == 250*time.Millisecond }},
+		{"symbols", "AAA, BRK.B", func(c Config) bool { return reflect.DeepEqual(c.Symbols, []string{"AAA", "BRK.B"}) }},
+		{"seed", "-7", func(c Config) bool { return c.Seed == -7 }},
+		{"heartbeat", "2s", func(c Config) bool { return c.Heartbeat == 2*time.Second }},
+		{"write-timeout", "3s", func(c Config) bool { return c.WriteTimeout == 3*time.Second }},
+		{"queue-bytes", "64KiB", func(c Config) bool { return c.QueueBytes == 64<<10 }},
+		{"sync-always", "true", func(c Config) bool { return c.SyncAlways }},
+		{"web-dir", "/srv/web", func(c Config) bool { return c.WebDir == "/srv/web" }},
+		{"log-level", "DEBUG", func(c Config) bool { return c.LogLevel == "debug" }},
+		{"log-format", "json", func(c Config) bool { return c.LogFormat == "json" }},
+	}
+}
+
+func TestEveryOptionFromFlagAndEnv(t *testing.T) {
+	everything := everyOption()
+	if got, want := len(everything), len(options()); got != want {
+		t.Fatalf("test covers %d options, there are %d", got, want)
+	}
+	for _, o := range everything {
+		t.Run(o.flag, func(t *testing.T) {
+			if o.check(Default()) {
+				t.Fatalf("%s: test value equals the default", o.flag)
+			}
+			for _, args := range [][]string{{"--" + o.flag + "=" + o.value}, {"-" + o.flag, o.value}} {
+				if o.flag == "sync-always" && len(args) == 2 {
+					args = args[:1] // a bool flag stands alone
+				}
+				if c := mustParse(t, args, env()); !o.check(c) {
+					t.Errorf("flag %q not applied: %+v", args, c)
+				}
+			}
+			if c := mustParse(t, nil, env(EnvName(o.flag)+"="+o.value)); !o.check(c) {
+				t.Errorf("env %s=%q not applied: %+v", EnvName(o.flag), o.value, c)
+			}
+		})
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want func(Config) bool
+	}{
+		{"env over default", nil, []string{"TICKERTALK_ADDR=:9001"}, func(c Config) bool { return c.Addr == ":9001" }},
+		{"flag over env", []string{"--addr", ":9002"}, []string{"TICKERTALK_ADDR=:9001"}, func(c Config) bool { return c.Addr == ":9002" }},
+		{"flag over default", []string{"--tick=100ms"}, nil, func(c Config) bool { return c.Tick == 100*time.Millisecond }},
+		{"empty env is unset", nil, []string{"TICKERTALK_ADDR="}, func(c Config) bool { return c.Addr == ":8000" }},
+		{"explicit empty flag", []string{"--nats-url="}, []string{"TICKERTALK_NATS_URL=nats://127.0.0.1:4222"}, func(c Config) bool { return c.NATSURL == "" }},
+		{"bool flag over env", []string{"--sync-always=false"}, []string{"TICKERTALK_SYNC_ALWAYS=1"}, func(c Config) bool { return !c.SyncAlways }},
+		{"rate 0 allows burst 0", []string{"--send-rate=0", "--send-burst=0"}, nil, func(c Config) bool { return c.SendRate == 0 && c.SendBurst == 0 }},
+		{"others keep defaults", []string{"--seed=5"}, []string{"TICKERTALK_HISTORY=7"}, func(c Config) bool {
+			d := Default()
+			d.Seed, d.History = 5, 7
+			return reflect.DeepEqual(c, d)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if c := mustParse(t, tc.args, env(tc.env...)); !tc.want(c) {
+				t.Fatalf("Parse(%q, %q) = %+v", tc.args, tc.env, c)
+			}
+		})
+	}
+}
+
+func TestInvalidValues(t *testing.T) {
+	bad := map[string][]string{
+		"addr":          {"8000", "localhost", "host:port", ":70000", ":-1", "a b:80"},
+		"data-dir":      {" "},
+		"nats-url":      {"http://127.0.0.1:4222", "nats://", "nats://a:1,,nats://b:2", "nats://a b:1"},
+		"send-rate":     {"fast", "-1", "NaN", "Inf", "1e9"},
+		"send-burst":    {"x", "-1", "1.5", "2000000"},
+		"history":       {"0", "-5", "1000001", "lots"},
+		"tick":          {"0", "5ms", "2s", "1", "-1s", "soon"},
+		"symbols":       {",", "acme", "ACME,ACME", "TOOLONGSYMBOL", "AC ME"},
+		"seed":          {"x", "1.5", "99999999999999999999"},
+		"heartbeat":     {"0", "50ms", "16s", "15"},
+		"write-timeout": {"0", "1ms", "11m", "x"},
+		"queue-bytes":   {"0", "100", "2GiB", "1TiB", "lots", "-1MiB", "1.5MiB"},
+		"sync-always":   {"maybe", "2"},
+		"log-level":     {"verbose", "trace", "warning"},
+		"log-format":    {"xml", "logfmt"},
+	}
+	for _, o := range options() {
+		if _, ok := bad[o.name]; !ok && o.name != "web-dir" {
+			t.Errorf("no invalid values tested for --%s", o.name)
+		}
+	}
+	valid := make(map[string]string)
+	for _, o := range everyOption() {
+		valid[o.flag] = o.value
+	}
+	for name, values := range bad {
+		for _, v := range values {
+			t.Run(name+"="+v, func(t *testing.T) {
+				envName := EnvName(name)
+				for _, src := range []struct {
+					source string
+					args   []string
+					env    []string
+				}{
+					{"flag", []string{"--" + name + "=" + v}, nil},
+					{"environment", nil, []string{envName + "=" + v}},
+					// A bad environment value is reported even when a flag overrides it.
+					{"environment", []string{"--" + name + "=" + valid[name]}, []string{envName + "=" + v}},
+				} {
+					var out bytes.Buffer
+					_, err := Parse(src.args, env(src.env...), &out)
+					var ve *ValueError
+					if !errors.As(err, &ve) || !errors.Is(err, ErrInvalid) {
+						t.Fatalf("Parse(%q, %q) = %v, want a ValueError", src.args, src.env, err)
+					}
+					msg := err.Error()
+					for _, want := range []string{"--" + name, envName, `"` + v + `"`, src.source} {
+						if !strings.Contains(msg, want) {
+							t.Errorf("error %q does not mention %q", msg, want)
+						}
+					}
+					if ve.Flag != name || ve.Value != v || ve.Source != src.source {
+						t.Errorf("ValueError %+v, want flag %s value %q from %s", ve, name, v, src.source)
+					}
+					if out.Len() != 0 {
+						t.Errorf("Parse wrote %q on error", out.String())
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestBurstNeedsRate(t *testing.T) {
+	tests := []struct {
+		args   []string
+		env    []string
+		source string
+	}{
+		{[]string{"--send-burst=0"}, nil, "flag"},
+		{nil, []string{"TICKERTALK_SEND_BURST=0"}, "environment"},
+		{nil, []string{"TICKERTALK_SEND_BURST=0", "TICKERTALK_SEND_RATE=2"}, "environment"},
+	}
+	for _, tc := range tests {
+		_, err := Parse(tc.args, env(tc.env...), &bytes.Buffer{})
+		var ve *ValueError
+		if !errors.As(err, &ve) || ve.Flag != "send-burst" || ve.Source != tc.source ||
+			!strings.Contains(err.Error(), "TICKERTALK_SEND_BURST") || !strings.Contains(err.Error(), "--send-rate") {
+			t.Errorf("Parse(%q, %q) = %v, want a send-burst error from the %s naming --send-rate", tc.args, tc.env, err, tc.source)
+		}
+	}
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--nope"},
+		{"--addr"},
+		{"serve"},
+		{"--addr", ":1", "extra"},
+	} {
+		var out bytes.Buffer
+		_, err := Parse(args, env(), &out)
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--help") {
+			t.Errorf("Parse(%q) = %v, want ErrUsage pointing at --help", args, err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("Parse(%q) wrote %q", args, out.String())
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"--help", "-h", "-help"} {
+		var out bytes.Buffer
+		_, err := Parse([]string{"--tick=1s", arg}, env(), &out)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("Parse(%s) = %v, want flag.ErrHelp", arg, err)
+		}
+		usage := out.String()
+		for _, o := range options() {
+			for _, want := range []string{"--" + o.name, EnvName(o.name), "default " + o.show(Default()), o.usage} {
+				if !strings.Contains(usage, want) {
+					t.Errorf("usage does not mention %q", want)
+				}
+			}
+		}
+		if arg == "--help" {
+			t.Logf("usage:\n%s", usage)
+		}
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	for flag, want := range map[string]string{"addr": "TICKERTALK_ADDR", "send-rate": "TICKERTALK_SEND_RATE", "write-timeout": "TICKERTALK_WRITE_TIMEOUT"} {
+		if got := EnvName(flag); got != want {
+			t.Errorf("EnvName(%q) = %q, want %q", flag, got, want)
+		}
+	}
+}

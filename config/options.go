@@ -1,0 +1,308 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"tickertalk/market"
+)
+
+// option is one flag: its name, its help, how to read and validate a value
+// into a Config, and how to show a Config's value as the default.
+type option struct {
+	name   string
+	arg    string // the kind of value, for the usage
+	usage  string
+	isBool bool
+	set    func(c *Config, v string) error
+	show   func(c Config) string
+}
+
+// EnvName returns the environment variable of the flag name: "send-rate"
+// gives TICKERTALK_SEND_RATE.
+func EnvName(flag string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// options lists every flag, in usage order.
+func options() []option {
+	return []option{
+		{
+			name: "addr", arg: "host:port",
+			usage: "HTTP listen address; an empty host listens on every interface",
+			set:   func(c *Config, v string) (err error) { c.Addr, err = parseAddr(v); return err },
+			show:  func(c Config) string { return strconv.Quote(c.Addr) },
+		},
+		{
+			name: "data-dir", arg: "path",
+			usage: "directory of the embedded NATS JetStream store (chat history)",
+			set: func(c *Config, v string) error {
+				if strings.TrimSpace(v) == "" {
+					return errors.New("must not be empty")
+				}
+				c.DataDir = v
+				return nil
+			},
+			show: func(c Config) string { return strconv.Quote(c.DataDir) },
+		},
+		{
+			name: "nats-url", arg: "urls",
+			usage: "comma-separated URLs of an external NATS cluster with JetStream; empty runs an embedded server",
+			set:   func(c *Config, v string) (err error) { c.NATSURL, err = parseNATSURL(v); return err },
+			show:  func(c Config) string { return strconv.Quote(c.NATSURL) + " (embedded)" },
+		},
+		{
+			name: "send-rate", arg: "per-second",
+			usage: "chat messages a second each session may post; 0 disables rate limiting (load tests)",
+			set: func(c *Config, v string) (err error) {
+				c.SendRate, err = parseFloat(v, 0, MaxSendRate)
+				return err
+			},
+			show: func(c Config) string { return strconv.FormatFloat(c.SendRate, 'g', -1, 64) },
+		},
+		{
+			name: "send-burst", arg: "messages",
+			usage: "messages a session may post at once before --send-rate applies; at least 1 unless the rate is 0",
+			set: func(c *Config, v string) (err error) {
+				c.SendBurst, err = parseInt(v, 0, MaxSendBurst)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.SendBurst) },
+		},
+		{
+			name: "history", arg: "messages",
+			usage: fmt.Sprintf("chat messages retained per room, 1 to %d", MaxHistory),
+			set: func(c *Config, v string) (err error) {
+				c.History, err = parseInt(v, 1, MaxHistory)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.History) },
+		},
+		{
+			name: "tick", arg: "duration",
+			usage: fmt.Sprintf("interval of the market ticker updates, %v to %v", MinTick, MaxTick),
+			set: func(c *Config, v string) (err error) {
+				c.Tick, err = parseDuration(v, MinTick, MaxTick)
+				return err
+			},
+			show: func(c Config) string { return c.Tick.String() },
+		},
+		{
+			name: "symbols", arg: "list",
+			usage: fmt.Sprintf("comma-separated ticker symbols in display order: 1 to %d, each 1 to %d characters of A-Z, 0-9 and '.'", market.MaxSymbols, market.MaxSymbolLen),
+			set: func(c *Config, v string) (err error) {
+				c.Symbols, err = market.ParseSymbols(v)
+				return err
+			},
+			show: func(c Config) string { return strconv.Quote(strings.Join(c.Symbols, ",")) },
+		},
+		{
+			name: "seed", arg: "integer",
+			usage: "seed of the simulated market, for reproducible prices; 0 picks one at random",
+			set: func(c *Config, v string) (err error) {
+				c.Seed, err = strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return errors.New("must be a whole number")
+				}
+				return nil
+			},
+			show: func(c Config) string { return strconv.FormatInt(c.Seed, 10) + " (random)" },
+		},
+		{
+			name: "heartbeat", arg: "duration",
+			usage: fmt.Sprintf("interval of the ping comments on every event stream, %v to %v", MinHeartbeat, MaxHeartbeat),
+			set: func(c *Config, v string) (err error) {
+				c.Heartbeat, err = parseDuration(v, MinHeartbeat, MaxHeartbeat)
+				return err
+			},
+			show: func(c Config) string { return c.Heartbeat.String() },
+		},
+		{
+			name: "write-timeout", arg: "duration",
+			usage: fmt.Sprintf("a client whose write does not complete within this is evicted, %v to %v", MinWriteTimeout, MaxWriteTimeout),
+			set: func(c *Config, v string) (err error) {
+				c.WriteTimeout, err = parseDuration(v, MinWriteTimeout, MaxWriteTimeout)
+				return err
+			},
+			show: func(c Config) string { return c.WriteTimeout.String() },
+		},
+		{
+			name: "queue-bytes", arg: "size",
+			usage: "bytes queued for one connection before it is evicted as too slow; a number with an optional KiB, MiB or GiB suffix, 1KiB to 1GiB",
+			set: func(c *Config, v string) (err error) {
+				c.QueueBytes, err = parseSize(v, MinQueueBytes, MaxQueueBytes)
+				return err
+			},
+			show: func(c Config) string { return formatSize(c.QueueBytes) },
+		},
+		{
+			name: "sync-always", arg: "", isBool: true,
+			usage: "fsync every JetStream write: survives power loss, at ~35% fewer writes a second (a process crash loses nothing acknowledged either way)",
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return errors.New("must be true or false")
+				}
+				c.SyncAlways = b
+				return nil
+			},
+			show: func(c Config) string { return strconv.FormatBool(c.SyncAlways) },
+		},
+		{
+			name: "web-dir", arg: "path",
+			usage: "directory of the static assets and app.wasm; empty means web/ next to the executable, or else ./web",
+			set:   func(c *Config, v string) error { c.WebDir = v; return nil },
+			show:  func(c Config) string { return strconv.Quote(c.WebDir) },
+		},
+		{
+			name: "log-level", arg: "level",
+			usage: "least important log records written: debug, info, warn or error",
+			set: func(c *Config, v string) (err error) {
+				c.LogLevel, err = oneOf(v, "debug", "info", "warn", "error")
+				return err
+			},
+			show: func(c Config) string { return c.LogLevel },
+		},
+		{
+			name: "log-format", arg: "format",
+			usage: "log format: text or json",
+			set: func(c *Config, v string) (err error) {
+				c.LogFormat, err = oneOf(v, "text", "json")
+				return err
+			},
+			show: func(c Config) string { return c.LogFormat },
+		},
+	}
+}
+
+// parseAddr accepts host:port with a numeric port 0..65535.
+func parseAddr(v string) (string, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", errors.New("must be host:port, such as :8000 or 127.0.0.1:8000")
+	}
+	if strings.ContainsAny(host, " \t\r\n") {
+		return "", errors.New("host must not contain spaces")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", errors.New("port must be a number from 0 to 65535")
+	}
+	return v, nil
+}
+
+// parseNATSURL accepts "" or a comma-separated list of nats://, tls://,
+// ws:// or wss:// URLs, or host:port.
+func parseNATSURL(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return "", errors.New("must not hold an empty URL")
+		}
+		if !strings.Contains(part, "://") {
+			part = "nats://" + part
+		}
+		u, err := url.Parse(part)
+		if err != nil || u.Host == "" {
+			return "", fmt.Errorf("%q is not a URL such as nats://127.0.0.1:4222", part)
+		}
+		switch u.Scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return "", fmt.Errorf("scheme %q is not nats, tls, ws or wss", u.Scheme)
+		}
+	}
+	return v, nil
+}
+
+func parseFloat(v string, lo, hi float64) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errors.New("must be a number")
+	}
+	if f < lo || f > hi {
+		return 0, fmt.Errorf("must be from %v to %v", lo, hi)
+	}
+	return f, nil
+}
+
+func parseInt(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, errors.New("must be a whole number")
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("must be from %d to %d", lo, hi)
+	}
+	return n, nil
+}
+
+func parseDuration(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, errors.New("must be a duration such as 500ms, 2s or 1m")
+	}
+	if d < lo || d > hi {
+		return 0, fmt.Errorf("must be from %v to %v", lo, hi)
+	}
+	return d, nil
+}
+
+// sizeUnit is a suffix of a byte count.
+type sizeUnit struct {
+	suffix string
+	n      int
+}
+
+// sizeUnits returns the suffixes parseSize knows, binary ones first.
+func sizeUnits() []sizeUnit {
+	return []sizeUnit{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+}
+
+// parseSize reads a byte count such as 1048576, 1MiB or 512KiB.
+func parseSize(v string, lo, hi int) (int, error) {
+	num, mult := v, 1
+	for _, u := range sizeUnits() {
+		if s, ok := strings.CutSuffix(v, u.suffix); ok {
+			num, mult = s, u.n
+			break
+		}
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n < 0 || n > hi/mult {
+		return 0, fmt.Errorf("must be a size from %s to %s, such as 1048576 or 1MiB", formatSize(lo), formatSize(hi))
+	}
+	if n*mult < lo {
+		return 0, fmt.Errorf("must be from %s to %s", formatSize(lo), formatSize(hi))
+	}
+	return n * mult, nil
+}
+
+// formatSize shows n with the largest binary unit that divides it.
+func formatSize(n int) string {
+	for _, u := range sizeUnits()[:3] {
+		if n >= u.n && n%u.n == 0 {
+			return strconv.Itoa(n/u.n) + u.suffix
+		}
+	}
+	return strconv.Itoa(n)
+}
+
+// oneOf returns v in lower case if it is one of choices.
+func oneOf(v string, choices ...string) (string, error) {
+	l := strings.ToLower(v)
+	for _, c := range choices {
+		if l == c {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("must be one of %s", strings.Join(choices, ", "))
+}
