@@ -101,6 +101,7 @@ type ValueError struct {
 	Err    error  // what is wrong with it
 }
 
+// Error says which flag, variable, value and source, and what is wrong.
 func (e *ValueError) Error() string {
 	return fmt.Sprintf("invalid value %q for --%s (env %s), from the %s: %v", e.Value, e.Flag, e.Env, e.Source, e.Err)
 }
@@ -182,8 +183,10 @@ type rawValue struct {
 	isBool bool
 }
 
+// String returns the value as given.
 func (v *rawValue) String() string { return v.value }
 
+// Set records s; Parse validates it.
 func (v *rawValue) Set(s string) error {
 	v.value, v.set = s, true
 	return nil
