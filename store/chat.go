@@ -83,9 +83,10 @@ func decodeChat(data []byte, seq uint64) (tt.ChatMessage, error) {
 // once fn has returned for every message stored when Follow was called
 // (caught up); delivery then goes on in the background until ctx is done or
 // the Store is closed. It survives NATS reconnects without a gap or a
-// duplicate. It returns an error when it cannot start, or when ctx ends
-// before it has caught up (delivery then stops). A message that cannot be
-// decoded is logged and skipped. fn must not call Close.
+// duplicate. fn is not called once ctx is done or Close has begun, except
+// for a call already running. It returns an error when it cannot start, or
+// when ctx ends before it has caught up (delivery then stops). A message
+// that cannot be decoded is logged and skipped. fn must not call Close.
 func (s *Store) Follow(ctx context.Context, fn func(tt.ChatMessage)) error {
 	info, err := s.stream.Info(ctx)
 	if err != nil {
@@ -178,6 +179,9 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 		msg, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
 			return fmt.Errorf("next: %w", err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		meta, err := msg.Metadata()
 		if err != nil {
