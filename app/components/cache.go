@@ -1,0 +1,63 @@
+package components
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
+)
+
+// localStorage keys. Everything the page needs to render offline lives
+// under the "tt/" prefix.
+const (
+	keyNick      = "tt/nick"
+	keyTicker    = "tt/ticker"
+	keyOutbox    = "tt/outbox"
+	keyLastIDFmt = "tt/last-id/"
+	keyRoomFmt   = "tt/messages/"
+)
+
+// roomCache is what is kept of a room for an offline reload: its last
+// messages and the id of the last event received, to resume the stream.
+type roomCache struct {
+	LastEventID string           `json:"lastEventId"`
+	Messages    []tt.ChatMessage `json:"messages"`
+}
+
+// store reads and writes the page's offline cache. Storage errors (quota,
+// private mode, corrupt JSON) are logged and otherwise ignored: the cache is
+// an optimisation, never a source of truth.
+type store struct {
+	s app.BrowserStorage
+}
+
+func (st store) get(key string, v any) {
+	if err := st.s.Get(key, v); err != nil {
+		app.Logf("reading %s from localStorage: %v", key, err)
+	}
+}
+
+func (st store) set(key string, v any) {
+	if err := st.s.Set(key, v); err != nil {
+		app.Logf("writing %s to localStorage: %v", key, err)
+	}
+}
+
+func (st store) nick() (n string)         { st.get(keyNick, &n); return n }
+func (st store) setNick(n string)         { st.set(keyNick, n) }
+func (st store) outbox() (o []pendingMsg) { st.get(keyOutbox, &o); return o }
+func (st store) setOutbox(o []pendingMsg) { st.set(keyOutbox, o) }
+
+func (st store) ticker() (u tt.TickerUpdate) { st.get(keyTicker, &u); return u }
+func (st store) setTicker(u tt.TickerUpdate) { st.set(keyTicker, u) }
+
+func (st store) room(room string) (c roomCache) {
+	st.get(keyRoomFmt+room, &c.Messages)
+	st.get(keyLastIDFmt+room, &c.LastEventID)
+	return c
+}
+
+func (st store) setMessages(room string, msgs []tt.ChatMessage) {
+	st.set(keyRoomFmt+room, newest(msgs, maxCachedMessages))
+}
+
+func (st store) setLastEventID(room, id string) { st.set(keyLastIDFmt+room, id) }

@@ -1,0 +1,76 @@
+package components
+
+import (
+	"slices"
+
+	tt "tickertalk/app"
+)
+
+// Number of messages kept per room in memory and in the offline cache.
+const (
+	maxShownMessages  = 500
+	maxCachedMessages = 100
+)
+
+// idLess orders decimal message ids numerically without parsing them: a
+// shorter id is a smaller number (the server never writes leading zeros).
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+func idCompare(a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case idLess(a, b):
+		return -1
+	default:
+		return 1
+	}
+}
+
+// mergeMessages returns a new slice with the messages of list and in,
+// without duplicate ids, sorted by numeric id. A message of in replaces the
+// one of list with the same id. Neither input is modified.
+func mergeMessages(list []tt.ChatMessage, in ...tt.ChatMessage) []tt.ChatMessage {
+	out := make([]tt.ChatMessage, 0, len(list)+len(in))
+	seen := make(map[string]int, len(list)+len(in))
+	for _, m := range slices.Concat(list, in) {
+		if m.ID == "" {
+			continue
+		}
+		if i, ok := seen[m.ID]; ok {
+			out[i] = m
+			continue
+		}
+		seen[m.ID] = len(out)
+		out = append(out, m)
+	}
+	slices.SortStableFunc(out, func(a, b tt.ChatMessage) int { return idCompare(a.ID, b.ID) })
+	return out
+}
+
+// newest returns the last n messages of list (all of them when n exceeds
+// its length), as a new slice.
+func newest(list []tt.ChatMessage, n int) []tt.ChatMessage {
+	return slices.Clone(list[max(0, len(list)-n):])
+}
+
+// oldestID is the id of the first message, "" when list is empty.
+func oldestID(list []tt.ChatMessage) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0].ID
+}
+
+// newestID is the id of the last message, "" when list is empty.
+func newestID(list []tt.ChatMessage) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[len(list)-1].ID
+}

@@ -1,0 +1,77 @@
+package components
+
+import (
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
+)
+
+// messageList shows a room's messages oldest first, then the messages of
+// the outbox still pending, greyed with "sending…". Texts are rendered as
+// text nodes only, never as HTML. A "load older" button at the top asks the
+// page for the previous page of history while More is true.
+type messageList struct {
+	app.Compo
+
+	Messages []tt.ChatMessage
+	Pending  []pendingMsg
+	More     bool
+	Loading  bool
+	Nick     string // shown on pending messages
+}
+
+func (l *messageList) Render() app.UI {
+	return app.Div().ID("messages").Class("messages").
+		Role("log").
+		Aria("label", "messages").
+		TabIndex(0).
+		Body(
+			app.If(l.More, func() app.UI {
+				return app.Button().ID("older").Class("older").
+					Disabled(l.Loading).
+					OnClick(l.onOlder).
+					Text(olderLabel(l.Loading))
+			}),
+			app.If(len(l.Messages) == 0 && len(l.Pending) == 0, func() app.UI {
+				return app.P().Class("empty").Text("no messages yet: say hello")
+			}),
+			app.Range(l.Messages).Slice(func(i int) app.UI {
+				return storedRow(l.Messages[i])
+			}),
+			app.Range(l.Pending).Slice(func(i int) app.UI {
+				return pendingRow(l.Pending[i], l.Nick)
+			}),
+		)
+}
+
+func (l *messageList) onOlder(ctx app.Context, e app.Event) {
+	ctx.NewAction(actionOlder)
+}
+
+func olderLabel(loading bool) string {
+	if loading {
+		return "loading…"
+	}
+	return "load older messages"
+}
+
+// storedRow renders a message the server stored.
+func storedRow(m tt.ChatMessage) app.UI {
+	return app.Article().Class("msg").DataSet("id", m.ID).Body(
+		app.Span().Class("nick").Text(m.Nick),
+		app.Time().Class("time").DateTime("%s", m.Time.Format(time.RFC3339)).Text(formatClock(m.Time, time.Local)),
+		app.P().Class("text").Text(m.Text),
+	)
+}
+
+// pendingRow renders a message of the outbox: same structure as a stored
+// one, so that its replacement updates it in place.
+func pendingRow(p pendingMsg, nick string) app.UI {
+	return app.Article().Class("msg pending").DataSet("pending", "true").Body(
+		app.Span().Class("nick").Text(nick),
+		app.Time().Class("time").DateTime("%s", p.Created.Format(time.RFC3339)).Text("sending…"),
+		app.P().Class("text").Text(p.Text),
+	)
+}

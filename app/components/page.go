@@ -1,0 +1,97 @@
+package components
+
+import (
+	"context"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
+)
+
+// page is the whole UI, the only component with state: quotes, the current
+// room's messages, presence and rooms, the outbox, the session and the
+// connection. Every field is read and written on the UI goroutine only:
+// JavaScript callbacks copy their values and ctx.Dispatch.
+type page struct {
+	app.Compo
+
+	room     string
+	nick     string // "" until a session exists (or is remembered offline)
+	needNick bool
+	nickErr  string
+	nickBusy bool
+	status   string
+	err      string
+
+	quotes []tt.Quote
+	series map[string][]float64
+
+	messages    []tt.ChatMessage
+	more        bool
+	loadingOld  bool
+	lastEventID string
+	presence    tt.Presence
+	rooms       []tt.RoomInfo
+
+	outbox     []pendingMsg
+	sending    bool
+	reauthedID string // clientId already retried once after a 401
+	sendErr    string // the transient send error shown, cleared by a success
+
+	healthy   bool
+	stream    *eventStream
+	listeners []windowListener
+	stop      context.CancelFunc
+	st        store
+}
+
+func newPage() *page {
+	return &page{room: tt.DefaultRoom, status: statusReconnecting, healthy: true}
+}
+
+// OnPreRender picks the room from the URL so the server's HTML names it.
+func (p *page) OnPreRender(ctx app.Context) { p.room = roomFromPath(ctx.Page().URL().Path) }
+
+// OnMount starts everything: cached state first, then session, stream,
+// timers and listeners.
+func (p *page) OnMount(ctx app.Context) { p.mount(ctx) }
+
+// OnNav switches rooms when the path names another one.
+func (p *page) OnNav(ctx app.Context) { p.navigate(ctx) }
+
+// OnDismount closes the stream and releases every JavaScript callback.
+func (p *page) OnDismount() { p.dismount() }
+
+func (p *page) Render() app.UI {
+	return app.Div().ID("app").Class("layout").Body(
+		app.Header().Class("topbar").Body(
+			app.H1().Class("brand").Text("Tickertalk"),
+			&statusBadge{Status: p.status},
+			app.Span().ID("me").Class("me").Text(p.nick),
+			&pwaPrompts{},
+		),
+		app.P().ID("error").Class("error").Role("alert").Text(p.err),
+		app.Main().Class("panes").Body(
+			&tickerView{Quotes: p.quotes, Series: p.series},
+			app.Section().Class("chat").Aria("label", "chat").Body(
+				&roomList{Rooms: roomsShown(p.rooms, p.room, p.presence), Current: p.room},
+				app.Div().Class("room").Body(
+					app.H2().ID("room-title").Text("#"+p.room),
+					&messageList{
+						Messages: p.messages,
+						Pending:  pendingIn(p.outbox, p.room),
+						More:     p.more,
+						Loading:  p.loadingOld,
+						Nick:     p.nick,
+					},
+					app.If(p.needNick, func() app.UI {
+						return &nickPrompt{Error: p.nickErr, Busy: p.nickBusy}
+					}).Else(func() app.UI {
+						return &composer{}
+					}),
+				),
+				&presenceList{Presence: p.presence},
+			),
+		),
+	)
+}

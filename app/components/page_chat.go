@@ -1,0 +1,137 @@
+package components
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
+)
+
+// addMessages merges stored messages into the current room, drops their
+// pending copies from the outbox, caches the room and keeps the view at the
+// bottom if it was there.
+func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
+	follow := atBottom()
+	p.messages = newest(mergeMessages(p.messages, msgs...), maxShownMessages)
+	before := len(p.outbox)
+	p.outbox = reconcile(p.outbox, msgs)
+	if len(p.outbox) != before {
+		p.st.setOutbox(p.outbox)
+	}
+	p.st.setMessages(p.room, p.messages)
+	if follow {
+		p.scrollToBottom(ctx)
+	}
+}
+
+// loadLatest fetches the latest page of the room. With replace (a resync)
+// it replaces the list, which may hold a gap; otherwise it merges.
+func (p *page) loadLatest(ctx app.Context, replace bool) {
+	room := p.room
+	fetch("GET", messagesURL(room, "", historyPage), nil, func(r response) {
+		ctx.Dispatch(func(ctx app.Context) {
+			var pg tt.MessagePage
+			if room != p.room || r.decode(&pg) != nil {
+				return
+			}
+			if replace {
+				p.messages = nil
+			}
+			p.addMessages(ctx, pg.Messages...)
+			p.more = pg.More
+			if id := newestID(pg.Messages); replace || idLess(p.lastEventID, id) {
+				p.lastEventID = id
+				p.st.setLastEventID(room, id)
+			}
+			p.scrollToBottom(ctx)
+		})
+	})
+}
+
+// handleOlder loads the page before the oldest message shown, keeping the
+// messages on screen where they are.
+func (p *page) handleOlder(ctx app.Context, a app.Action) {
+	if p.loadingOld {
+		return
+	}
+	room, before := p.room, oldestID(p.messages)
+	p.loadingOld = true
+	fetch("GET", messagesURL(room, before, historyPage), nil, func(r response) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if room != p.room {
+				return
+			}
+			p.loadingOld = false
+			var pg tt.MessagePage
+			if err := r.decode(&pg); err != nil {
+				p.err = "could not load older messages: " + r.sentence()
+				return
+			}
+			height := scrollHeight()
+			p.messages = mergeMessages(pg.Messages, p.messages...)
+			p.more = pg.More
+			ctx.Defer(func(app.Context) { keepScroll(height) })
+		})
+	})
+}
+
+// refreshRooms reloads the room list.
+func (p *page) refreshRooms(ctx app.Context) {
+	fetch("GET", tt.PathRooms, nil, func(r response) {
+		var list tt.RoomList
+		if r.decode(&list) != nil {
+			return
+		}
+		ctx.Dispatch(func(app.Context) { p.rooms = list.Rooms })
+	})
+}
+
+// handleJoin navigates to the room typed in the room form.
+func (p *page) handleJoin(ctx app.Context, a app.Action) {
+	name, _ := a.Value.(string)
+	name = strings.TrimSpace(name)
+	if err := tt.ValidateRoom(name); err != nil {
+		p.err = err.Error()
+		return
+	}
+	p.err = ""
+	ctx.Navigate(tt.PathRoomPage + name)
+}
+
+// messagesElem is the scrolling message list.
+func messagesElem() app.Value { return app.Window().GetElementByID("messages") }
+
+// atBottom reports whether the message list is scrolled to (near) its end.
+func atBottom() bool {
+	el := messagesElem()
+	if !el.Truthy() {
+		return true
+	}
+	gap := el.Get("scrollHeight").Float() - el.Get("scrollTop").Float() - el.Get("clientHeight").Float()
+	return gap < 48
+}
+
+func scrollHeight() float64 {
+	if el := messagesElem(); el.Truthy() {
+		return el.Get("scrollHeight").Float()
+	}
+	return 0
+}
+
+// keepScroll keeps the same messages in view after older ones were added
+// above them.
+func keepScroll(oldHeight float64) {
+	if el := messagesElem(); el.Truthy() {
+		el.Set("scrollTop", el.Get("scrollTop").Float()+el.Get("scrollHeight").Float()-oldHeight)
+	}
+}
+
+// scrollToBottom scrolls the list to its end once the DOM is updated.
+func (p *page) scrollToBottom(ctx app.Context) {
+	ctx.Defer(func(app.Context) {
+		if el := messagesElem(); el.Truthy() {
+			el.Set("scrollTop", el.Get("scrollHeight"))
+		}
+	})
+}

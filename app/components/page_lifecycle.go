@@ -1,0 +1,127 @@
+package components
+
+import (
+	"context"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
+)
+
+// Periods of the page's background work.
+const (
+	tickEvery     = 3 * time.Second  // outbox retry, health probe, stream reopen
+	roomsEvery    = 10 * time.Second // room list refresh
+	historyPage   = 50               // messages per scrollback request
+	maxSeriesSize = sparkPoints
+)
+
+// mount renders the cached state at once (an offline reload shows the last
+// quotes and messages before the network answers), then starts the
+// session check, the stream, the listeners and the timers.
+func (p *page) mount(ctx app.Context) {
+	p.st = store{s: ctx.LocalStorage()}
+	p.room = roomFromPath(ctx.Page().URL().Path)
+	p.restoreTicker()
+	p.outbox = p.st.outbox()
+	p.nick = p.st.nick()
+	p.loadRoomCache()
+
+	app.Window().Get("document").Get("body").Call("setAttribute", "data-wasm", "ready")
+
+	ctx.Handle(actionSend, p.handleSend)
+	ctx.Handle(actionOlder, p.handleOlder)
+	ctx.Handle(actionNick, p.handleNick)
+	ctx.Handle(actionJoin, p.handleJoin)
+
+	p.listeners = []windowListener{
+		listenWindow("online", func() { ctx.Dispatch(p.onOnline) }),
+		listenWindow("offline", func() { ctx.Dispatch(p.onOffline) }),
+	}
+	if !browserOnline() {
+		p.status = statusOffline
+	}
+
+	p.checkSession(ctx)
+	p.connect(ctx)
+	p.refreshRooms(ctx)
+	p.startTimers(ctx)
+}
+
+// navigate switches to the room the URL names, if it changed.
+func (p *page) navigate(ctx app.Context) {
+	if p.st.s == nil {
+		return // not mounted: server pre-rendering
+	}
+	room := roomFromPath(ctx.Page().URL().Path)
+	if room == p.room {
+		return
+	}
+	p.stream.close()
+	p.room = room
+	p.presence = tt.Presence{Room: room}
+	p.err = ""
+	p.loadRoomCache()
+	p.connect(ctx)
+	p.refreshRooms(ctx)
+	p.scrollToBottom(ctx)
+}
+
+// dismount stops the timers, closes the stream and releases every
+// JavaScript callback.
+func (p *page) dismount() {
+	if p.stop != nil {
+		p.stop()
+	}
+	p.stream.close()
+	p.stream = nil
+	for _, l := range p.listeners {
+		l.remove()
+	}
+	p.listeners = nil
+}
+
+// startTimers runs the periodic work until the page is dismounted.
+func (p *page) startTimers(ctx app.Context) {
+	c, stop := context.WithCancel(ctx)
+	p.stop = stop
+	ctx.Async(func() {
+		tick := time.NewTicker(tickEvery)
+		defer tick.Stop()
+		rooms := time.NewTicker(roomsEvery)
+		defer rooms.Stop()
+		for {
+			select {
+			case <-c.Done():
+				return
+			case <-tick.C:
+				ctx.Dispatch(p.onTick)
+			case <-rooms.C:
+				ctx.Dispatch(p.refreshRooms)
+			}
+		}
+	})
+}
+
+// onTick retries what may have failed: a stream the browser gave up on, the
+// health probe while not live, and the outbox.
+func (p *page) onTick(ctx app.Context) {
+	if p.status != statusLive {
+		if p.stream.readyState() == esClosed && browserOnline() {
+			p.connect(ctx)
+		}
+		p.probeHealth(ctx)
+	}
+	p.flush(ctx)
+}
+
+// loadRoomCache shows the current room as it was last seen.
+func (p *page) loadRoomCache() {
+	c := p.st.room(p.room)
+	p.messages = c.Messages
+	p.lastEventID = c.LastEventID
+	p.more = len(c.Messages) > 0
+	p.loadingOld = false
+	p.outbox = reconcile(p.outbox, p.messages)
+}

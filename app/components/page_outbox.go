@@ -1,0 +1,98 @@
+package components
+
+import (
+	"slices"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
+)
+
+// handleSend puts the composer's text in the outbox (shown at once as
+// pending, persisted so it survives a reload) and starts sending.
+func (p *page) handleSend(ctx app.Context, a app.Action) {
+	raw, _ := a.Value.(string)
+	text, err := tt.NormalizeText(raw)
+	if err != nil {
+		p.err = err.Error()
+		return
+	}
+	p.err = ""
+	p.outbox = append(slices.Clone(p.outbox), pendingMsg{
+		ClientID: newClientID(),
+		Room:     p.room,
+		Text:     text,
+		Created:  time.Now(),
+	})
+	p.st.setOutbox(p.outbox)
+	p.scrollToBottom(ctx)
+	p.flush(ctx)
+}
+
+// flush sends the oldest pending message, one at a time and in order; each
+// answer sends the next. A message that got no answer stays first in line
+// and is retried (same clientId: the server stores it at most once) when
+// the connection returns, the stream opens, or on the next tick.
+func (p *page) flush(ctx app.Context) {
+	if p.sending || len(p.outbox) == 0 || p.nick == "" || p.needNick {
+		return
+	}
+	msg := p.outbox[0]
+	p.sending = true
+	fetch("POST", tt.PathSend, msg.request(), func(r response) {
+		ctx.Dispatch(func(ctx app.Context) { p.sent(ctx, msg, r) })
+	})
+}
+
+// sent handles the answer to the POST of msg.
+func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
+	p.sending = false
+	var stored tt.ChatMessage
+	switch {
+	case r.decode(&stored) == nil:
+		p.outbox, _ = withoutClientID(p.outbox, msg.ClientID)
+		p.st.setOutbox(p.outbox)
+		if stored.Room == p.room && stored.ID != "" {
+			p.addMessages(ctx, stored)
+		}
+		if p.err == p.sendErr {
+			p.err = "" // the transient send error is over
+		}
+		p.flush(ctx)
+
+	case r.Err != nil:
+		p.err = r.sentence() // stays pending; retried later
+		p.sendErr = p.err
+
+	case r.Status == 401 && p.reauthedID != msg.ClientID:
+		p.reauthedID = msg.ClientID
+		if nick := p.st.nick(); nick != "" {
+			p.createSession(ctx, nick, p.flush)
+			return
+		}
+		p.needNick = true
+
+	case r.Status == 401:
+		p.needNick = true
+		p.err = r.sentence()
+
+	case r.Status == 429:
+		p.err = r.sentence()
+		p.sendErr = p.err
+		p.sending = true // hold the line until Retry-After
+		ctx.After(time.Duration(r.retryAfterSeconds())*time.Second, func(ctx app.Context) {
+			p.sending = false
+			p.flush(ctx)
+		})
+
+	default: // 400, 403, 413, 415, 422: sending it again cannot succeed
+		p.outbox, _ = withoutClientID(p.outbox, msg.ClientID)
+		p.st.setOutbox(p.outbox)
+		p.err = sendErrPrefix + r.sentence()
+		p.flush(ctx)
+	}
+}
+
+// sendErrPrefix starts the error shown for a message the server refused.
+const sendErrPrefix = "message not sent: "

@@ -1,0 +1,83 @@
+package components
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
+)
+
+// checkSession asks the server who we are. Without a session it re-creates
+// the remembered nickname (the server's data may have been wiped), or asks
+// for one. Offline, a remembered nickname is trusted until the server
+// answers.
+func (p *page) checkSession(ctx app.Context) {
+	fetch("GET", tt.PathSession, nil, func(r response) {
+		ctx.Dispatch(func(ctx app.Context) {
+			var s tt.Session
+			switch {
+			case r.decode(&s) == nil && s.Nick != "":
+				p.setSession(ctx, s.Nick, false)
+			case errors.Is(r.Err, errNetwork) && p.nick != "":
+				// offline: keep the remembered nickname, the outbox waits
+			case p.st.nick() != "":
+				p.createSession(ctx, p.st.nick(), nil)
+			default:
+				p.needNick = true
+			}
+		})
+	})
+}
+
+// handleNick submits the nickname typed in the prompt.
+func (p *page) handleNick(ctx app.Context, a app.Action) {
+	nick, _ := a.Value.(string)
+	nick = strings.TrimSpace(nick)
+	if err := tt.ValidateNick(nick); err != nil {
+		p.nickErr = err.Error()
+		return
+	}
+	p.createSession(ctx, nick, nil)
+}
+
+// createSession POSTs nick to the session API, then runs next (if any) on
+// success. On failure it shows the prompt with the reason.
+func (p *page) createSession(ctx app.Context, nick string, next func(app.Context)) {
+	p.nickBusy = true
+	fetch("POST", tt.PathSession, tt.Session{Nick: nick}, func(r response) {
+		ctx.Dispatch(func(ctx app.Context) {
+			p.nickBusy = false
+			var s tt.Session
+			if err := r.decode(&s); err != nil {
+				p.needNick = true
+				p.nickErr = r.sentence()
+				if r.Err != nil {
+					p.nickErr = "you are offline: try again when the connection returns"
+				}
+				return
+			}
+			if s.Nick == "" {
+				s.Nick = nick
+			}
+			p.setSession(ctx, s.Nick, true)
+			if next != nil {
+				next(ctx)
+			}
+		})
+	})
+}
+
+// setSession records the session's nickname. A new session reconnects the
+// stream so the room's presence counts us.
+func (p *page) setSession(ctx app.Context, nick string, created bool) {
+	p.nick = nick
+	p.needNick = false
+	p.nickErr = ""
+	p.st.setNick(nick)
+	if created {
+		p.connect(ctx)
+	}
+	p.flush(ctx)
+}

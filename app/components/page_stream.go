@@ -1,0 +1,137 @@
+package components
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
+)
+
+// streamEvents are the event names the page listens to.
+var streamEvents = []string{tt.EventUpdate, tt.EventMessage, tt.EventPresence, tt.EventResync}
+
+// connect (re)opens the one EventSource of the tab on the current room,
+// resuming after the last event id seen (from localStorage on a reload).
+func (p *page) connect(ctx app.Context) {
+	p.stream.close()
+	room := p.room
+	p.stream = openStream(streamURL(room, p.lastEventID), streamEvents, streamHandlers{
+		Event: func(ev sseEvent) { ctx.Dispatch(func(ctx app.Context) { p.onEvent(ctx, room, ev) }) },
+		Open:  func() { ctx.Dispatch(func(ctx app.Context) { p.onOpen(ctx, room) }) },
+		Error: func(rs int) { ctx.Dispatch(func(ctx app.Context) { p.onStreamError(ctx, room, rs) }) },
+	})
+}
+
+func (p *page) onOpen(ctx app.Context, room string) {
+	if room != p.room {
+		return
+	}
+	p.healthy = true
+	p.status = connStatus(browserOnline(), esOpen, true)
+	if p.lastEventID == "" {
+		// Nothing to resume from: whatever was stored before the stream
+		// opened comes from the API, the rest from the stream.
+		p.loadLatest(ctx, false)
+	}
+	p.flush(ctx)
+}
+
+func (p *page) onStreamError(ctx app.Context, room string, readyState int) {
+	if room != p.room {
+		return
+	}
+	p.status = connStatus(browserOnline(), readyState, p.healthy)
+	p.probeHealth(ctx)
+}
+
+// probeHealth asks /healthz whether the server answers, to tell
+// "reconnecting" (it does) from "offline" (it does not).
+func (p *page) probeHealth(ctx app.Context) {
+	// A unique query keeps any cache (service worker included) out of it.
+	url := tt.PathHealth + "?t=" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	fetch("GET", url, nil, func(r response) {
+		ctx.Dispatch(func(ctx app.Context) {
+			p.healthy = r.ok()
+			p.status = connStatus(browserOnline(), p.stream.readyState(), p.healthy)
+		})
+	})
+}
+
+func (p *page) onOnline(ctx app.Context) {
+	p.status = connStatus(true, p.stream.readyState(), p.healthy)
+	if p.stream.readyState() == esClosed {
+		p.connect(ctx)
+	}
+	p.probeHealth(ctx)
+	p.flush(ctx)
+}
+
+func (p *page) onOffline(ctx app.Context) {
+	p.status = statusOffline
+}
+
+// onEvent applies one event of the stream opened on room.
+func (p *page) onEvent(ctx app.Context, room string, ev sseEvent) {
+	if room != p.room {
+		return // a late event of the previous room's stream
+	}
+	if p.status != statusLive {
+		p.healthy = true
+		p.status = connStatus(browserOnline(), esOpen, true)
+	}
+	var err error
+	switch ev.Name {
+	case tt.EventUpdate:
+		var u tt.TickerUpdate
+		if err = json.Unmarshal([]byte(ev.Data), &u); err == nil {
+			p.applyTicker(u)
+			p.st.setTicker(tt.TickerUpdate{Quotes: p.quotes, History: p.series})
+		}
+	case tt.EventMessage:
+		var m tt.ChatMessage
+		if err = json.Unmarshal([]byte(ev.Data), &m); err == nil && (m.Room == "" || m.Room == room) {
+			p.addMessages(ctx, m)
+			if ev.LastEventID != "" && idLess(p.lastEventID, ev.LastEventID) {
+				p.lastEventID = ev.LastEventID
+				p.st.setLastEventID(room, p.lastEventID)
+			}
+		}
+	case tt.EventPresence:
+		var pr tt.Presence
+		if err = json.Unmarshal([]byte(ev.Data), &pr); err == nil && (pr.Room == "" || pr.Room == room) {
+			pr.Room = room
+			p.presence = pr
+		}
+	case tt.EventResync:
+		p.loadLatest(ctx, true)
+	}
+	if err != nil {
+		app.Logf("decoding %s event: %v", ev.Name, err)
+	}
+}
+
+// applyTicker takes the quotes of u and extends the sparklines: from u's
+// history when it has one (the first update of a connection), else by each
+// quote's price.
+func (p *page) applyTicker(u tt.TickerUpdate) {
+	series := make(map[string][]float64, len(u.Quotes))
+	for _, q := range u.Quotes {
+		if h, ok := u.History[q.Symbol]; ok && len(h) > 0 {
+			series[q.Symbol] = seriesFrom(h, q.Price, maxSeriesSize)
+			continue
+		}
+		series[q.Symbol] = appendPrice(p.series[q.Symbol], q.Price, maxSeriesSize)
+	}
+	p.quotes = u.Quotes
+	p.series = series
+}
+
+// restoreTicker shows the last quotes and sparklines seen.
+func (p *page) restoreTicker() {
+	u := p.st.ticker()
+	p.quotes = u.Quotes
+	p.series = u.History
+}
