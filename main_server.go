@@ -1,0 +1,37 @@
+//go:build !wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"tickertalk/config"
+	"tickertalk/node"
+)
+
+// serve runs the server: flags and environment, then one node until
+// SIGINT or SIGTERM.
+func serve() {
+	cfg, err := config.Parse(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tickertalk:", err)
+		os.Exit(2)
+	}
+	log := cfg.Logger(os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := node.Run(ctx, cfg, log); err != nil {
+		log.Error("tickertalk stopped", "err", err)
+		stop()
+		os.Exit(1)
+	}
+}

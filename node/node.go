@@ -1,0 +1,175 @@
+//go:build !wasm
+
+// Package node assembles one Tickertalk node from its parts: the store
+// (NATS JetStream, embedded or external), the history index, the market
+// simulator, the PWA handler and the HTTP server, and runs it until its
+// context ends.
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	tt "tickertalk/app"
+	"tickertalk/config"
+	"tickertalk/history"
+	"tickertalk/market"
+	"tickertalk/pwa"
+	"tickertalk/server"
+	"tickertalk/store"
+)
+
+// tickerLease names the cluster-wide lease of the one ticker publisher.
+const tickerLease = "ticker"
+
+// shutdownGrace bounds how long a stopping node waits for requests.
+const shutdownGrace = 5 * time.Second
+
+// Run serves cfg until ctx ends, then shuts down in order: streams first,
+// then HTTP, then the store. It listens only once history has caught up
+// with the chat log, so no client ever resumes against a partial history.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	ui, err := pwa.Handler(pwa.Config{WebDir: ResolveWebDir(cfg.WebDir), Logger: log})
+	if err != nil {
+		return fmt.Errorf("web UI: %w", err)
+	}
+	st, err := store.Open(ctx, store.Config{
+		DataDir: cfg.DataDir, URL: cfg.NATSURL, History: cfg.History,
+		SyncAlways: cfg.SyncAlways, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+
+	index := history.New(cfg.History)
+	srv := server.New(server.Options{
+		Log: st, Sessions: st, History: index, Ready: st.Ready, UI: ui, Logger: log,
+		SendRate: cfg.SendRate, SendBurst: cfg.SendBurst, Heartbeat: cfg.Heartbeat,
+		WriteTimeout: cfg.WriteTimeout, QueueBytes: cfg.QueueBytes,
+	})
+	defer srv.Close()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	if err := st.Follow(runCtx, func(m tt.ChatMessage) {
+		if err := srv.Deliver(m); err != nil {
+			log.Error("deliver message", "id", m.ID, "err", err)
+		}
+	}); err != nil {
+		return fmt.Errorf("follow chat log: %w", err)
+	}
+	log.Info("history loaded", "last", index.Last(), "took", time.Since(start).Round(time.Millisecond))
+
+	stopTicker, err := st.SubscribeTicker(func(data []byte) {
+		if err := srv.Ticker(data); err != nil {
+			log.Warn("ticker update", "err", err)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("subscribe ticker: %w", err)
+	}
+	defer stopTicker()
+	go st.Lead(runCtx, tickerLease, func(ctx context.Context) { publishMarket(ctx, cfg, srv, st, log) })
+	go srv.Run(runCtx)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return srv.BaseContext() },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	log.Info("listening", "url", "http://"+displayAddr(ln.Addr()))
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("shutting down")
+	srv.Close()
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer scancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+// publishMarket runs the market while this node holds the ticker lease. It
+// continues from the prices the cluster last showed, so a change of
+// publisher does not make prices jump.
+func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, st *store.Store, log *slog.Logger) {
+	mk, err := market.New(cfg.Market())
+	if err != nil {
+		log.Error("market", "err", err)
+		return
+	}
+	if snap, ok := srv.TickerSnapshot(); ok {
+		mk.Restore(snap)
+	}
+	log.Info("publishing the ticker", "symbols", len(cfg.Symbols), "tick", cfg.Tick)
+	publish := func(u tt.TickerUpdate) {
+		data, err := json.Marshal(u)
+		if err == nil {
+			err = st.PublishTicker(data)
+		}
+		if err != nil {
+			log.Warn("publish ticker", "err", err)
+		}
+	}
+	publish(mk.Snapshot())
+	mk.Run(ctx, publish)
+}
+
+// ResolveWebDir returns dir, or when it is empty the first web/ folder that
+// holds app.wasm: beside the executable, one level above it (bin/), then
+// in the working directory.
+func ResolveWebDir(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	var candidates []string
+	if exe, err := os.Executable(); err == nil {
+		exeDir := filepath.Dir(exe)
+		candidates = append(candidates, filepath.Join(exeDir, "web"), filepath.Join(exeDir, "..", "web"))
+	}
+	candidates = append(candidates, "web")
+	for _, c := range candidates {
+		if _, err := os.Stat(filepath.Join(c, "app.wasm")); err == nil {
+			return c
+		}
+	}
+	return "web"
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
