@@ -75,7 +75,7 @@ func (p *page) Render() app.UI {
 			&tickerView{Quotes: p.quotes, Series: p.series},
 			app.Section().Class("chat").Aria("label", "chat").Body(
 				&roomList{Rooms: roomsShown(p.rooms, p.room, p.presence), Current: p.room},
-				app.Div().Class("room").Body(
+				app.Div().Class("room-view").Body(
 					app.H2().ID("room-title").Text("#"+p.room),
 					&messageList{
 						Messages: p.messages,
