@@ -180,6 +180,9 @@ func TestFollowSurvivesReconnect(t *testing.T) {
 	wg.Wait()
 	waitFor(t, 20*time.Second, "every message", func() bool { return c.len() >= len(texts) })
 	checkStream(t, c.snapshot(), want, nil)
+	if n := s.nc.Stats().Reconnects; n < 5 {
+		t.Fatalf("%d reconnects, want 5", n)
+	}
 }
 
 // TestFollowSurvivesServerRestart joins an external server by URL, restarts

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, testConfig(t))
+	ctx := t.Context()
+	// Steps run in order on one store; each names the state it leaves.
+	steps := []struct {
+		name    string
+		op      string // create, get, delete
+		token   string
+		nick    string // nick to claim, or nick Session must return
+		wantErr error
+	}{
+		{"unknown token", "get", "t1", "", ErrNoSession},
+		{"empty token", "get", "", "", ErrNoSession},
+		{"create", "create", "t1", "Alice", nil},
+		{"get", "get", "t1", "Alice", nil},
+		{"same token re-claims its nick", "create", "t1", "Alice", nil},
+		{"same token changes its case", "create", "t1", "alice", nil},
+		{"case changed", "get", "t1", "alice", nil},
+		{"other token, other case", "create", "t2", "ALICE", ErrNickTaken},
+		{"loser has no session", "get", "t2", "", ErrNoSession},
+		{"other token, other nick", "create", "t2", "bob", nil},
+		{"t1 changes nick", "create", "t1", "carol", nil},
+		{"t1 now carol", "get", "t1", "carol", nil},
+		{"old nick released", "create", "t3", "Alice", nil},
+		{"carol held", "create", "t3", "Carol", ErrNickTaken},
+		{"t3 keeps alice", "get", "t3", "Alice", nil},
+		{"delete t1", "delete", "t1", "", nil},
+		{"deleted", "get", "t1", "", ErrNoSession},
+		{"delete releases", "create", "t3", "carol", nil},
+		{"delete unknown", "delete", "nobody", "", nil},
+		{"delete twice", "delete", "t1", "", nil},
+		{"deleted token comes back", "create", "t1", "Alice", nil},
+		{"invalid nick", "create", "t4", "no spaces", nil},
+		{"unicode nick", "create", "t5", "Zoë", nil},
+		{"unicode fold", "create", "t6", "ZOË", ErrNickTaken},
+	}
+	for _, st := range steps {
+		var err error
+		switch st.op {
+		case "create":
+			err = s.CreateSession(ctx, st.token, st.nick)
+		case "get":
+			var nick string
+			nick, err = s.Session(ctx, st.token)
+			if err == nil && nick != st.nick {
+				t.Errorf("%s: Session(%q) = %q, want %q", st.name, st.token, nick, st.nick)
+			}
+		case "delete":
+			err = s.DeleteSession(ctx, st.token)
+		}
+		if st.name == "invalid nick" {
+			if err == nil {
+				t.Errorf("%s: CreateSession(%q) succeeded", st.name, st.nick)
+			}
+			continue
+		}
+		if !errors.Is(err, st.wantErr) {
+			t.Errorf("%s: %s(%q, %q) = %v, want %v", st.name, st.op, st.token, st.nick, err, st.wantErr)
+		}
+	}
+}
+
+func TestSessionTokensAreHashed(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, testConfig(t))
+	if err := s.CreateSession(t.Context(), "secret-token", "dave"); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.sessions.ListKeys(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for k := range keys.Keys() {
+		n++
+		if len(k) < 10 || strings.Contains(strings.ToLower(k), "secret") || strings.Contains(strings.ToLower(k), "dave") {
+			t.Errorf("key %q reveals the token or nick", k)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d keys, want 2", n)
+	}
+}
+
+// TestConcurrentNickClaims races tokens on two nodes for one nick, many
+// rounds: exactly one must win each round.
+func TestConcurrentNickClaims(t *testing.T) {
+	t.Parallel()
+	a := openTest(t, testConfig(t))
+	nodes := []*Store{a, attachTest(t, a)}
+	const rounds, claimants = 20, 8
+	for r := range rounds {
+		nick := fmt.Sprint("Nick", r)
+		var wg sync.WaitGroup
+		errs := make([]error, claimants)
+		for i := range claimants {
+			wg.Go(func() {
+				errs[i] = nodes[i%2].CreateSession(t.Context(), fmt.Sprintf("tok-%d-%d", r, i), nick)
+			})
+		}
+		wg.Wait()
+		winners := 0
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				winners++
+				winner = i
+			case !errors.Is(err, ErrNickTaken):
+				t.Fatalf("round %d claimant %d: %v", r, i, err)
+			}
+		}
+		if winners != 1 {
+			t.Fatalf("round %d: %d winners, want 1 (%v)", r, winners, errs)
+		}
+		for i := range claimants {
+			got, err := a.Session(t.Context(), fmt.Sprintf("tok-%d-%d", r, i))
+			if i == winner && (err != nil || got != nick) {
+				t.Fatalf("round %d: winner's Session = %q, %v", r, got, err)
+			}
+			if i != winner && !errors.Is(err, ErrNoSession) {
+				t.Fatalf("round %d: loser %d's Session = %q, %v", r, i, got, err)
+			}
+		}
+	}
+}
+
+func TestSessionRefreshKeepsNick(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.SessionTTL = 3 * time.Second // touched after 100 ms
+	s := openTest(t, cfg)
+	ctx := t.Context()
+	if err := s.CreateSession(ctx, "t1", "erin"); err != nil {
+		t.Fatal(err)
+	}
+	// Used every 200 ms for twice the TTL: the session stays alive.
+	end := time.Now().Add(2 * cfg.SessionTTL)
+	for time.Now().Before(end) {
+		if nick, err := s.Session(ctx, "t1"); err != nil || nick != "erin" {
+			t.Fatalf("Session while in use = %q, %v", nick, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := s.CreateSession(ctx, "t2", "Erin"); !errors.Is(err, ErrNickTaken) {
+		t.Fatalf("nick of a session in use: %v, want ErrNickTaken", err)
+	}
+	// Unused, it expires and frees the nick.
+	// (Polled underneath: Session itself would keep it alive.)
+	waitFor(t, 3*cfg.SessionTTL, "unused session to expire", func() bool {
+		_, err := s.sessions.Get(ctx, tokenKey(hashToken("t1")))
+		return errors.Is(err, jetstream.ErrKeyNotFound)
+	})
+	if _, err := s.Session(ctx, "t1"); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("Session of an expired session: %v, want ErrNoSession", err)
+	}
+	if err := s.CreateSession(ctx, "t2", "Erin"); err != nil {
+		t.Fatalf("nick of an expired session: %v", err)
+	}
+}
