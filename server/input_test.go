@@ -1,0 +1,156 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	tt "tickertalk/app"
+)
+
+// TestBadInputs checks every bad input of the contract: the status, a JSON
+// error with a code, and that nothing reached the chat log.
+func TestBadInputs(t *testing.T) {
+	n := startNode(t, "", func(o *Options) { o.SendRate, o.SendBurst = 1, 3 })
+	alice := n.newUser(t, "alice")
+	anon := &user{t: t, c: &http.Client{Timeout: 5 * time.Second}, base: n.URL}
+	good := `{"room":"lobby","text":"hi","clientId":"c1"}`
+	const js = "application/json"
+	tests := []struct {
+		name   string
+		u      *user
+		method string
+		path   string
+		ctype  string
+		body   string
+		hdr    map[string]string
+		status int
+		code   string
+	}{
+		{"malformed json", alice, "POST", "/send", js, `{"room":`, nil, 400, tt.CodeBadJSON},
+		{"json array", alice, "POST", "/send", js, `[1]`, nil, 400, tt.CodeBadJSON},
+		{"trailing data", alice, "POST", "/send", js, good + `{}`, nil, 400, tt.CodeBadJSON},
+		{"unknown field", alice, "POST", "/send", js, `{"room":"lobby","text":"hi","clientId":"c1","id":"9"}`, nil, 400, tt.CodeBadJSON},
+		{"wrong content type", alice, "POST", "/send", "text/plain", good, nil, 415, tt.CodeUnsupportedType},
+		{"no content type", alice, "POST", "/send", "", good, nil, 415, tt.CodeUnsupportedType},
+		{"oversize body", alice, "POST", "/send", js, `{"room":"lobby","text":"` + strings.Repeat("a", 17<<10) + `","clientId":"c1"}`, nil, 413, tt.CodeTooLarge},
+		{"invalid utf-8", alice, "POST", "/send", js, "{\"room\":\"lobby\",\"text\":\"\xff\xfe\",\"clientId\":\"c1\"}", nil, 422, tt.CodeInvalidText},
+		{"control character", alice, "POST", "/send", js, `{"room":"lobby","text":"a\u0007b","clientId":"c1"}`, nil, 422, tt.CodeInvalidText},
+		{"escape sequence", alice, "POST", "/send", js, `{"room":"lobby","text":"\u001b[31mred","clientId":"c1"}`, nil, 422, tt.CodeInvalidText},
+		{"empty text", alice, "POST", "/send", js, `{"room":"lobby","text":"  ","clientId":"c1"}`, nil, 422, tt.CodeInvalidText},
+		{"text too long", alice, "POST", "/send", js, `{"room":"lobby","text":"` + strings.Repeat("é", 2001) + `","clientId":"c1"}`, nil, 422, tt.CodeInvalidText},
+		{"CR LF in room", alice, "POST", "/send", js, `{"room":"lobby\r\nevent: x","text":"hi","clientId":"c1"}`, nil, 422, tt.CodeInvalidRoom},
+		{"bad room", alice, "POST", "/send", js, `{"room":"Lobby","text":"hi","clientId":"c1"}`, nil, 422, tt.CodeInvalidRoom},
+		{"missing clientId", alice, "POST", "/send", js, `{"room":"lobby","text":"hi"}`, nil, 422, tt.CodeInvalidClientID},
+		{"missing session", anon, "POST", "/send", js, good, nil, 401, tt.CodeNoSession},
+		{"forged cookie", anon, "POST", "/send", js, good, map[string]string{"Cookie": "tt_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, 401, tt.CodeNoSession},
+		{"cross-origin post", alice, "POST", "/send", js, good, map[string]string{"Origin": "http://evil.example"}, 403, tt.CodeCrossOrigin},
+		{"cross-site fetch", alice, "POST", "/send", js, good, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, tt.CodeCrossOrigin},
+		{"send with GET", alice, "GET", "/send", "", "", nil, 405, tt.CodeMethodNotAllowed},
+		{"send with PUT", alice, "PUT", "/send", js, good, nil, 405, tt.CodeMethodNotAllowed},
+		{"stream with POST", alice, "POST", "/eventstream", js, "{}", nil, 405, tt.CodeMethodNotAllowed},
+		{"stream bad room", alice, "GET", "/eventstream?room=..%2Fetc", "", "", nil, 400, tt.CodeInvalidRoom},
+		{"stream CR LF room", alice, "GET", "/eventstream?room=a%0D%0Aevent:%20x", "", "", nil, 400, tt.CodeInvalidRoom},
+		{"stream empty room", alice, "GET", "/eventstream?room=", "", "", nil, 400, tt.CodeInvalidRoom},
+		{"nick with CR LF", anon, "POST", "/api/session", js, `{"nick":"bob\r\nSet-Cookie: x"}`, nil, 422, tt.CodeInvalidNick},
+		{"nick too long", anon, "POST", "/api/session", js, `{"nick":"` + strings.Repeat("b", 25) + `"}`, nil, 422, tt.CodeInvalidNick},
+		{"nick taken", anon, "POST", "/api/session", js, `{"nick":"ALICE"}`, nil, 409, tt.CodeNickTaken},
+		{"session cross-origin", anon, "POST", "/api/session", js, `{"nick":"carol"}`, map[string]string{"Origin": "http://evil.example"}, 403, tt.CodeCrossOrigin},
+		{"session without cookie", anon, "GET", "/api/session", "", "", nil, 401, tt.CodeNoSession},
+		{"session PUT", anon, "PUT", "/api/session", js, "{}", nil, 405, tt.CodeMethodNotAllowed},
+		{"scrollback bad before", alice, "GET", "/api/rooms/lobby/messages?before=x", "", "", nil, 400, tt.CodeInvalidParameter},
+		{"scrollback limit 0", alice, "GET", "/api/rooms/lobby/messages?limit=0", "", "", nil, 400, tt.CodeInvalidParameter},
+		{"scrollback limit 201", alice, "GET", "/api/rooms/lobby/messages?limit=201", "", "", nil, 400, tt.CodeInvalidParameter},
+		{"scrollback bad room", alice, "GET", "/api/rooms/LOBBY/messages", "", "", nil, 400, tt.CodeInvalidRoom},
+		{"unknown api", alice, "GET", "/api/nope", "", "", nil, 404, tt.CodeNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.u.t = t
+			resp := tc.u.do(tc.method, tc.path, tc.ctype, tc.body, tc.hdr)
+			assertAPIError(t, resp, tc.status, tc.code)
+		})
+	}
+	if got := n.index.Last(); got != 0 {
+		t.Fatalf("bad inputs stored messages: last id %d", got)
+	}
+
+	t.Run("rate limit burst", func(t *testing.T) {
+		alice.t = t
+		for i := range 3 {
+			alice.send("lobby", "burst", "b"+string(rune('a'+i)))
+		}
+		resp := alice.do("POST", "/send", js, `{"room":"lobby","text":"one too many","clientId":"b-over"}`, nil)
+		assertAPIError(t, resp, 429, tt.CodeRateLimited)
+		if resp.Header.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+		// A retry of a stored message is answered, never refused.
+		resp = alice.do("POST", "/send", js, `{"room":"lobby","text":"burst","clientId":"ba"}`, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("idempotent retry under rate limit: %d", resp.StatusCode)
+		}
+		waitFor(t, 5*time.Second, "3 stored messages", func() bool { return n.index.Last() >= 3 })
+		if msgs, _ := n.index.Before("lobby", 0, 100); len(msgs) != 3 {
+			t.Fatalf("stored %d messages, want 3", len(msgs))
+		}
+	})
+}
+
+func assertAPIError(t *testing.T, resp *http.Response, status int, code string) {
+	t.Helper()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("status %d, want %d (body %s)", resp.StatusCode, status, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("Content-Type %q, want JSON", ct)
+	}
+	var e tt.APIError
+	if err := json.Unmarshal(body, &e); err != nil || e.Code != code || e.Error == "" {
+		t.Fatalf("body %s: want code %q and a sentence", body, code)
+	}
+}
+
+func TestSendIsIdempotentOnClientID(t *testing.T) {
+	n := startNode(t, "")
+	alice := n.newUser(t, "alice")
+	s := openStream(t, n.URL+"/eventstream?room=lobby", nil)
+	s.next(5*time.Second, isEvent(tt.EventPresence))
+	body := `{"room":"lobby","text":"once","clientId":"same"}`
+	first := alice.do("POST", "/send", "application/json", body, nil)
+	if first.StatusCode != http.StatusCreated {
+		t.Fatalf("first send: %d", first.StatusCode)
+	}
+	orig := decode[tt.ChatMessage](t, mustRead(t, first))
+	// A retry racing the index (before Deliver) is caught by the log's
+	// dedup window; a later one by the index. Both answer 200 with the original.
+	for range 3 {
+		resp := alice.do("POST", "/send", "application/json", body, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("retry: %d, want 200", resp.StatusCode)
+		}
+		if got := decode[tt.ChatMessage](t, mustRead(t, resp)); got.ID != orig.ID {
+			t.Fatalf("retry returned id %s, want %s", got.ID, orig.ID)
+		}
+	}
+	marker := alice.send("lobby", "marker", "marker")
+	if ev := s.next(5*time.Second, isEvent(tt.EventMessage)); ev.ID != orig.ID {
+		t.Fatalf("first message event %s, want %s", ev.ID, orig.ID)
+	}
+	if ev := s.next(5*time.Second, isEvent(tt.EventMessage)); ev.ID != marker.ID {
+		t.Fatalf("retry was broadcast again: got %s, want marker %s", ev.ID, marker.ID)
+	}
+}
+
+func mustRead(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
