@@ -87,8 +87,8 @@ async function fetchWithCache(request) {
   // tickertalk:end
   return await fetch(request);
 }
-
 // tickertalk:begin network-only-rules
+
 const tickertalkNetworkOnlyRules = {{.TickertalkNetworkOnly}};
 
 function tickertalkNetworkOnly(request) {
