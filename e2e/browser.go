@@ -59,6 +59,10 @@ func RequireChromium(tb testing.TB) string {
 	return ""
 }
 
+// chromiumNoise marks lines of Chromium's output that say nothing about
+// the page: no D-Bus in a container, and a quirk of Debian's wrapper script.
+var chromiumNoise = []string{"dbus/", "/usr/bin/chromium: "}
+
 // browserKey finds the *browserState in a context made by [NewBrowser].
 type browserKey struct{}
 
@@ -95,7 +99,7 @@ func NewBrowser(tb testing.TB) context.Context {
 		chromedp.Flag("host-resolver-rules", HostResolverRules),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(state.logs),
+		chromedp.CombinedOutput(&lineFilter{w: state.logs, drop: chromiumNoise}),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithValue(context.Background(), browserKey{}, state), opts...)
 	logf := func(format string, args ...any) { fmt.Fprintf(state.logs, "chromedp: "+format+"\n", args...) }

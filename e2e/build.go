@@ -115,6 +115,7 @@ func buildBinary() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	statSources(root)
 	out := filepath.Join(dir, "tickertalk")
 	if err := goCmd(root, nil, "build", "-o", out, "."); err != nil {
 		return "", err
@@ -131,6 +132,7 @@ func buildWebDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	statSources(root)
 	web := filepath.Join(dir, "web")
 	if err := copyTree(filepath.Join(root, "web"), web); err != nil {
 		return "", err
@@ -145,6 +147,29 @@ func buildWebDir() (string, error) {
 		}
 	}
 	return web, nil
+}
+
+// statSources stats every Go source and module file under root. It has no
+// result: go test records the files a test opens or stats, so a test that
+// built the binary itself is not answered from the test cache after a
+// source change.
+func statSources(root string) {
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "bin", "data", "tmp", "node_modules":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if n := d.Name(); strings.HasSuffix(n, ".go") || n == "go.mod" || n == "go.sum" {
+			_, _ = os.Stat(path)
+		}
+		return nil
+	})
 }
 
 // goCmd runs the go command in dir with extra environment variables and

@@ -1,0 +1,111 @@
+# Tickertalk: build, run and test. GNU make; needs only Go, plus Chromium
+# (apt-get install -y chromium) for the browser tests.
+#
+#   make run      build everything and serve http://localhost:8000 (store in ./data)
+#   make build    the server (bin/tickertalk) and the client (web/app.wasm + .br/.gz)
+#   make wasm     the client only
+#   make test     every test with -race, browser tests included
+#   make e2e      the browser and end-to-end tests only
+#   make bench    every benchmark
+#   make lint     gofmt, go vet (native and wasm), staticcheck
+#   make clean    remove what the build made (never ./data)
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+MAKEFLAGS += --no-builtin-rules
+
+GO ?= go
+ADDR ?= :8000
+DATA_DIR ?= ./data
+RUN_FLAGS ?=
+TEST_TIMEOUT ?= 20m
+TEST_FLAGS ?=
+STATICCHECK_VERSION := v0.8.2
+CHROMIUM ?= /usr/bin/chromium
+
+BIN := bin/tickertalk
+WASM := web/app.wasm
+WASM_BR := web/app.wasm.br
+STATICCHECK := bin/staticcheck
+
+# Every non-test Go source that can end up in the server or app.wasm, plus
+# the module files: a change to any of them rebuilds, nothing else does.
+GO_SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' \
+	-not -path './.git/*' -not -path './bin/*' -not -path './data/*' \
+	-not -path './web/*' -not -path './e2e/*' -not -path './tmp/*') go.mod go.sum
+
+# The browser tests get the artifacts that `build` made, by absolute path.
+TEST_ENV := TICKERTALK_BIN=$(abspath $(BIN)) TICKERTALK_WEB_DIR=$(abspath web)
+
+# A shell test for a usable Chromium, the same places e2e.FindChromium looks.
+HAVE_CHROMIUM := test -x $(CHROMIUM) || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
+
+.PHONY: run build wasm test e2e bench lint clean check-browser
+
+run: build
+	./$(BIN) --addr $(ADDR) --data-dir $(DATA_DIR) --web-dir ./web $(RUN_FLAGS)
+
+build: $(BIN) $(WASM_BR)
+
+wasm: $(WASM_BR)
+
+$(BIN): $(GO_SOURCES)
+	@mkdir -p $(@D)
+	$(GO) build -o $@ .
+
+$(WASM): $(GO_SOURCES)
+	@mkdir -p $(@D)
+	GOOS=js GOARCH=wasm $(GO) build -o $@ .
+
+# Precompressed copies (brotli, gzip) that the server sends by Accept-Encoding.
+$(WASM_BR): $(WASM)
+	$(GO) run ./cmd/precompress $<
+
+test: build
+	@status=0; \
+	$(TEST_ENV) $(GO) test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... || status=$$?; \
+	$(MAKE) --no-print-directory check-browser || status=$$?; \
+	exit $$status
+
+e2e: build
+	@status=0; \
+	$(TEST_ENV) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./e2e/... || status=$$?; \
+	$(MAKE) --no-print-directory check-browser || status=$$?; \
+	exit $$status
+
+# Prints a banner when Chromium is missing (the browser tests were skipped);
+# under CI=true it fails instead, as the tests themselves do.
+check-browser:
+	@if ! { $(HAVE_CHROMIUM); }; then \
+		echo; \
+		echo '*******************************************************************************************'; \
+		echo '*** BROWSER TESTS SKIPPED: chromium not found (install: apt-get install -y chromium) ***'; \
+		echo '*******************************************************************************************'; \
+		echo; \
+		if [ "$${CI:-}" = true ]; then echo 'CI=true: a skipped browser test is a failure.'; exit 1; fi; \
+	fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint: $(STATICCHECK)
+	@files=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path './tmp/*')); \
+	if [ -n "$$files" ]; then echo "gofmt -l: not formatted:"; echo "$$files"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/... .
+	@if [ -x $(STATICCHECK) ]; then \
+		echo './$(STATICCHECK) ./...' && ./$(STATICCHECK) ./... && \
+		echo 'GOOS=js GOARCH=wasm ./$(STATICCHECK) ./app/... .' && GOOS=js GOARCH=wasm ./$(STATICCHECK) ./app/... . ; \
+	else \
+		echo '*** staticcheck $(STATICCHECK_VERSION) could not be installed: skipped ***'; \
+	fi
+
+# staticcheck, pinned; a failed install (no module proxy) skips it in lint.
+$(STATICCHECK):
+	@mkdir -p $(@D)
+	GOBIN=$(abspath $(@D)) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) || \
+		echo '*** could not install staticcheck $(STATICCHECK_VERSION) ***'
+
+clean:
+	rm -rf bin $(WASM) $(WASM).br $(WASM).gz

@@ -1,0 +1,76 @@
+package e2e
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	tt "tickertalk/app"
+)
+
+// TestServerStreamAndSend checks the harness against the binary without a
+// browser: the stream starts with :ok and a ticker update, a message sent
+// through /send arrives with its id, and a stream opened with that id as
+// Last-Event-ID after a restart on the same port replays only what came
+// after it; the session cookie survives the restart.
+func TestServerStreamAndSend(t *testing.T) {
+	srv := StartServer(t)
+	streamURL := srv.URL + tt.PathEventStream + "?" + tt.QueryRoom + "=" + tt.DefaultRoom
+
+	s := OpenStream(t, streamURL, "")
+	first := s.MustNextEvent(t, 10*time.Second)
+	_ = first // the first event may be the ticker snapshot or the presence
+	s.MustNextEvent(t, 10*time.Second, tt.EventUpdate)
+
+	alice := NewSession(t, srv.URL, "alice")
+	m1 := Send(t, alice, tt.DefaultRoom, "first", "")
+	e := s.MustNextEvent(t, 10*time.Second, tt.EventMessage)
+	if e.ID != m1.ID || !e.HasID {
+		t.Fatalf("message event id = %q (has %v), want %q", e.ID, e.HasID, m1.ID)
+	}
+	upd := s.MustNextEvent(t, 10*time.Second, tt.EventUpdate)
+	if upd.LastEventID != m1.ID {
+		t.Errorf("after an update the last event id is %q, want %q: the update reset it", upd.LastEventID, m1.ID)
+	}
+	s.Close()
+
+	addr := srv.Addr
+	srv.Restart()
+	if srv.Addr != addr {
+		t.Fatalf("restart moved the server from %s to %s", addr, srv.Addr)
+	}
+	m2 := Send(t, alice, tt.DefaultRoom, "second", "")
+
+	r := OpenStream(t, streamURL, m1.ID)
+	got := r.MustNextEvent(t, 10*time.Second, tt.EventMessage, tt.EventResync)
+	if got.Event != tt.EventMessage || got.ID != m2.ID {
+		t.Fatalf("resumed from %s: got %s id %q %q, want message %s", m1.ID, got.Event, got.ID, got.Data, m2.ID)
+	}
+}
+
+// TestServerStopIsClean checks that SIGTERM ends the server with status 0.
+func TestServerStopIsClean(t *testing.T) {
+	srv := StartServer(t)
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if _, err := http.Get(srv.URL + tt.PathHealth); err == nil {
+		t.Fatalf("server still answers after Stop")
+	}
+}
+
+// TestServerSendErrors checks the harness's error path: /send without a
+// session is a 401 with the contract's JSON error.
+func TestServerSendErrors(t *testing.T) {
+	srv := StartServer(t)
+	c := NewClient(t, srv.URL)
+	_, err := c.PostJSON(t.Context(), tt.PathSend, tt.SendRequest{Room: tt.DefaultRoom, Text: "hi", ClientID: NewClientID()}, nil)
+	var se *StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusUnauthorized {
+		t.Fatalf("POST /send without session: %v, want 401", err)
+	}
+	if got, want := se.APIError().Code, tt.CodeNoSession; got != want {
+		t.Errorf("error code = %q, want %q", got, want)
+	}
+}
