@@ -231,3 +231,19 @@ func TestFollowSurvivesServerRestart(t *testing.T) {
 	waitFor(t, 20*time.Second, "every message", func() bool { return c.len() >= len(texts) })
 	checkStream(t, c.snapshot(), want, nil)
 }
+
+// TestFollowSkipsUndecodable: a foreign payload on chat.* (another program
+// on the same cluster) is skipped, and catching up still ends even when it
+// is the last message.
+func TestFollowSkipsUndecodable(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, testConfig(t))
+	seq := publish(t, s, "lobby", "good", "")
+	if _, err := s.js.Publish(t.Context(), "chat.lobby", []byte("not json")); err != nil {
+		t.Fatal(err)
+	}
+	checkStream(t, follow(t, s).snapshot(), []tt.ChatMessage{chatMsg("lobby", "good")}, []uint64{seq})
+	if _, err := s.Message(t.Context(), seq+1); err == nil || errors.Is(err, ErrNotFound) {
+		t.Fatalf("Message of an undecodable payload: %v, want a decode error", err)
+	}
+}
