@@ -89,17 +89,21 @@ check-browser:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# Every check runs, so one run lists every problem; lint fails if any did.
 lint: $(STATICCHECK)
-	@files=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path './tmp/*')); \
-	if [ -n "$$files" ]; then echo "gofmt -l: not formatted:"; echo "$$files"; exit 1; fi
-	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet ./app/... .
-	@if [ -x $(STATICCHECK) ]; then \
-		echo './$(STATICCHECK) ./...' && ./$(STATICCHECK) ./... && \
-		echo 'GOOS=js GOARCH=wasm ./$(STATICCHECK) ./app/... .' && GOOS=js GOARCH=wasm ./$(STATICCHECK) ./app/... . ; \
+	@status=0; \
+	echo 'gofmt -l'; \
+	files=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path './tmp/*')); \
+	if [ -n "$$files" ]; then echo "not gofmt-formatted:"; echo "$$files"; status=1; fi; \
+	echo '$(GO) vet ./...'; $(GO) vet ./... || status=1; \
+	echo 'GOOS=js GOARCH=wasm $(GO) vet ./app/... .'; GOOS=js GOARCH=wasm $(GO) vet ./app/... . || status=1; \
+	if [ -x $(STATICCHECK) ]; then \
+		echo '$(STATICCHECK) ./...'; ./$(STATICCHECK) ./... || status=1; \
+		echo 'GOOS=js GOARCH=wasm $(STATICCHECK) ./app/... .'; GOOS=js GOARCH=wasm ./$(STATICCHECK) ./app/... . || status=1; \
 	else \
 		echo '*** staticcheck $(STATICCHECK_VERSION) could not be installed: skipped ***'; \
-	fi
+	fi; \
+	exit $$status
 
 # staticcheck, pinned; a failed install (no module proxy) skips it in lint.
 $(STATICCHECK):
