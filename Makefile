@@ -59,8 +59,10 @@ $(WASM): $(GO_SOURCES)
 	GOOS=js GOARCH=wasm $(GO) build -o $@ .
 
 # Precompressed copies (brotli, gzip) that the server sends by Accept-Encoding.
+# The touch keeps make from running it again when it found them up to date.
 $(WASM_BR): $(WASM)
 	$(GO) run ./cmd/precompress $<
+	@touch $@
 
 test: build
 	@status=0; \
