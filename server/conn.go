@@ -140,10 +140,14 @@ func (c *conn) enqueue(p []byte, initial bool) {
 	}
 }
 
+// evict ends the connection of a client that does not keep up. Setting the
+// write deadline to now unblocks a writer stuck on the socket, so the
+// connection's resources go at once rather than after the timeout.
 func (c *conn) evict() {
 	if c.onEvict != nil {
 		c.onEvict()
 	}
+	_ = c.rc.SetWriteDeadline(time.Now())
 	c.cancel()
 }
 
@@ -162,13 +166,18 @@ func (c *conn) writeLoop(ctx context.Context) {
 			return
 		case <-c.wake:
 		}
+		// Double buffering: r3labs appends to one buffer while this
+		// goroutine writes the other. A wake-up can find the queue empty
+		// (its events were taken with an earlier batch); then nothing is
+		// swapped, or both sides would share one buffer.
 		c.mu.Lock()
-		buf := c.queue
-		c.queue = spare[:0]
-		c.mu.Unlock()
-		if len(buf) == 0 {
+		if len(c.queue) == 0 {
+			c.mu.Unlock()
 			continue
 		}
+		buf := c.queue
+		c.queue, spare = spare[:0], nil
+		c.mu.Unlock()
 		_ = c.rc.SetWriteDeadline(time.Now().Add(c.timeout))
 		if !headerSent {
 			headerSent = true

@@ -1,0 +1,155 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	tt "tickertalk/app"
+)
+
+// stalledClient opens /eventstream with a tiny receive buffer and never
+// reads past the headers.
+func stalledClient(t *testing.T, base, room string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	conn, err := d.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "GET /eventstream?room=%s HTTP/1.1\r\nHost: x\r\n\r\n", room)
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(line, "200") {
+		t.Fatalf("stalled client: %q, %v", line, err)
+	}
+	return conn
+}
+
+func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
+	tests := []struct {
+		name         string
+		queueBytes   int
+		writeTimeout time.Duration
+	}{
+		{"queue full", 1 << 20, 10 * time.Second},
+		{"write deadline", 256 << 20, 700 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := startNode(t, "", func(o *Options) { o.QueueBytes, o.WriteTimeout = tc.queueBytes, tc.writeTimeout })
+			healthy := openStream(t, n.URL+"/eventstream?room=lobby", nil)
+			healthy.next(5*time.Second, isEvent(tt.EventPresence))
+			stalledClient(t, n.URL, "lobby")
+			waitFor(t, 5*time.Second, "two connections", func() bool {
+				return testutil.ToFloat64(n.srv.metrics.connections) == 2
+			})
+
+			text := strings.Repeat("x", 4000)
+			const count = 3000
+			var worst time.Duration
+			done := make(chan struct{})
+			go func() { // the healthy reader must get every message, in order
+				defer close(done)
+				for i := 1; i <= count; i++ {
+					ev := healthy.next(20*time.Second, isEvent(tt.EventMessage))
+					if ev.ID != strconv.Itoa(i) {
+						t.Errorf("healthy client got id %s, want %d: %+v", ev.ID, i, ev)
+						return
+					}
+				}
+			}()
+			start := time.Now()
+			for i := 1; i <= count; i++ {
+				t0 := time.Now()
+				err := n.srv.Deliver(tt.ChatMessage{ID: strconv.Itoa(i), Room: "lobby", Nick: "n", Text: text, Time: time.Now()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				worst = max(worst, time.Since(t0))
+			}
+			elapsed := time.Since(start)
+			<-done
+			waitFor(t, 10*time.Second, "the eviction", func() bool {
+				return testutil.ToFloat64(n.srv.metrics.evictions) == 1 &&
+					testutil.ToFloat64(n.srv.metrics.connections) == 1
+			})
+			// The publisher never waited for the stalled reader: its worst
+			// call is far below the write timeout and the stalled client's
+			// 12 MB never had to drain.
+			if worst > time.Second {
+				t.Fatalf("a Deliver call blocked for %v", worst)
+			}
+			t.Logf("%d deliveries in %v, worst call %v", count, elapsed, worst)
+		})
+	}
+}
+
+func TestNoGoroutineLeaks(t *testing.T) {
+	before := runtime.NumGoroutine()
+	n := startNode(t, "")
+	s := openStream(t, n.URL+"/eventstream?room=lobby", nil)
+	s.next(5*time.Second, isEvent(tt.EventPresence))
+	s.Close()
+	waitFor(t, 5*time.Second, "the first stream to end", func() bool {
+		return testutil.ToFloat64(n.srv.metrics.connections) == 0
+	})
+	baseline := runtime.NumGoroutine()
+
+	for i := range 1000 {
+		room := "lobby"
+		if i%2 == 1 {
+			room = fmt.Sprintf("r%d", i%7) // streams are created and removed too
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, err := net.Dial("tcp", strings.TrimPrefix(n.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "GET /eventstream?room=%s HTTP/1.1\r\nHost: x\r\n\r\n", room)
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		r := bufio.NewReader(conn)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("cycle %d: %v", i, err)
+			}
+			if line == ":ok\n" {
+				break
+			}
+		}
+		conn.Close()
+		cancel()
+		_ = ctx
+	}
+	waitFor(t, 10*time.Second, "goroutines back to baseline after 1,000 cycles", func() bool {
+		return runtime.NumGoroutine() <= baseline+2
+	})
+
+	// Shutdown with open streams ends them and leaves nothing behind.
+	for range 20 {
+		openStream(t, n.URL+"/eventstream?room=lobby", nil).next(5*time.Second, isEvent(tt.EventPresence))
+	}
+	n.Close()
+	waitFor(t, 10*time.Second, "goroutines back to the count before the node", func() bool {
+		return runtime.NumGoroutine() <= before+2
+	})
+}
