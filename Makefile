@@ -22,7 +22,9 @@ RUN_FLAGS ?=
 TEST_TIMEOUT ?= 20m
 TEST_FLAGS ?=
 STATICCHECK_VERSION := v0.8.2
-CHROMIUM ?= /usr/bin/chromium
+# Empty: look for /usr/bin/chromium, then chromium or chromium-browser on the
+# PATH. Set it to use another browser, or a missing path to try the skip rule.
+CHROMIUM ?=
 
 BIN := bin/tickertalk
 WASM := web/app.wasm
@@ -38,8 +40,13 @@ GO_SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' \
 # The browser tests get the artifacts that `build` made, by absolute path.
 TEST_ENV := TICKERTALK_BIN=$(abspath $(BIN)) TICKERTALK_WEB_DIR=$(abspath web)
 
-# A shell test for a usable Chromium, the same places e2e.FindChromium looks.
-HAVE_CHROMIUM := test -x $(CHROMIUM) || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
+# A shell test for a usable Chromium, where e2e.FindChromium looks.
+ifeq ($(CHROMIUM),)
+HAVE_CHROMIUM := test -x /usr/bin/chromium || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
+else
+HAVE_CHROMIUM := test -x $(CHROMIUM)
+TEST_ENV += TICKERTALK_CHROMIUM=$(CHROMIUM)
+endif
 
 .PHONY: run build wasm test e2e bench lint clean check-browser
 

@@ -29,9 +29,18 @@ const HostResolverRules = "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
 // the Makefile prints the same banner.
 const SkipBanner = "*** BROWSER TESTS SKIPPED: chromium not found (install: apt-get install -y chromium) ***"
 
-// FindChromium returns the path of a Chromium binary: [ChromiumPath], or
-// chromium / chromium-browser on the PATH. ok is false when there is none.
+// EnvChromium names a browser binary to use instead of looking for one;
+// a path that does not exist counts as no browser (to try the skip rule).
+const EnvChromium = "TICKERTALK_CHROMIUM"
+
+// FindChromium returns the path of a Chromium binary: $TICKERTALK_CHROMIUM
+// when set, else [ChromiumPath], else chromium or chromium-browser on the
+// PATH. ok is false when there is none.
 func FindChromium() (path string, ok bool) {
+	if p := os.Getenv(EnvChromium); p != "" {
+		_, err := os.Stat(p)
+		return p, err == nil
+	}
 	if _, err := os.Stat(ChromiumPath); err == nil {
 		return ChromiumPath, true
 	}
@@ -53,7 +62,7 @@ func RequireChromium(tb testing.TB) string {
 		return p
 	}
 	if os.Getenv("CI") == "true" {
-		tb.Fatalf("CI=true and no chromium at %s or on PATH: browser tests cannot run (install: apt-get install -y chromium)", ChromiumPath)
+		tb.Fatalf("CI=true and no chromium (%s, or $%s, or on PATH): browser tests cannot run (install: apt-get install -y chromium)", ChromiumPath, EnvChromium)
 	}
 	tb.Skip(SkipBanner)
 	return ""
