@@ -82,15 +82,13 @@ func Handler(cfg Config) (http.Handler, error) {
 		}
 		present = append(present, p)
 	}
-	version, err := contentVersion(wasm.sum, worker, dir, present)
-	if err != nil {
-		return nil, err
-	}
-	wasm.version = version
-
-	var styles []string
+	var styles, extra []string
 	if slices.Contains(present, stylesheet) {
 		styles = []string{stylesheet}
+	}
+	if slices.Contains(present, IconSVG) {
+		// The page's favicon; go-app precaches only the PNG icons.
+		extra = []string{IconSVG}
 	}
 	h := &app.Handler{
 		Name:            "Tickertalk",
@@ -106,15 +104,24 @@ func Handler(cfg Config) (http.Handler, error) {
 			Maskable: IconMaskable,
 			SVG:      IconSVG,
 		},
-		Styles:    styles,
-		Resources: resolver{wasmURL: wasm.url()},
-		Version:   version,
+		Styles:             styles,
+		CacheableResources: extra,
 		// The loader counts the bytes fetch hands it, which the browser
 		// has already decoded: the total is the uncompressed size, whatever
 		// encoding travels on the wire.
 		WasmContentLength:     strconv.FormatInt(wasm.size, 10),
 		ServiceWorkerTemplate: worker,
 	}
+	// What the manifest and the page show is cached by the worker too.
+	settings := fmt.Sprintf("%q", []string{h.Name, h.ShortName, h.Title, h.Description,
+		h.ThemeColor, h.BackgroundColor, h.LoadingLabel, h.WasmContentLength})
+	version, err := contentVersion(wasm.sum, worker+settings, dir, present)
+	if err != nil {
+		return nil, err
+	}
+	wasm.version = version
+	h.Version = version
+	h.Resources = resolver{wasmURL: wasm.url()}
 	log.Info("pwa: serving the web folder", "dir", dir, "version", version,
 		"wasmBytes", wasm.size, "encodings", wasm.encodings())
 	return &ui{goapp: h, static: newStatic(dir, wasm, log)}, nil

@@ -11,8 +11,9 @@ import (
 )
 
 // contentVersion derives the app version from what the service worker
-// caches: the hash of app.wasm, the worker template and the files at the
-// given /web/ paths in dir. The same content gives the same version on every
+// caches: the hash of app.wasm, the worker template with the page settings
+// (worker), and the names and contents of the files at the given /web/
+// paths in dir. The same content gives the same version on every
 // start and every node; any change gives a new one, which is what makes
 // clients update (the worker serves its cache first).
 func contentVersion(wasmSum [32]byte, worker string, dir string, paths []string) (string, error) {

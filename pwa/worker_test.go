@@ -84,7 +84,7 @@ func TestServedWorker(t *testing.T) {
 		`if (request.mode === "navigate")`,
 		`await caches.match("/")`,
 		`"/web/app.wasm?v=` + version + `"`,
-		`"` + IconDefault + `"`, `"` + IconLarge + `"`, `"` + IconMaskable + `"`, `"/web/app.css"`,
+		`"` + IconDefault + `"`, `"` + IconLarge + `"`, `"` + IconMaskable + `"`, `"` + IconSVG + `"`, `"/web/app.css"`,
 	} {
 		if !strings.Contains(js, want) {
 			t.Errorf("/app-worker.js lacks %s", want)
