@@ -75,4 +75,3 @@ func (s *Server) handleRoomMessages(w http.ResponseWriter, r *http.Request) erro
 	writeJSON(w, http.StatusOK, tt.MessagePage{Messages: msgs, More: more})
 	return nil
 }
-
