@@ -26,10 +26,10 @@ func TestFormatPrice(t *testing.T) {
 
 func TestDirectionAndArrow(t *testing.T) {
 	tests := []struct {
-		change    float64
+		change     float64
 		dir, glyph string
-		text      string
-		pct       float64
+		text       string
+		pct        float64
 	}{
 		{1.23, dirUp, "▲", "+1.23 (+1.23%)", 1.23},
 		{-0.5, dirDown, "▼", "-0.50 (-0.49%)", -0.49},
