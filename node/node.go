@@ -30,13 +30,24 @@ import (
 // tickerLease names the cluster-wide lease of the one ticker publisher.
 const tickerLease = "ticker"
 
+// firstTickWait bounds how long a starting node waits for the first ticker
+// update, so that its first connections get a snapshot with sparklines.
+const firstTickWait = 3 * time.Second
+
 // shutdownGrace bounds how long a stopping node waits for requests.
 const shutdownGrace = 5 * time.Second
 
-// Run serves cfg until ctx ends, then shuts down in order: streams first,
-// then HTTP, then the store. It listens only once history has caught up
-// with the chat log, so no client ever resumes against a partial history.
+// Run serves cfg on cfg.Addr until ctx ends; see [Serve].
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	return Serve(ctx, cfg, log, nil)
+}
+
+// Serve serves cfg until ctx ends, then shuts down in order: streams first,
+// then HTTP, then the store. It accepts connections only once history has
+// caught up with the chat log, so no client ever resumes against a partial
+// history. With ln nil it listens on cfg.Addr; otherwise it serves ln and
+// closes it.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener) error {
 	ui, err := pwa.Handler(pwa.Config{WebDir: ResolveWebDir(cfg.WebDir), Logger: log})
 	if err != nil {
 		return fmt.Errorf("web UI: %w", err)
@@ -85,10 +96,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer stopTicker()
 	go st.Lead(runCtx, tickerLease, func(ctx context.Context) { publishMarket(ctx, cfg, srv, st, log) })
 	go srv.Run(runCtx)
+	waitTicker(ctx, srv, firstTickWait)
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
 	}
 	hs := &http.Server{
 		Handler:           srv,
@@ -114,6 +127,17 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		log.Warn("http shutdown", "err", err)
 	}
 	return nil
+}
+
+// waitTicker returns once srv has a ticker snapshot, or after d.
+func waitTicker(ctx context.Context, srv *server.Server, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if _, ok := srv.TickerSnapshot(); ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // publishMarket runs the market while this node holds the ticker lease. It

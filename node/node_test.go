@@ -1,0 +1,143 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tt "tickertalk/app"
+	"tickertalk/config"
+)
+
+// startNode runs a whole node in-process on 127.0.0.1 with a fake app.wasm
+// (the UI is not under test here) and returns its base URL.
+func startNode(t *testing.T, mutate func(*config.Config)) string {
+	t.Helper()
+	web := t.TempDir()
+	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.WebDir = web
+	cfg.Seed = 7
+	cfg.Tick = 100 * time.Millisecond
+	cfg.Heartbeat = 200 * time.Millisecond
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, cfg, testLogger(t), ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("Serve did not return after cancel")
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestTickerUpdatesEverySymbolAtTheTick reads the stream of a node with
+// its real market: a snapshot with sparkline history first, then one update
+// per tick carrying every configured symbol, and heartbeats in between.
+func TestTickerUpdatesEverySymbolAtTheTick(t *testing.T) {
+	symbols := []string{"ACME", "GLOBEX", "INITECH"}
+	base := startNode(t, func(c *config.Config) { c.Symbols = symbols })
+	resp, err := http.Get(base + tt.PathEventStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	var updates []time.Time
+	pings, first := 0, true
+	deadline := time.Now().Add(10 * time.Second)
+	for len(updates) < 12 && sc.Scan() {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d updates in 10 s", len(updates))
+		}
+		line := sc.Text()
+		if line == ": ping" {
+			pings++
+		}
+		if strings.HasPrefix(line, "id:") {
+			t.Fatalf("a ticker-only stream got an id line %q", line)
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		var u tt.TickerUpdate
+		if err := json.Unmarshal([]byte(data), &u); err != nil {
+			t.Fatalf("bad update %q: %v", data, err)
+		}
+		if len(u.Quotes) != len(symbols) {
+			t.Fatalf("update with %d quotes, want %d", len(u.Quotes), len(symbols))
+		}
+		for i, q := range u.Quotes {
+			if q.Symbol != symbols[i] || q.Price <= 0 {
+				t.Fatalf("quote %d = %+v", i, q)
+			}
+			if first && len(u.History[q.Symbol]) < 2 {
+				t.Fatalf("first update lacks history for %s", q.Symbol)
+			}
+		}
+		first = false
+		updates = append(updates, time.Now())
+	}
+	// 11 intervals at a 100 ms tick: well under a second each, on average
+	// about the tick (generous bounds for a loaded 2-core machine).
+	span := updates[len(updates)-1].Sub(updates[1])
+	if avg := span / time.Duration(len(updates)-2); avg > 400*time.Millisecond || avg < 50*time.Millisecond {
+		t.Fatalf("average interval %v at a 100 ms tick", avg)
+	}
+	for i := 2; i < len(updates); i++ {
+		if gap := updates[i].Sub(updates[i-1]); gap > time.Second {
+			t.Fatalf("gap of %v between updates", gap)
+		}
+	}
+	if pings == 0 {
+		t.Fatal("no heartbeat in over a second at a 200 ms heartbeat")
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	base := startNode(t, nil)
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{tt.PathHealth, `"ok"`},
+		{tt.PathReady, `"ready"`},
+		{tt.PathMetrics, "tickertalk_sse_connections"},
+		{"/manifest.webmanifest", "Tickertalk"},
+	} {
+		resp, err := http.Get(base + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := new(strings.Builder)
+		_, _ = bufio.NewReader(resp.Body).WriteTo(body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body.String(), tc.want) {
+			t.Errorf("GET %s = %d, body lacks %q", tc.path, resp.StatusCode, tc.want)
+		}
+	}
+}
