@@ -101,17 +101,7 @@ func (p *presence) snapshotLocked(room string) tt.Presence {
 	return out
 }
 
-// online returns the number of signed-in people in room.
-func (p *presence) online(room string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if r := p.rooms[room]; r != nil {
-		return len(r.nicks)
-	}
-	return 0
-}
-
-// rooms returns the rooms with connections and their online counts.
+// counts returns the rooms with connections and their online counts.
 func (p *presence) counts() map[string]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
