@@ -119,11 +119,11 @@ func (p *sseParser) readLine() ([]byte, error) {
 	if errors.Is(err, bufio.ErrBufferFull) {
 		p.long = append(p.long[:0], line...)
 		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = p.br.ReadSlice('\n')
+			p.long = append(p.long, line...)
 			if len(p.long) > maxLineBytes {
 				return nil, ErrLineTooLong
 			}
-			line, err = p.br.ReadSlice('\n')
-			p.long = append(p.long, line...)
 		}
 		line = p.long
 	}
