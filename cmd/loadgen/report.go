@@ -77,7 +77,11 @@ type memory struct {
 	KBPerConn     float64      `json:"kbPerIdleConnection"`
 	GoroutinesPer float64      `json:"goroutinesPerConnection"`
 	Evictions     float64      `json:"evictions"`
-	ScrapeError   string       `json:"scrapeError,omitempty"`
+	// CPUPercent is the server's CPU use from connected to after the run,
+	// in percent of one core; LoadgenCPUPercent the same for this process.
+	CPUPercent        float64 `json:"cpuPercent"`
+	LoadgenCPUPercent float64 `json:"loadgenCpuPercent"`
+	ScrapeError       string  `json:"scrapeError,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
@@ -168,7 +172,8 @@ func (r *result) writeText(w io.Writer) {
 			s.Before.RSSBytes/1e6, s.Connected.RSSBytes/1e6, s.KBPerConn, s.Before.Goroutines, s.Connected.Goroutines, s.GoroutinesPer)
 	}
 	if s.After != nil {
-		p("server        RSS %.1f MB after the run, evictions during the run %.0f", s.After.RSSBytes/1e6, s.Evictions)
+		p("server        RSS %.1f MB after the run, evictions during the run %.0f; CPU while running: server %.0f%%, loadgen %.0f%% of one core",
+			s.After.RSSBytes/1e6, s.Evictions, s.CPUPercent, s.LoadgenCPUPercent)
 	}
 	verdict := "OK"
 	if !r.ok() {

@@ -65,6 +65,7 @@ func run(ctx context.Context, c config, progress io.Writer) (*result, error) {
 	}
 
 	sleep(ctx, c.Settle)
+	cpuStart, wallStart := selfCPU(), time.Now()
 	if r.Server.Before != nil {
 		if st, err := scrape(ctx, metricsClient, metricsURL); err == nil {
 			r.Server.Connected = &st
@@ -104,11 +105,15 @@ func run(ctx context.Context, c config, progress io.Writer) (*result, error) {
 		}
 	}
 	r.Latency = latencyOf(&t.latency)
+	r.Server.LoadgenCPUPercent = round1(100 * (selfCPU() - cpuStart).Seconds() / time.Since(wallStart).Seconds())
 
 	if r.Server.Before != nil {
 		if st, err := scrape(ctx, metricsClient, metricsURL); err == nil {
 			r.Server.After = &st
 			r.Server.Evictions = st.Evictions - r.Server.Before.Evictions
+			if r.Server.Connected != nil {
+				r.Server.CPUPercent = round1(100 * (st.CPUSeconds - r.Server.Connected.CPUSeconds) / time.Since(wallStart).Seconds())
+			}
 		}
 	}
 	return r, nil

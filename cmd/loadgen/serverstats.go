@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // serverStats is one scrape of the server's /metrics.
@@ -16,6 +18,7 @@ type serverStats struct {
 	Connections float64 `json:"sseConnections"`
 	Evictions   float64 `json:"evictions"`
 	Delivered   float64 `json:"eventsDelivered"`
+	CPUSeconds  float64 `json:"cpuSeconds"`
 }
 
 // scrapedSeries maps the unlabelled series read to their field.
@@ -25,6 +28,7 @@ var scrapedSeries = map[string]func(*serverStats, float64){
 	"tickertalk_sse_connections":        func(s *serverStats, v float64) { s.Connections = v },
 	"tickertalk_evictions_total":        func(s *serverStats, v float64) { s.Evictions = v },
 	"tickertalk_events_delivered_total": func(s *serverStats, v float64) { s.Delivered = v },
+	"process_cpu_seconds_total":         func(s *serverStats, v float64) { s.CPUSeconds = v },
 }
 
 // scrape reads the Prometheus text at url. Series it does not know are
@@ -63,4 +67,13 @@ func scrape(ctx context.Context, client *http.Client, url string) (serverStats, 
 		return st, fmt.Errorf("read %s: %w", url, err)
 	}
 	return st, nil
+}
+
+// selfCPU returns the user and system CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
