@@ -80,3 +80,24 @@ func reconcile(outbox []pendingMsg, stored []tt.ChatMessage) []pendingMsg {
 	}
 	return out
 }
+
+// mergeOutbox returns the union of two outboxes, by ClientID, in typing
+// order (Created, then the order of stored, then of mine): the outbox
+// another tab of the same person saved to localStorage (stored) and this
+// tab's own (mine). Writing mine alone over stored would drop the messages
+// the other tab queued. A message only one side still holds stays: the
+// other side may have sent it, and sending it again with the same clientId
+// is harmless. It returns a new slice and modifies neither input.
+func mergeOutbox(stored, mine []pendingMsg) []pendingMsg {
+	out := make([]pendingMsg, 0, len(stored)+len(mine))
+	seen := make(map[string]bool, len(stored)+len(mine))
+	for _, p := range slices.Concat(stored, mine) {
+		if p.ClientID == "" || seen[p.ClientID] {
+			continue
+		}
+		seen[p.ClientID] = true
+		out = append(out, p)
+	}
+	slices.SortStableFunc(out, func(a, b pendingMsg) int { return a.Created.Compare(b.Created) })
+	return out
+}

@@ -14,10 +14,8 @@ import (
 func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 	follow := atBottom()
 	p.messages = newest(mergeMessages(p.messages, msgs...), maxShownMessages)
-	before := len(p.outbox)
-	p.outbox = reconcile(p.outbox, msgs)
-	if len(p.outbox) != before {
-		p.st.setOutbox(p.outbox)
+	if len(reconcile(p.outbox, msgs)) != len(p.outbox) {
+		p.editOutbox(func(o []pendingMsg) []pendingMsg { return reconcile(o, msgs) })
 	}
 	p.st.setMessages(p.room, p.messages)
 	if follow {

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"slices"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -19,13 +18,8 @@ func (p *page) handleSend(ctx app.Context, a app.Action) {
 		return
 	}
 	p.err = ""
-	p.outbox = append(slices.Clone(p.outbox), pendingMsg{
-		ClientID: newClientID(),
-		Room:     p.room,
-		Text:     text,
-		Created:  time.Now(),
-	})
-	p.st.setOutbox(p.outbox)
+	msg := pendingMsg{ClientID: newClientID(), Room: p.room, Text: text, Created: time.Now()}
+	p.editOutbox(func(o []pendingMsg) []pendingMsg { return append(o, msg) })
 	p.scrollToBottom(ctx)
 	p.flush(ctx)
 }
@@ -51,8 +45,7 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 	var stored tt.ChatMessage
 	switch {
 	case r.decode(&stored) == nil:
-		p.outbox, _ = withoutClientID(p.outbox, msg.ClientID)
-		p.st.setOutbox(p.outbox)
+		p.editOutbox(func(o []pendingMsg) []pendingMsg { o, _ = withoutClientID(o, msg.ClientID); return o })
 		if stored.Room == p.room && stored.ID != "" {
 			p.addMessages(ctx, stored)
 		}
@@ -87,11 +80,21 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 		})
 
 	default: // 400, 403, 413, 415, 422: sending it again cannot succeed
-		p.outbox, _ = withoutClientID(p.outbox, msg.ClientID)
-		p.st.setOutbox(p.outbox)
+		p.editOutbox(func(o []pendingMsg) []pendingMsg { o, _ = withoutClientID(o, msg.ClientID); return o })
 		p.err = sendErrPrefix + r.sentence()
 		p.flush(ctx)
 	}
+}
+
+// editOutbox applies edit to the outbox, saves it and keeps it. Other tabs
+// of the same person share the outbox in localStorage: edit gets this tab's
+// outbox merged with the stored one ([mergeOutbox]), so that saving never
+// drops a message another tab queued (and an offline reload of this tab
+// still finds its own). What this tab already shows as stored is dropped
+// from the merge: never shown twice, never sent again.
+func (p *page) editOutbox(edit func([]pendingMsg) []pendingMsg) {
+	p.outbox = edit(reconcile(mergeOutbox(p.st.outbox(), p.outbox), p.messages))
+	p.st.setOutbox(p.outbox)
 }
 
 // sendErrPrefix starts the error shown for a message the server refused.
