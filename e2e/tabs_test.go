@@ -105,5 +105,10 @@ func TestOfflineOutboxTwoTabs(t *testing.T) {
 				t.Errorf("%s shows %q %d times, want 1", tab.name, want.text, n)
 			}
 		}
+		// Both tabs re-made the lost session for the same person: neither may
+		// end up asking for a nickname "already taken" by its own other tab.
+		if !Eval[bool](t, tab.page, `document.querySelector("#composer") !== null && document.querySelector("#nick-form") === null`) {
+			t.Errorf("%s asks for a nickname after the restart: %q", tab.name, Eval[string](t, tab.page, `document.querySelector("#nick-form")?.textContent ?? ""`))
+		}
 	}
 }
