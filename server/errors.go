@@ -26,15 +26,16 @@ func errorf(status int, code, msg string) *apiError {
 }
 
 var (
-	errMethod      = errorf(http.StatusMethodNotAllowed, tt.CodeMethodNotAllowed, "method not allowed")
-	errCrossOrigin = errorf(http.StatusForbidden, tt.CodeCrossOrigin, "cross-origin requests are not allowed")
-	errNoSession   = errorf(http.StatusUnauthorized, tt.CodeNoSession, "choose a nickname first (POST /api/session)")
-	errNotJSON     = errorf(http.StatusUnsupportedMediaType, tt.CodeUnsupportedType, "Content-Type must be application/json")
-	errTooLarge    = errorf(http.StatusRequestEntityTooLarge, tt.CodeTooLarge, "body must be at most 16 KiB")
-	errBadUTF8     = errorf(http.StatusUnprocessableEntity, tt.CodeInvalidText, "body must be valid UTF-8")
-	errNickTaken   = errorf(http.StatusConflict, tt.CodeNickTaken, "that nickname is taken")
-	errNotFound    = errorf(http.StatusNotFound, tt.CodeNotFound, "not found")
-	errUnavailable = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the message store is unavailable, try again")
+	errMethod       = errorf(http.StatusMethodNotAllowed, tt.CodeMethodNotAllowed, "method not allowed")
+	errCrossOrigin  = errorf(http.StatusForbidden, tt.CodeCrossOrigin, "cross-origin requests are not allowed")
+	errNoSession    = errorf(http.StatusUnauthorized, tt.CodeNoSession, "choose a nickname first (POST /api/session)")
+	errNotJSON      = errorf(http.StatusUnsupportedMediaType, tt.CodeUnsupportedType, "Content-Type must be application/json")
+	errTooLarge     = errorf(http.StatusRequestEntityTooLarge, tt.CodeTooLarge, "body must be at most 16 KiB")
+	errBadUTF8      = errorf(http.StatusUnprocessableEntity, tt.CodeInvalidText, "body must be valid UTF-8")
+	errNickTaken    = errorf(http.StatusConflict, tt.CodeNickTaken, "that nickname is taken")
+	errNotFound     = errorf(http.StatusNotFound, tt.CodeNotFound, "not found")
+	errShuttingDown = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the server is shutting down, reconnect")
+	errUnavailable  = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the message store is unavailable, try again")
 )
 
 func badJSON(err error) *apiError {

@@ -52,15 +52,15 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	res := parseResume(r)
 	nick := s.sessionNick(r)
 
-	s.wg.Add(1)
+	if !s.track() {
+		s.writeError(w, r, errShuttingDown)
+		return
+	}
 	defer s.wg.Done()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
-	if s.ctx.Err() != nil {
-		return
-	}
 
 	c := newConn(w, cancel, s.opts.WriteTimeout, s.opts.QueueBytes)
 	c.delivered = s.metrics.delivered

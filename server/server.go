@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -58,6 +59,15 @@ type Options struct {
 	QueueBytes   int           // per-connection queue bound; default 1 MiB
 	// PresenceInterval coalesces presence events; default 1 s.
 	PresenceInterval time.Duration
+	// Presence, when set, shares presence with the other nodes of a
+	// cluster: the online list of a room is then everyone connected to any
+	// node. Nil: presence is this node's alone.
+	Presence PresenceBus
+	// NodeID names this node on the presence bus; default random.
+	NodeID string
+	// PresenceHeartbeat is how often this node re-announces its rooms on
+	// the presence bus; default [DefaultPresenceHeartbeat].
+	PresenceHeartbeat time.Duration
 	// SparklineLen is how many recent prices per symbol the first update
 	// of a connection carries; default 60.
 	SparklineLen int
@@ -77,6 +87,8 @@ type Server struct {
 
 	ctx    context.Context // cancelled by Close: ends every stream
 	cancel context.CancelFunc
+	mu     sync.Mutex // guards closed and wg.Add against Close's Wait
+	closed bool
 	wg     sync.WaitGroup // open streams
 }
 
@@ -97,6 +109,12 @@ func New(opts Options) *Server {
 	if opts.PresenceInterval <= 0 {
 		opts.PresenceInterval = time.Second
 	}
+	if opts.PresenceHeartbeat <= 0 {
+		opts.PresenceHeartbeat = DefaultPresenceHeartbeat
+	}
+	if opts.NodeID == "" {
+		opts.NodeID = rand.Text()
+	}
 	if opts.SparklineLen <= 0 {
 		opts.SparklineLen = 60
 	}
@@ -108,7 +126,7 @@ func New(opts Options) *Server {
 		opts:    opts,
 		log:     opts.Logger,
 		hub:     newHub(),
-		pres:    newPresence(),
+		pres:    newPresence(opts.Presence != nil, opts.PresenceHeartbeat),
 		limits:  newLimiters(opts.SendRate, opts.SendBurst),
 		metrics: newMetrics(),
 		ticker:  newTickerState(opts.SparklineLen),
@@ -151,7 +169,10 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Run sends heartbeats and coalesced presence until ctx ends or Close.
+// With a presence bus it also announces this node's presence and merges
+// the other nodes'.
 func (s *Server) Run(ctx context.Context) {
+	defer s.joinCluster()()
 	heartbeat := time.NewTicker(s.opts.Heartbeat)
 	defer heartbeat.Stop()
 	pres := time.NewTicker(s.opts.PresenceInterval)
@@ -166,10 +187,8 @@ func (s *Server) Run(ctx context.Context) {
 			return
 		case <-heartbeat.C:
 			s.hub.publishAll(&sse.Event{Comment: []byte("ping")})
-		case <-pres.C:
-			for _, p := range s.pres.flush() {
-				s.publishPresence(p)
-			}
+		case now := <-pres.C:
+			s.flushPresence(now)
 		case now := <-sweep.C:
 			s.limits.sweep(now)
 		}
@@ -190,9 +209,23 @@ func (s *Server) publishPresence(p tt.Presence) {
 // closes r3labs (in that order: r3labs leaks a goroutine per subscriber
 // still open when its streams close).
 func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
 	s.hub.close()
+}
+
+// track counts one more open stream, unless the server is closing.
+func (s *Server) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
 }
 
 // BaseContext is for http.Server.BaseContext: requests end when the server
