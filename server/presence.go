@@ -1,126 +1,124 @@
 package server
 
 import (
-	"slices"
-	"sync"
+	"sync/atomic"
+	"time"
 
 	tt "tickertalk/app"
 )
 
-// presence counts who is connected to each room on this node. Changes mark
-// the room dirty; flush reports each dirty room once, so a storm of N joins
-// costs one presence event per room per flush interval, not N.
+// presence is who is online, as the rest of the server sees it: this
+// node's connections (local) merged with what the other nodes announce on
+// the presence bus (peers). Without a bus, peers stay empty and presence is
+// this node's alone.
+//
+// join, leave, snapshot, counts and the peers table are safe for concurrent
+// use; flush must be called from one goroutine at a time (Server.Run),
+// which owns sent and nextBeat.
 type presence struct {
-	mu    sync.Mutex
-	rooms map[string]*roomPresence
-	dirty map[string]struct{}
+	local *localPresence
+	peers *peerTable
+
+	// clustered makes flush return this node's snapshots to announce,
+	// every heartbeat and on every local change.
+	clustered bool
+	heartbeat time.Duration
+	// announceAll asks the next flush to announce every occupied room now
+	// (a node joined the cluster and said hello).
+	announceAll atomic.Bool
+
+	sent     map[string]tt.Presence // last merged presence sent per room
+	nextBeat time.Time
 }
 
-type roomPresence struct {
-	conns int                // every connection, signed in or not
-	nicks map[string]*member // NickKey -> member
-}
-
-type member struct {
-	nick  string
-	conns int // a person may have several tabs open
-}
-
-func newPresence() *presence {
-	return &presence{rooms: make(map[string]*roomPresence), dirty: make(map[string]struct{})}
+func newPresence(clustered bool, heartbeat time.Duration) *presence {
+	return &presence{
+		local: newLocalPresence(), peers: newPeerTable(),
+		clustered: clustered, heartbeat: heartbeat,
+		sent: make(map[string]tt.Presence),
+	}
 }
 
 // join records a connection of nick (empty when not signed in) to room.
-func (p *presence) join(room, nick string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r := p.rooms[room]
-	if r == nil {
-		r = &roomPresence{nicks: make(map[string]*member)}
-		p.rooms[room] = r
-	}
-	r.conns++
-	if nick == "" {
-		return
-	}
-	k := tt.NickKey(nick)
-	m := r.nicks[k]
-	if m == nil {
-		m = &member{nick: nick}
-		r.nicks[k] = m
-		p.dirty[room] = struct{}{}
-	}
-	m.conns++
-}
+func (p *presence) join(room, nick string) { p.local.join(room, nick) }
 
 // leave undoes one join.
-func (p *presence) leave(room, nick string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r := p.rooms[room]
-	if r == nil {
-		return
-	}
-	r.conns--
-	if nick != "" {
-		k := tt.NickKey(nick)
-		if m := r.nicks[k]; m != nil {
-			m.conns--
-			if m.conns <= 0 {
-				delete(r.nicks, k)
-				p.dirty[room] = struct{}{}
-			}
+func (p *presence) leave(room, nick string) { p.local.leave(room, nick) }
+
+// snapshot returns the presence of room over the cluster now.
+func (p *presence) snapshot(room string) tt.Presence {
+	return mergePresence(room, p.local.nicks(room), p.peers.room(room))
+}
+
+// localSnapshot returns this node's own presence of room: what it announces.
+func (p *presence) localSnapshot(room string) tt.Presence {
+	return mergePresence(room, p.local.nicks(room), nil)
+}
+
+// counts returns the rooms with connections here or people anywhere in the
+// cluster, and the number of people online in each.
+func (p *presence) counts() map[string]int {
+	out := p.local.counts()
+	for room := range out {
+		if peers := p.peers.room(room); len(peers) > 0 {
+			out[room] = mergePresence(room, p.local.nicks(room), peers).Count
 		}
 	}
-	if r.conns <= 0 {
-		delete(p.rooms, room)
-	}
-}
-
-// snapshot returns the presence of room now.
-func (p *presence) snapshot(room string) tt.Presence {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.snapshotLocked(room)
-}
-
-func (p *presence) snapshotLocked(room string) tt.Presence {
-	out := tt.Presence{Room: room, Online: []string{}}
-	r := p.rooms[room]
-	if r == nil {
-		return out
-	}
-	for _, m := range r.nicks {
-		out.Online = append(out.Online, m.nick)
-	}
-	slices.Sort(out.Online)
-	out.Count = len(out.Online)
-	if len(out.Online) > tt.PresenceListCap {
-		out.Online = out.Online[:tt.PresenceListCap]
+	for _, room := range p.peers.roomNames() {
+		if _, ok := out[room]; !ok {
+			out[room] = mergePresence(room, nil, p.peers.room(room)).Count
+		}
 	}
 	return out
 }
 
-// counts returns the rooms with connections and their online counts.
-func (p *presence) counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := make(map[string]int, len(p.rooms))
-	for name, r := range p.rooms {
-		out[name] = len(r.nicks)
+// flush expires peers that stopped announcing, then returns the merged
+// presence of every room whose merged result changed since it was last
+// returned (at most one per room per call: calling it every interval is
+// what coalesces presence events), and, when clustered, this node's own
+// snapshots to announce: rooms whose local people changed, and every
+// occupied room once per heartbeat (or after a hello).
+func (p *presence) flush(now time.Time) (changed, announce []tt.Presence) {
+	p.peers.expire(now)
+	localDirty := p.local.takeDirty()
+	rooms := make(map[string]struct{}, len(localDirty))
+	for _, r := range localDirty {
+		rooms[r] = struct{}{}
 	}
-	return out
-}
-
-// flush returns the presence of every room that changed since the last
-// flush and clears the marks.
-func (p *presence) flush() []tt.Presence {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := make([]tt.Presence, 0, len(p.dirty))
-	for room := range p.dirty {
-		out = append(out, p.snapshotLocked(room))
-		delete(p.dirty, room)
+	for _, r := range p.peers.takeDirty() {
+		rooms[r] = struct{}{}
 	}
-	return out
+	for room := range rooms {
+		m := p.snapshot(room)
+		prev, ok := p.sent[room]
+		if !ok {
+			prev = tt.Presence{Room: room} // never sent: as good as empty
+		}
+		if samePresence(m, prev) {
+			continue
+		}
+		changed = append(changed, m)
+		if m.Count == 0 && len(m.Online) == 0 {
+			delete(p.sent, room)
+		} else {
+			p.sent[room] = m
+		}
+	}
+	if !p.clustered {
+		return changed, nil
+	}
+	toAnnounce := localDirty
+	if now.After(p.nextBeat) || p.announceAll.Swap(false) {
+		p.nextBeat = now.Add(p.heartbeat)
+		toAnnounce = append(toAnnounce, p.local.occupied()...)
+	}
+	done := make(map[string]struct{}, len(toAnnounce))
+	for _, room := range toAnnounce {
+		if _, ok := done[room]; ok {
+			continue
+		}
+		done[room] = struct{}{}
+		announce = append(announce, p.localSnapshot(room))
+	}
+	return changed, announce
 }
