@@ -34,6 +34,7 @@ type streamHandlers struct {
 type eventStream struct {
 	es    app.Value
 	funcs []app.Func
+	hide  windowListener
 }
 
 // openStream opens an EventSource on url and listens to the given event
@@ -51,6 +52,13 @@ func openStream(url string, events []string, h streamHandlers) *eventStream {
 	}
 	s.listen("open", func(app.Value) { h.Open() })
 	s.listen("error", func(app.Value) { h.Error(s.readyState()) })
+	// Leaving the page may keep it alive in the back/forward cache, and
+	// Chromium then keeps its stream open: the server would count the
+	// person online, and feed a frozen page. Close it at once, on the
+	// JavaScript event loop (a dispatched close might run only after the
+	// page is frozen); the page reconnects on pageshow.
+	es := s.es
+	s.hide = listenWindow("pagehide", func() { es.Call("close") })
 	return s
 }
 
@@ -78,10 +86,11 @@ func (s *eventStream) close() {
 		return
 	}
 	s.es.Call("close")
+	s.hide.remove()
 	for _, fn := range s.funcs {
 		fn.Release()
 	}
-	s.es, s.funcs = nil, nil
+	s.es, s.funcs, s.hide = nil, nil, windowListener{}
 }
 
 // windowListener is one callback attached to window (online, offline ...).

@@ -38,6 +38,7 @@ func (p *page) mount(ctx app.Context) {
 	p.listeners = []windowListener{
 		listenWindow("online", func() { ctx.Dispatch(p.onOnline) }),
 		listenWindow("offline", func() { ctx.Dispatch(p.onOffline) }),
+		listenWindow("pageshow", func() { ctx.Dispatch(p.onPageShow) }),
 	}
 	if !browserOnline() {
 		p.status = statusOffline

@@ -69,6 +69,19 @@ func (p *page) onOnline(ctx app.Context) {
 	p.flush(ctx)
 }
 
+// onPageShow reopens the stream that pagehide closed (see [openStream])
+// when the page comes back from the back/forward cache; it resumes from
+// the last event id. On a first load the stream is already there.
+func (p *page) onPageShow(ctx app.Context) {
+	online := browserOnline()
+	if online && p.stream.readyState() == esClosed {
+		p.connect(ctx)
+	}
+	p.status = connStatus(online, p.stream.readyState(), p.healthy)
+	p.probeHealth(ctx)
+	p.flush(ctx)
+}
+
 func (p *page) onOffline(ctx app.Context) {
 	p.status = statusOffline
 }
