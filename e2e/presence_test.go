@@ -9,7 +9,8 @@ import (
 // browser (separate cookies, storage and service workers) in the same room:
 // both sign in, each sees the other online (#presence counts two and lists
 // both nicknames) and each sees the message the other typed, confirmed by
-// the server (an id, no pending mark), exactly once.
+// the server (an id, no pending mark), exactly once. When one leaves, the
+// other sees the room with only herself; when he comes back, both again.
 func TestTwoPeopleSeeEachOther(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
@@ -47,4 +48,20 @@ func TestTwoPeopleSeeEachOther(t *testing.T) {
 			WaitFor(t, viewer.page, storedShown(author.text, author.nick), UITimeout)
 		}
 	}
+
+	// ben leaves (his tab goes elsewhere): ann sees her room with only her.
+	Navigate(t, ben, "about:blank")
+	WaitFor(t, ann, `(() => {
+		const p = document.querySelector("#presence");
+		const names = [...p.querySelectorAll(".who")].map(e => e.textContent).join(",");
+		return p.dataset.count === "1" && names === "ann";
+	})()`, UITimeout)
+
+	// ben comes back (the page may be restored from the back/forward
+	// cache, its stream closed when he left): online again, and live.
+	// (history.back, not chromedp.NavigateBack: a restore fires no load event.)
+	Eval[bool](t, ben, `(history.back(), true)`)
+	WaitFor(t, ann, both, UITimeout)
+	WaitFor(t, ben, statusIs("live"), UITimeout)
+	WaitFor(t, ben, both, UITimeout)
 }
