@@ -53,6 +53,7 @@ type Config struct {
 	Addr         string        // --addr: HTTP listen address
 	DataDir      string        // --data-dir: embedded NATS/JetStream storage
 	NATSURL      string        // --nats-url: external NATS; "" runs an embedded server
+	NATSListen   string        // --nats-listen: TCP address of the embedded NATS for other nodes; "" none
 	SendRate     float64       // --send-rate: chat messages a second per session; 0 disables limiting
 	SendBurst    int           // --send-burst: burst of the send rate limit
 	History      int           // --history: retained messages per room
@@ -162,6 +163,13 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 			Flag: "send-burst", Env: EnvName("send-burst"), Value: fmt.Sprint(cfg.SendBurst),
 			Source: sourceOf(from, "send-burst"),
 			Err:    fmt.Errorf("must be at least 1 while --send-rate is %v (0 disables limiting)", cfg.SendRate),
+		}
+	}
+	if cfg.NATSListen != "" && cfg.NATSURL != "" {
+		return Config{}, &ValueError{
+			Flag: "nats-listen", Env: EnvName("nats-listen"), Value: cfg.NATSListen,
+			Source: sourceOf(from, "nats-listen"),
+			Err:    errors.New("must be empty while --nats-url is set (only the embedded server listens)"),
 		}
 	}
 	return cfg, nil

@@ -73,6 +73,7 @@ func everyOption() []struct {
 		{"addr", "127.0.0.1:9000", func(c Config) bool { return c.Addr == "127.0.0.1:9000" }},
 		{"data-dir", "/tmp/x", func(c Config) bool { return c.DataDir == "/tmp/x" }},
 		{"nats-url", "nats://127.0.0.1:4222,127.0.0.1:4223", func(c Config) bool { return c.NATSURL == "nats://127.0.0.1:4222,127.0.0.1:4223" }},
+		{"nats-listen", "127.0.0.1:4222", func(c Config) bool { return c.NATSListen == "127.0.0.1:4222" }},
 		{"send-rate", "0.5", func(c Config) bool { return c.SendRate == 0.5 }},
 		{"send-burst", "3", func(c Config) bool { return c.SendBurst == 3 }},
 		{"history", "42", func(c Config) bool { return c.History == 42 }},
@@ -148,6 +149,7 @@ func TestInvalidValues(t *testing.T) {
 		"addr":          {"8000", "localhost", "host:port", ":70000", ":-1", "a b:80"},
 		"data-dir":      {" "},
 		"nats-url":      {"http://127.0.0.1:4222", "nats://", "nats://a:1,,nats://b:2", "nats://a b:1"},
+		"nats-listen":   {"4222", "localhost", "a b:4222", ":70000"},
 		"send-rate":     {"fast", "-1", "NaN", "Inf", "1e9"},
 		"send-burst":    {"x", "-1", "1.5", "2000000"},
 		"history":       {"0", "-5", "1000001", "lots"},
@@ -225,6 +227,27 @@ func TestBurstNeedsRate(t *testing.T) {
 			!strings.Contains(err.Error(), "TICKERTALK_SEND_BURST") || !strings.Contains(err.Error(), "--send-rate") {
 			t.Errorf("Parse(%q, %q) = %v, want a send-burst error from the %s naming --send-rate", tc.args, tc.env, err, tc.source)
 		}
+	}
+}
+
+func TestListenNeedsEmbedded(t *testing.T) {
+	tests := []struct {
+		args   []string
+		env    []string
+		source string
+	}{
+		{[]string{"--nats-listen=127.0.0.1:4222", "--nats-url=nats://127.0.0.1:4223"}, nil, "flag"},
+		{nil, []string{"TICKERTALK_NATS_LISTEN=127.0.0.1:4222", "TICKERTALK_NATS_URL=127.0.0.1:4223"}, "environment"},
+	}
+	for _, tc := range tests {
+		_, err := Parse(tc.args, env(tc.env...), &bytes.Buffer{})
+		var ve *ValueError
+		if !errors.As(err, &ve) || ve.Flag != "nats-listen" || ve.Source != tc.source || !strings.Contains(err.Error(), "--nats-url") {
+			t.Errorf("Parse(%q, %q) = %v, want a nats-listen error from the %s naming --nats-url", tc.args, tc.env, err, tc.source)
+		}
+	}
+	if c := mustParse(t, []string{"--nats-listen=127.0.0.1:4222"}, env()); c.NATSListen != "127.0.0.1:4222" || c.NATSURL != "" {
+		t.Errorf("--nats-listen alone: %+v", c)
 	}
 }
 

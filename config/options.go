@@ -58,6 +58,19 @@ func options() []option {
 			show:  func(c Config) string { return strconv.Quote(c.NATSURL) + " (embedded)" },
 		},
 		{
+			name: "nats-listen", arg: "host:port",
+			usage: "also accept NATS clients (other nodes, with --nats-url) on this address, such as 127.0.0.1:4222; no authentication: keep it on loopback or a private network. Empty: the embedded server does not listen",
+			set: func(c *Config, v string) (err error) {
+				if v == "" {
+					c.NATSListen = ""
+					return nil
+				}
+				c.NATSListen, err = parseAddr(v)
+				return err
+			},
+			show: func(c Config) string { return strconv.Quote(c.NATSListen) + " (none)" },
+		},
+		{
 			name: "send-rate", arg: "per-second",
 			usage: "chat messages a second each session may post; 0 disables rate limiting (load tests)",
 			set: func(c *Config, v string) (err error) {

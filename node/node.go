@@ -42,18 +42,54 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	return Serve(ctx, cfg, log, nil)
 }
 
+// Option adjusts a node beyond its [config.Config]: timings for tests, and
+// hooks that tell a test what the node chose.
+type Option func(*options)
+
+type options struct {
+	presenceInterval  time.Duration
+	presenceHeartbeat time.Duration
+	onNATS            func(clientURL string)
+	// noTicker keeps the node out of the ticker lease (tests that need a
+	// NATS host that never publishes).
+	noTicker bool
+}
+
+// WithPresenceTiming sets how often presence events are flushed and how
+// often the node re-announces its rooms to the cluster (other nodes forget
+// it after about three missed heartbeats). Zero keeps a default: 1 s and
+// [server.DefaultPresenceHeartbeat].
+func WithPresenceTiming(flush, heartbeat time.Duration) Option {
+	return func(o *options) { o.presenceInterval, o.presenceHeartbeat = flush, heartbeat }
+}
+
+// OnNATSListening calls fn, before the node serves HTTP, with the URL at
+// which other nodes reach its embedded NATS server; only when
+// cfg.NATSListen is set.
+func OnNATSListening(fn func(clientURL string)) Option {
+	return func(o *options) { o.onNATS = fn }
+}
+
 // Serve serves cfg until ctx ends, then shuts down in order: streams first,
 // then HTTP, then the store. It accepts connections only once history has
 // caught up with the chat log, so no client ever resumes against a partial
 // history. With ln nil it listens on cfg.Addr; otherwise it serves ln and
 // closes it.
-func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener) error {
+//
+// With cfg.NATSListen the embedded NATS server also accepts other nodes on
+// that address. Presence is then shared with every node on the same NATS
+// (with cfg.NATSURL too); otherwise it is this node's alone.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, opts ...Option) error {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	ui, err := pwa.Handler(pwa.Config{WebDir: ResolveWebDir(cfg.WebDir), Logger: log})
 	if err != nil {
 		return fmt.Errorf("web UI: %w", err)
 	}
 	st, err := store.Open(ctx, store.Config{
-		DataDir: cfg.DataDir, URL: cfg.NATSURL, History: cfg.History,
+		DataDir: cfg.DataDir, URL: cfg.NATSURL, ListenAddr: cfg.NATSListen, History: cfg.History,
 		SyncAlways: cfg.SyncAlways, Logger: log,
 	})
 	if err != nil {
@@ -64,12 +100,24 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 			log.Error("close store", "err", err)
 		}
 	}()
+	if url := st.ClientURL(); url != "" {
+		log.Info("embedded NATS accepts other nodes", "url", url)
+		if o.onNATS != nil {
+			o.onNATS(url)
+		}
+	}
 
+	// Presence goes over the bus only when other nodes can share it.
+	var bus server.PresenceBus
+	if cfg.NATSURL != "" || cfg.NATSListen != "" {
+		bus = st
+	}
 	index := history.New(cfg.History)
 	srv := server.New(server.Options{
 		Log: st, Sessions: st, History: index, Ready: st.Ready, UI: ui, Logger: log,
 		SendRate: cfg.SendRate, SendBurst: cfg.SendBurst, Heartbeat: cfg.Heartbeat,
 		WriteTimeout: cfg.WriteTimeout, QueueBytes: cfg.QueueBytes,
+		Presence: bus, PresenceInterval: o.presenceInterval, PresenceHeartbeat: o.presenceHeartbeat,
 	})
 	defer srv.Close()
 
@@ -94,7 +142,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		return fmt.Errorf("subscribe ticker: %w", err)
 	}
 	defer stopTicker()
-	go st.Lead(runCtx, tickerLease, func(ctx context.Context) { publishMarket(ctx, cfg, srv, st, log) })
+	if !o.noTicker {
+		go st.Lead(runCtx, tickerLease, func(ctx context.Context) { publishMarket(ctx, cfg, srv, st, log) })
+	}
 	go srv.Run(runCtx)
 	waitTicker(ctx, srv, firstTickWait)
 
