@@ -17,10 +17,15 @@ import (
 // conn is one SSE connection. It stands between r3labs/sse and the socket:
 // r3labs writes each event as several Writes and one Flush into conn, which
 // never blocks it; conn frames the event, drops what must not reach the
-// browser and appends the rest to a bounded queue. One writer goroutine owns
-// the socket and drains the queue under a write deadline. A client that stops
-// reading therefore never slows r3labs's fan-out: its queue fills and it is
-// evicted, and the browser resumes from its Last-Event-ID.
+// browser and appends the rest to a bounded queue. A writer goroutine owns
+// the socket while the queue holds anything and drains it under a write
+// deadline. A client that stops reading therefore never slows r3labs's
+// fan-out: its queue fills and it is evicted, and the browser resumes from
+// its Last-Event-ID.
+//
+// The writer exists only while there is something to write: an idle
+// connection (most of them, most of the time) costs no goroutine and no
+// buffer beyond r3labs's own.
 type conn struct {
 	w        http.ResponseWriter
 	rc       *http.ResponseController
@@ -41,10 +46,13 @@ type conn struct {
 	started bool
 	lastID  uint64
 
-	mu      sync.Mutex
-	queue   []byte
-	evicted bool
-	wake    chan struct{}
+	mu         sync.Mutex
+	queue      []byte
+	writing    bool           // a writer goroutine runs; it alone touches w
+	evicted    bool           // too slow: counted once
+	closed     bool           // nothing more is written: evicted, failed or ended
+	headerSent bool           // touched only by the writer of the moment
+	writers    sync.WaitGroup // the handler waits for the last writer
 }
 
 func newConn(w http.ResponseWriter, cancel context.CancelFunc, timeout time.Duration, maxQueue int) *conn {
@@ -54,7 +62,6 @@ func newConn(w http.ResponseWriter, cancel context.CancelFunc, timeout time.Dura
 		cancel:   cancel,
 		timeout:  timeout,
 		maxQueue: maxQueue,
-		wake:     make(chan struct{}, 1),
 	}
 }
 
@@ -117,26 +124,31 @@ func (c *conn) frame(ev []byte) ([]byte, bool) {
 	return ev, true
 }
 
-// enqueue appends p to the queue; initial frames may exceed the bound, live
-// ones evict the connection when it is full.
+// enqueue appends p to the queue and starts a writer if none runs. Initial
+// frames may exceed the bound; live ones evict the connection when it is
+// full.
 func (c *conn) enqueue(p []byte, initial bool) {
 	c.mu.Lock()
-	if c.evicted {
+	if c.closed {
 		c.mu.Unlock()
 		return
 	}
 	if !initial && len(c.queue)+len(p) > c.maxQueue {
-		c.evicted = true
+		c.evicted, c.closed = true, true
 		c.queue = nil
 		c.mu.Unlock()
 		c.evict()
 		return
 	}
 	c.queue = append(c.queue, p...)
+	start := !c.writing
+	c.writing = true
+	if start {
+		c.writers.Add(1)
+	}
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	if start {
+		go c.write()
 	}
 }
 
@@ -151,36 +163,33 @@ func (c *conn) evict() {
 	c.cancel()
 }
 
-// retainedQueue is the largest buffer kept between writes: enough for a
-// burst, small enough that idle connections stay cheap.
-const retainedQueue = 16 << 10
+// retainedQueue is the largest queue buffer kept for reuse while events
+// flow: a live event or two, never the initial frames of a connection.
+const retainedQueue = 2 << 10
 
-// writeLoop owns the socket until ctx ends or a write fails. It sends the
-// headers with the first batch, so the client sees `:ok` with them.
-func (c *conn) writeLoop(ctx context.Context) {
+// write drains the queue to the socket and returns when it is empty or a
+// write failed. The headers go with the first batch, so the client sees
+// `:ok` with them.
+func (c *conn) write() {
+	defer c.writers.Done()
 	var spare []byte
-	headerSent := false
 	for {
-		select {
-		case <-ctx.Done():
+		c.mu.Lock()
+		if len(c.queue) == 0 || c.closed {
+			c.writing = false
+			c.mu.Unlock()
 			return
-		case <-c.wake:
 		}
 		// Double buffering: r3labs appends to one buffer while this
-		// goroutine writes the other. A wake-up can find the queue empty
-		// (its events were taken with an earlier batch); then nothing is
-		// swapped, or both sides would share one buffer.
-		c.mu.Lock()
-		if len(c.queue) == 0 {
-			c.mu.Unlock()
-			continue
-		}
+		// goroutine writes the other.
 		buf := c.queue
 		c.queue, spare = spare[:0], nil
 		c.mu.Unlock()
-		_ = c.rc.SetWriteDeadline(time.Now().Add(c.timeout))
-		if !headerSent {
-			headerSent = true
+
+		began := time.Now()
+		_ = c.rc.SetWriteDeadline(began.Add(c.timeout))
+		if !c.headerSent {
+			c.headerSent = true
 			c.w.WriteHeader(http.StatusOK)
 		}
 		_, err := c.w.Write(buf)
@@ -188,26 +197,46 @@ func (c *conn) writeLoop(ctx context.Context) {
 			err = c.rc.Flush()
 		}
 		if err != nil {
-			c.mu.Lock()
-			already := c.evicted
-			c.evicted = true
-			c.queue = nil
-			c.mu.Unlock()
-			switch {
-			case already:
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				c.evict() // a reader too slow for the deadline
-			default:
-				c.cancel() // the client went away
-			}
+			c.failed(err, time.Since(began))
 			return
 		}
 		if cap(buf) <= retainedQueue {
 			spare = buf
-		} else {
-			spare = nil
 		}
 	}
+}
+
+// failed ends the connection after a write error. A write that ran into
+// its full deadline means a reader too slow; a deadline that close or evict
+// forced to now cuts the write short and is not counted again.
+func (c *conn) failed(err error, took time.Duration) {
+	slow := errors.Is(err, os.ErrDeadlineExceeded) && took >= c.timeout
+	c.mu.Lock()
+	count := slow && !c.evicted
+	c.evicted = c.evicted || slow
+	c.closed = true
+	c.queue = nil
+	c.writing = false
+	c.mu.Unlock()
+	if count {
+		c.evict() // a reader too slow for the deadline
+		return
+	}
+	c.cancel() // the client went away, or was evicted already
+}
+
+// close runs after r3labs has returned: it stops a writer still blocked on
+// the socket and waits for it, since nothing may touch the ResponseWriter
+// once the handler returns.
+func (c *conn) close() {
+	c.mu.Lock()
+	c.closed = true
+	writing := c.writing
+	c.mu.Unlock()
+	if writing {
+		_ = c.rc.SetWriteDeadline(time.Now())
+	}
+	c.writers.Wait()
 }
 
 // finish answers a request that r3labs refused before streaming (it writes

@@ -80,14 +80,9 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	id := s.hub.join(room)
 	defer s.hub.leave(id)
 
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop(ctx)
-	}()
 	s.hub.serve(c, r.WithContext(ctx), id)
 	cancel()
-	<-writerDone
+	c.close()
 	c.finish()
 }
 

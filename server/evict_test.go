@@ -88,6 +88,11 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 			}
 			elapsed := time.Since(start)
 			<-done
+			defer func() {
+				if t.Failed() {
+					t.Logf("evictions %v, connections %v", testutil.ToFloat64(n.srv.metrics.evictions), testutil.ToFloat64(n.srv.metrics.connections))
+				}
+			}()
 			waitFor(t, 10*time.Second, "the eviction", func() bool {
 				return testutil.ToFloat64(n.srv.metrics.evictions) == 1 &&
 					testutil.ToFloat64(n.srv.metrics.connections) == 1

@@ -59,25 +59,29 @@ func TestStreamPreambleHeadersAndNoEmptyIDs(t *testing.T) {
 	}
 	alice := n.newUser(t, "alice")
 	m := alice.send("lobby", "hi", "c1")
+	// Every event without a message id must carry no id line at all, or the
+	// browser's lastEventId would be reset: read the message, then an update
+	// and a ping after it, checking every event on the way.
+	deadline := time.Now().Add(5 * time.Second)
+	expect := func(what string, match func(sseEvent) bool) {
+		t.Helper()
+		for time.Now().Before(deadline) {
+			ev := s.next(time.Until(deadline), func(sseEvent) bool { return true })
+			if ev.HasID && ev.Event != tt.EventMessage {
+				t.Fatalf("%q event carries an id line %q", ev.Event, ev.ID)
+			}
+			if match(ev) {
+				return
+			}
+		}
+		t.Fatalf("no %s within 5 s", what)
+	}
+	expect("message", func(ev sseEvent) bool { return ev.Event == tt.EventMessage && ev.ID == m.ID })
 	if err := n.srv.Ticker([]byte(`{"quotes":[{"symbol":"ACME","price":2,"open":1}]}`)); err != nil {
 		t.Fatal(err)
 	}
-	// Every event without a message id must carry no id line at all, or the
-	// browser's lastEventId would be reset.
-	sawMsg, sawUpdate, sawPing := false, false, false
-	for !(sawMsg && sawUpdate && sawPing) {
-		ev := s.next(3*time.Second, func(sseEvent) bool { return true })
-		switch {
-		case ev.Event == tt.EventMessage:
-			sawMsg = ev.ID == m.ID
-		case ev.Comment == "ping":
-			sawPing = true
-		case ev.HasID:
-			t.Fatalf("%q event carries an id line %q", ev.Event, ev.ID)
-		case ev.Event == tt.EventUpdate:
-			sawUpdate = sawMsg
-		}
-	}
+	expect("update", isEvent(tt.EventUpdate))
+	expect("ping", func(ev sseEvent) bool { return ev.Comment == "ping" })
 }
 
 func TestResumeReplaysExactlyTheMissedMessages(t *testing.T) {
