@@ -140,7 +140,11 @@ func (c *conn) enqueue(p []byte, initial bool) {
 		c.evict()
 		return
 	}
-	c.queue = append(c.queue, p...)
+	if initial && len(c.queue) == 0 {
+		c.queue = p // the initial frames are this connection's own: no copy
+	} else {
+		c.queue = append(c.queue, p...)
+	}
 	start := !c.writing
 	c.writing = true
 	if start {

@@ -86,11 +86,16 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	c.finish()
 }
 
+// initialFramesSize is room for the preamble and a presence event, so that
+// building a connection's first frames allocates once in the common case.
+const initialFramesSize = 512
+
 // initialFrames runs once r3labs has registered the connection: what is
 // read from history now is replayed, what is delivered after arrives live,
 // and the returned id lets the conn drop live copies of replayed messages.
 func (s *Server) initialFrames(room string, res resume) ([]byte, uint64) {
 	var b bytes.Buffer
+	b.Grow(initialFramesSize + len(s.ticker.snapshotFrame()))
 	b.WriteString(":ok\n\n")
 	var last uint64
 	if room != "" && res.requested {
@@ -113,11 +118,7 @@ func (s *Server) initialFrames(room string, res resume) ([]byte, uint64) {
 			s.metrics.replayed.Add(float64(len(entries)))
 		}
 	}
-	if snap, ok := s.ticker.snapshot(); ok {
-		if data, err := json.Marshal(snap); err == nil {
-			writeFrame(&b, tt.EventUpdate, "", data)
-		}
-	}
+	b.Write(s.ticker.snapshotFrame())
 	if room != "" {
 		if data, err := json.Marshal(s.pres.snapshot(room)); err == nil {
 			writeFrame(&b, tt.EventPresence, "", data)

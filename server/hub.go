@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -66,13 +67,15 @@ func (h *hub) leave(id string) {
 	}
 }
 
-// serve hands a validated request to r3labs on stream id.
+// serve hands a validated request to r3labs on stream id. r3labs reads
+// only the query's stream and the Last-Event-ID header (which would make it
+// answer 400 or replay from its own log), so it gets a request with just
+// the stream and no headers: lighter to keep for a connection's life than a
+// clone of the client's.
 func (h *hub) serve(w http.ResponseWriter, r *http.Request, id string) {
-	r2 := r.Clone(r.Context())
-	r2.Header.Del("Last-Event-ID")
-	q := r2.URL.Query()
-	q.Set("stream", id)
-	r2.URL.RawQuery = q.Encode()
+	r2 := r.WithContext(r.Context())
+	r2.Header = http.Header{}
+	r2.URL = &url.URL{Path: r.URL.Path, RawQuery: "stream=" + url.QueryEscape(id)}
 	h.sse.ServeHTTP(w, r2)
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -17,6 +18,10 @@ type tickerState struct {
 	latest  tt.TickerUpdate
 	history map[string][]float64
 	order   []string
+	// frame is the snapshot as a ready `update` event, made once per tick
+	// and shared, read-only, by every connection that starts before the
+	// next: connecting costs no encoding and no garbage.
+	frame []byte
 }
 
 func newTickerState(keep int) *tickerState {
@@ -43,6 +48,22 @@ func (t *tickerState) apply(u tt.TickerUpdate) {
 		}
 		t.history[q.Symbol] = h
 	}
+	t.frame = nil
+	if snap, ok := t.snapshotLocked(); ok {
+		if data, err := json.Marshal(snap); err == nil {
+			var b bytes.Buffer
+			writeFrame(&b, tt.EventUpdate, "", data)
+			t.frame = b.Bytes()
+		}
+	}
+}
+
+// snapshotFrame returns the latest snapshot as an `update` event, or nil
+// before the first update. Callers must not modify it.
+func (t *tickerState) snapshotFrame() []byte {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.frame
 }
 
 // snapshot returns the latest quotes with the recent prices of each symbol;
@@ -50,6 +71,10 @@ func (t *tickerState) apply(u tt.TickerUpdate) {
 func (t *tickerState) snapshot() (tt.TickerUpdate, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	return t.snapshotLocked()
+}
+
+func (t *tickerState) snapshotLocked() (tt.TickerUpdate, bool) {
 	if len(t.latest.Quotes) == 0 {
 		return tt.TickerUpdate{}, false
 	}
