@@ -28,7 +28,9 @@ func TestPageSurvivesServerRestart(t *testing.T) {
 	if err := srv.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	WaitFor(t, tab, `["reconnecting", "offline"].includes(document.querySelector("#status").dataset.status)`, UITimeout)
+	// A page that was live says "reconnecting" during a restart, not
+	// "offline" (that is for no network, or a server gone for long).
+	WaitFor(t, tab, statusIs("reconnecting"), UITimeout)
 	down := Eval[string](t, tab, `document.querySelector("#status").dataset.status`)
 
 	srv.StartAgain()

@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -39,6 +40,7 @@ type page struct {
 	sendErr    string // the transient send error shown, cleared by a success
 
 	healthy   bool
+	lostAt    time.Time // when a live stream last dropped; zero while live or never
 	stream    *eventStream
 	listeners []windowListener
 	stop      context.CancelFunc

@@ -30,6 +30,7 @@ func (p *page) onOpen(ctx app.Context, room string) {
 		return
 	}
 	p.healthy = true
+	p.lostAt = time.Time{}
 	p.status = connStatus(browserOnline(), esOpen, true)
 	if p.lastEventID == "" {
 		// Nothing to resume from: whatever was stored before the stream
@@ -43,8 +44,22 @@ func (p *page) onStreamError(ctx app.Context, room string, readyState int) {
 	if room != p.room {
 		return
 	}
+	if p.status == statusLive {
+		p.lostAt = time.Now()
+	}
 	p.status = connStatus(browserOnline(), readyState, p.healthy)
 	p.probeHealth(ctx)
+}
+
+// reconnectGrace is how long a page that was live says "reconnecting"
+// before failing health checks make it "offline": a server restart is a
+// few seconds of reconnecting, not an outage.
+const reconnectGrace = 10 * time.Second
+
+// inGrace reports whether a live stream dropped less than reconnectGrace
+// ago.
+func (p *page) inGrace() bool {
+	return !p.lostAt.IsZero() && time.Since(p.lostAt) < reconnectGrace
 }
 
 // probeHealth asks /healthz whether the server answers, to tell
@@ -54,7 +69,7 @@ func (p *page) probeHealth(ctx app.Context) {
 	url := tt.PathHealth + "?t=" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	fetch("GET", url, nil, func(r response) {
 		ctx.Dispatch(func(ctx app.Context) {
-			p.healthy = r.ok()
+			p.healthy = r.ok() || p.inGrace()
 			p.status = connStatus(browserOnline(), p.stream.readyState(), p.healthy)
 		})
 	})

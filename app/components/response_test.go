@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestResponseSentence(t *testing.T) {
@@ -87,6 +88,25 @@ func TestRoomFromPath(t *testing.T) {
 	for _, tt := range tests {
 		if got := roomFromPath(tt.path); got != tt.want {
 			t.Errorf("roomFromPath(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestReconnectGrace(t *testing.T) {
+	tests := []struct {
+		name   string
+		lostAt time.Time
+		want   bool
+	}{
+		{"never live", time.Time{}, false},
+		{"just dropped", time.Now(), true},
+		{"down for long", time.Now().Add(-reconnectGrace - time.Second), false},
+	}
+	for _, tc := range tests {
+		p := newPage()
+		p.lostAt = tc.lostAt
+		if got := p.inGrace(); got != tc.want {
+			t.Errorf("%s: inGrace() = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

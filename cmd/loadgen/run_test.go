@@ -95,8 +95,10 @@ func TestRunNeverSendsMoreThanRateTimesDuration(t *testing.T) {
 	c := shortRun(t, hs.URL)
 	c.Subscribers, c.Rate, c.Duration = 1, 500, 300*time.Millisecond
 	r := runShort(t, c)
-	if got, max := r.Messages.Attempted, int64(150); got > max || got < max*8/10 {
-		t.Errorf("attempted %d messages, want at most %d and close to it", got, max)
+	// Only the bound is asserted: how close a loaded machine (-race, CI)
+	// comes to it is a matter of timing, not of correctness.
+	if got, max := r.Messages.Attempted, int64(150); got > max || got < 1 {
+		t.Errorf("attempted %d messages, want 1 to %d", got, max)
 	}
 }
 
