@@ -73,7 +73,7 @@ $(WASM_BR): $(WASM)
 
 test: build
 	@status=0; \
-	$(TEST_ENV) $(GO) test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... || status=$$?; \
+	$(TEST_ENV) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... || status=$$?; \
 	$(MAKE) --no-print-directory check-browser || status=$$?; \
 	exit $$status
 
