@@ -156,7 +156,7 @@ func options() []option {
 		},
 		{
 			name: "sync-always", arg: "", isBool: true,
-			usage: "fsync every JetStream write: survives power loss, at ~35% fewer writes a second (a process crash loses nothing acknowledged either way)",
+			usage: "fsync every JetStream write: survives power loss, but each acknowledged send waits for the disk (measured 8-20x slower sequential sends here); a process crash loses nothing acknowledged either way",
 			set: func(c *Config, v string) error {
 				b, err := strconv.ParseBool(v)
 				if err != nil {
