@@ -2,12 +2,8 @@ package node
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,42 +12,16 @@ import (
 	"tickertalk/config"
 )
 
-// startNode runs a whole node in-process on 127.0.0.1 with a fake app.wasm
-// (the UI is not under test here) and returns its base URL.
+// startNode runs a whole node in-process on 127.0.0.1 (see
+// startClusterNode) with a 200 ms heartbeat, and returns its base URL.
 func startNode(t *testing.T, mutate func(*config.Config)) string {
 	t.Helper()
-	web := t.TempDir()
-	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.WebDir = web
-	cfg.Seed = 7
-	cfg.Tick = 100 * time.Millisecond
-	cfg.Heartbeat = 200 * time.Millisecond
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, cfg, testLogger(t), ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("Serve did not return after cancel")
+	return startClusterNode(t, func(c *config.Config) {
+		c.Heartbeat = 200 * time.Millisecond
+		if mutate != nil {
+			mutate(c)
 		}
-	})
-	return "http://" + ln.Addr().String()
+	}).URL
 }
 
 // TestTickerUpdatesEverySymbolAtTheTick reads the stream of a node with
