@@ -104,12 +104,19 @@ func TestRunSlowPublishDoesNotPileUp(t *testing.T) {
 		c.publish(u)
 	}
 	startRun(t, m, slow)
-	waitFor(t, 5*time.Second, "4 updates", func() bool { return c.len() >= 4 })
+	waitFor(t, 5*time.Second, "5 updates", func() bool { return c.len() >= 5 })
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// After the stall, at most one tick is pending: the third update comes
-	// a whole tick after the second, not in a burst of missed ticks.
-	if gap := c.times[2].Sub(c.times[1]); gap < tick/2 {
-		t.Fatalf("updates after a slow publish came %v apart: ticks piled up", gap)
+	// After the stall at most one tick is pending: the update right after
+	// it may come at once (sooner still if the scheduler delayed it), but
+	// never a burst of the ten missed ticks.
+	burst := 0
+	for _, at := range c.times[1:] {
+		if at.Sub(c.times[1]) < tick/2 {
+			burst++
+		}
+	}
+	if burst > 2 {
+		t.Fatalf("%d updates within %v after a slow publish: ticks piled up", burst, tick/2)
 	}
 }
