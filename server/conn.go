@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"tickertalk/history"
 )
 
 // conn is one SSE connection. It stands between r3labs/sse and the socket:
@@ -113,7 +112,7 @@ func (c *conn) frame(ev []byte) ([]byte, bool) {
 	if len(id) == 0 {
 		return ev[nl+1:], true
 	}
-	seq, ok := history.ParseID(string(id))
+	seq, ok := parseSeq(id)
 	if !ok {
 		return ev, true
 	}
@@ -122,6 +121,26 @@ func (c *conn) frame(ev []byte) ([]byte, bool) {
 	}
 	c.lastID = seq
 	return ev, true
+}
+
+// parseSeq is [history.ParseID] for the bytes of an id line, without
+// the string conversion: it runs for every message on every connection.
+func parseSeq(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 || (len(b) > 1 && b[0] == '0') {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }
 
 // enqueue appends p to the queue and starts a writer if none runs. Initial
