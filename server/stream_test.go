@@ -2,10 +2,11 @@ package server
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	tt "tickertalk/app"
 )
@@ -140,8 +141,7 @@ func TestResyncOnBadOrOldLastEventID(t *testing.T) {
 			}
 		})
 	}
-	if got := len(n.srv.metrics.resyncs.Desc().String()); got == 0 {
-		t.Fatal("no resync metric")
+	if got := testutil.ToFloat64(n.srv.metrics.resyncs); got != 5 {
+		t.Fatalf("resyncs metric = %v, want 5", got)
 	}
-	_ = http.StatusOK
 }
