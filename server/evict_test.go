@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"runtime"
@@ -124,7 +123,6 @@ func TestNoGoroutineLeaks(t *testing.T) {
 		if i%2 == 1 {
 			room = fmt.Sprintf("r%d", i%7) // streams are created and removed too
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		conn, err := net.Dial("tcp", strings.TrimPrefix(n.URL, "http://"))
 		if err != nil {
 			t.Fatal(err)
@@ -142,8 +140,6 @@ func TestNoGoroutineLeaks(t *testing.T) {
 			}
 		}
 		conn.Close()
-		cancel()
-		_ = ctx
 	}
 	waitFor(t, 10*time.Second, "goroutines back to baseline after 1,000 cycles", func() bool {
 		return runtime.NumGoroutine() <= baseline+2
