@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	tt "tickertalk/app"
+)
+
+// What the page tells a person when the server says no, and scrollback:
+// the paths that component tests cover only up to the rendering.
+
+// TestNicknameTakenIsExplained: a nickname held by someone else is refused
+// with a sentence in the prompt, no composer appears, and another nickname
+// then works.
+func TestNicknameTakenIsExplained(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t)
+	NewSession(t, srv.URL, "bob") // bob is taken, through the API
+	page := NewBrowser(t)
+	openRoom(t, page, srv, tt.DefaultRoom)
+
+	WaitFor(t, page, `document.querySelector("#nick-input") !== null`, UITimeout)
+	Do(t, page,
+		chromedp.SendKeys(chromedp.ID("nick-input"), "BOB"), // nicknames are compared without case
+		chromedp.Click(chromedp.ID("nick-submit")),
+	)
+	WaitFor(t, page, `document.querySelector("#nick-error")?.textContent === "that nickname is taken"`, UITimeout)
+	if Eval[bool](t, page, `document.querySelector("#composer") !== null`) {
+		t.Fatal("the composer is shown although the nickname was refused")
+	}
+
+	Eval[bool](t, page, `(() => { document.querySelector("#nick-input").value = ""; return true })()`)
+	signIn(t, page, "carol")
+	if got := Eval[string](t, page, `document.querySelector("#nick-error")?.textContent ?? ""`); got != "" {
+		t.Errorf("after signing in, the prompt's error still says %q", got)
+	}
+}
+
+// TestRateLimitIsExplainedAndNothingIsLost: past the burst, the page says
+// how long to wait, keeps the refused message pending, sends it once the
+// server allows, and every message ends up stored once, in the order typed.
+func TestRateLimitIsExplainedAndNothingIsLost(t *testing.T) {
+	RequireChromium(t)
+	// 1 message every 2 s after a burst of 2: Retry-After is 2.
+	srv := StartServer(t, WithFlags("--send-rate", "0.5", "--send-burst", "2"))
+	page := NewBrowser(t)
+	openRoom(t, page, srv, tt.DefaultRoom)
+	signIn(t, page, "dora")
+
+	texts := []string{"one", "two", "three", "four"}
+	for _, text := range texts {
+		compose(t, page, text)
+	}
+	WaitFor(t, page, `/^slow down, retry in \d+ s$/.test(document.querySelector("#error").textContent)`, UITimeout)
+	if n := Eval[int](t, page, `document.querySelectorAll("#messages .msg.pending").length`); n == 0 {
+		t.Error("while rate limited, no message is shown as pending")
+	}
+
+	for _, text := range texts {
+		WaitFor(t, page, storedShown(text, "dora"), UITimeout)
+	}
+	WaitFor(t, page, `document.querySelector("#error").textContent === ""`, UITimeout)
+
+	var stored []string
+	for _, m := range roomHistory(t, NewClient(t, srv.URL), tt.DefaultRoom) {
+		stored = append(stored, m.Text)
+	}
+	if !slices.Equal(stored, texts) {
+		t.Errorf("the room stores %q, want %q: each once, in the order typed", stored, texts)
+	}
+}
+
+// TestLoadOlderMessages: the page opens on the latest page of a long room;
+// "load older messages" prepends the pages before it until the first
+// message, without duplicates, and keeps the messages already read in view.
+func TestLoadOlderMessages(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t, WithFlags("--send-rate", "0"))
+	const room, total, page1 = "archive", 120, 50 // page1: the UI's page size
+	eve := NewSession(t, srv.URL, "eve")
+	var want []string
+	for i := range total {
+		want = append(want, Send(t, eve, room, fmt.Sprintf("archived %03d", i), "").ID)
+	}
+
+	page := NewBrowser(t)
+	openRoom(t, page, srv, room)
+	WaitFor(t, page, `document.querySelectorAll("#messages .msg[data-id]").length === `+JS(page1), UITimeout)
+	if got := Eval[[]string](t, page, shownIDs); !slices.Equal(got, want[total-page1:]) {
+		t.Fatalf("on open the page shows %d ids %v…, want the latest %d", len(got), head(got), page1)
+	}
+
+	for shown := page1; shown < total; {
+		// A person scrolls to the top, reads the first message, asks for more.
+		WaitFor(t, page, `document.querySelector("#older:not([disabled])") !== null`, UITimeout)
+		first := Eval[string](t, page, `(() => {
+			document.querySelector("#messages").scrollTop = 0;
+			return document.querySelector("#messages .msg[data-id]").dataset.id })()`)
+		before := Eval[float64](t, page, msgTop(first))
+		Do(t, page, chromedp.Click(chromedp.ID("older")))
+		shown = min(shown+page1, total)
+		WaitFor(t, page, `document.querySelectorAll("#messages .msg[data-id]").length === `+JS(shown), UITimeout)
+		// The message read stays where it was; the older ones are above it.
+		WaitFor(t, page, `Math.abs(`+msgTop(first)+` - `+JS(before)+`) < 2`, UITimeout)
+	}
+
+	got := Eval[[]string](t, page, shownIDs)
+	if !slices.Equal(got, want) {
+		t.Errorf("after scrolling back the page shows %d ids (duplicates %v), want all %d in order", len(got), duplicateIDs(got), total)
+	}
+	WaitFor(t, page, `document.querySelector("#older") === null`, UITimeout)
+}
+
+// msgTop is the position on screen of the message whose data-id is id.
+func msgTop(id string) string {
+	return `document.querySelector("#messages .msg[data-id=\"" + ` + JS(id) + ` + "\"]").getBoundingClientRect().top`
+}
+
+// head is the first few of ids, for failure messages.
+func head(ids []string) []string { return ids[:min(len(ids), 3)] }
