@@ -184,12 +184,30 @@ func TestTwoNodesShareChatTickerAndPresence(t *testing.T) {
 		t.Fatalf("only %d updates seen on both nodes: not one ticker", matched)
 	}
 
-	// B stops: bob's entry on A expires, and A shows alice alone.
+	// B stops: A forgets bob, and shows alice alone.
 	b.stop()
 	onA.waitFor(t, 10*time.Second, "presence alice alone on A", presenceIs("alice"))
 	if rooms := alice.rooms(t); rooms["lobby"] != 1 {
 		t.Fatalf("GET /api/rooms on A: lobby online %d, want 1", rooms["lobby"])
 	}
+}
+
+// TestStoppedNodeSaysGoodbye: a node that stops tells the others, which
+// drop its people at once. The presence heartbeat here is a minute, so bob's
+// entry would otherwise stay on A for about three and a half minutes.
+func TestStoppedNodeSaysGoodbye(t *testing.T) {
+	slow := WithPresenceTiming(testPresenceFlush, time.Minute)
+	a, natsURL := startNATSHost(t, slow)
+	b := joinCluster(t, natsURL, slow)
+
+	alice := newClient(t, a.URL, "alice")
+	bob := newClient(t, b.URL, "bob")
+	onA := openSSE(t, a.URL+tt.PathEventStream+"?room=lobby", alice.cookie(), "")
+	openSSE(t, b.URL+tt.PathEventStream+"?room=lobby", bob.cookie(), "")
+	onA.waitFor(t, 10*time.Second, "presence alice,bob on A", presenceIs("alice", "bob"))
+
+	b.stop()
+	onA.waitFor(t, 5*time.Second, "presence alice alone on A after B stopped", presenceIs("alice"))
 }
 
 // TestTickerTakeoverContinuesPrices: with node A hosting NATS (and never

@@ -45,7 +45,9 @@ var errBadAnnouncement = errors.New("bad presence announcement")
 // room (sorted, at most tt.PresenceListCap of them) and their full count,
 // valid for TTLms unless announced again. Count 0 withdraws the node from
 // the room. Hello, sent once when a node joins the cluster (with Count 0),
-// asks every node to announce all its rooms now.
+// asks every node to announce all its rooms now. Bye, sent once when a node
+// stops (with Count 0), withdraws it from every room at once, rather than
+// when its announcements expire.
 type announcement struct {
 	Node   string   `json:"node"`
 	Room   string   `json:"room"`
@@ -53,6 +55,7 @@ type announcement struct {
 	Count  int      `json:"count"`
 	TTLms  int64    `json:"ttlMs"`
 	Hello  bool     `json:"hello,omitempty"`
+	Bye    bool     `json:"bye,omitempty"`
 }
 
 // decodeAnnouncement parses and checks one bus message; every error wraps
@@ -78,6 +81,9 @@ func decodeAnnouncement(data []byte) (announcement, error) {
 		if err := tt.ValidateNick(n); err != nil {
 			return a, fmt.Errorf("%w: %w", errBadAnnouncement, err)
 		}
+	}
+	if (a.Hello || a.Bye) && (a.Count != 0 || a.Hello == a.Bye) {
+		return a, fmt.Errorf("%w: hello or bye, alone and with count 0", errBadAnnouncement)
 	}
 	if ttl := time.Duration(a.TTLms) * time.Millisecond; ttl < minAnnouncedTTL || ttl > maxAnnouncedTTL {
 		return a, fmt.Errorf("%w: ttl %d ms", errBadAnnouncement, a.TTLms)
@@ -106,9 +112,10 @@ func (s *Server) presenceTTL() time.Duration {
 }
 
 // joinCluster subscribes to the presence bus and says hello so that the
-// other nodes announce their rooms at their next flush. stop unsubscribes.
-// Without a bus it does nothing.
-func (s *Server) joinCluster() (stop func()) {
+// other nodes announce their rooms at their next flush. leave says goodbye,
+// so that the other nodes drop this node's people now, and unsubscribes;
+// it must run after the last announcement. Without a bus both do nothing.
+func (s *Server) joinCluster() (leave func()) {
 	bus := s.opts.Presence
 	if bus == nil {
 		return func() {}
@@ -119,7 +126,10 @@ func (s *Server) joinCluster() (stop func()) {
 		return func() {}
 	}
 	s.announce(announcement{Room: tt.DefaultRoom, Online: []string{}, Hello: true})
-	return stop
+	return func() {
+		s.announce(announcement{Room: tt.DefaultRoom, Online: []string{}, Bye: true})
+		stop()
+	}
 }
 
 // receivePresence applies one bus message to the peer table. Messages from
@@ -132,6 +142,10 @@ func (s *Server) receivePresence(data []byte) {
 		return
 	}
 	if a.Node == s.opts.NodeID {
+		return
+	}
+	if a.Bye {
+		s.pres.peers.forget(a.Node)
 		return
 	}
 	if a.Hello {

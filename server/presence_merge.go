@@ -81,6 +81,17 @@ func (t *peerTable) removeLocked(room, node string) {
 	t.dirty[room] = struct{}{}
 }
 
+// forget drops every entry of node, in every room.
+func (t *peerTable) forget(node string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for room, nodes := range t.rooms {
+		if _, ok := nodes[node]; ok {
+			t.removeLocked(room, node)
+		}
+	}
+}
+
 // expire drops every entry whose expiry is not after now.
 func (t *peerTable) expire(now time.Time) {
 	t.mu.Lock()

@@ -53,8 +53,8 @@ func TestMergePresence(t *testing.T) {
 }
 
 // TestPeerTable: entries replace per (room, node), an empty snapshot
-// removes one, expiry drops nodes that stopped announcing, and only changes
-// mark a room dirty.
+// removes one, a goodbye drops a node from every room, expiry drops nodes
+// that stopped announcing, and only changes mark a room dirty.
 func TestPeerTable(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	snap := func(node string, exp time.Duration, nicks ...string) peerSnapshot {
@@ -63,7 +63,8 @@ func TestPeerTable(t *testing.T) {
 	type step struct {
 		room   string
 		apply  *peerSnapshot
-		expire time.Duration // when apply is nil: expire at t0+expire
+		forget string        // when apply is nil: forget this node
+		expire time.Duration // when apply is nil and forget empty: expire at t0+expire
 		dirty  []string      // takeDirty after the step
 		lobby  []string      // nodes listed in lobby after the step
 	}
@@ -92,6 +93,13 @@ func TestPeerTable(t *testing.T) {
 			{expire: time.Second, dirty: []string{"lobby", "other"}, lobby: []string{"c"}},
 			{expire: 5 * time.Second, dirty: []string{"lobby"}, lobby: nil},
 		}},
+		{"a node that says goodbye leaves every room at once", []step{
+			{room: "lobby", apply: p(snap("b", time.Hour, "bob")), dirty: []string{"lobby"}, lobby: []string{"b"}},
+			{room: "other", apply: p(snap("b", time.Hour, "bob")), dirty: []string{"other"}, lobby: []string{"b"}},
+			{room: "lobby", apply: p(snap("c", time.Hour, "carol")), dirty: []string{"lobby"}, lobby: []string{"b", "c"}},
+			{forget: "b", dirty: []string{"lobby", "other"}, lobby: []string{"c"}},
+			{forget: "b", dirty: []string{}, lobby: []string{"c"}},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,6 +109,8 @@ func TestPeerTable(t *testing.T) {
 					if !tab.apply(st.room, *st.apply) {
 						t.Fatalf("step %d: apply refused", i)
 					}
+				} else if st.forget != "" {
+					tab.forget(st.forget)
 				} else {
 					tab.expire(t0.Add(st.expire))
 				}

@@ -87,9 +87,10 @@ type Server struct {
 
 	ctx    context.Context // cancelled by Close: ends every stream
 	cancel context.CancelFunc
-	mu     sync.Mutex // guards closed and wg.Add against Close's Wait
+	mu     sync.Mutex // guards closed, wg.Add and runs.Add against Close's Waits
 	closed bool
 	wg     sync.WaitGroup // open streams
+	runs   sync.WaitGroup // Run, which says goodbye to the cluster as it returns
 }
 
 // New returns a server ready to serve; call Run for heartbeats and presence.
@@ -169,9 +170,18 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Run sends heartbeats and coalesced presence until ctx ends or Close.
-// With a presence bus it also announces this node's presence and merges
-// the other nodes'.
+// With a presence bus it also announces this node's presence, merges the
+// other nodes', and says goodbye as it returns. It returns at once after
+// Close; Close waits for it.
 func (s *Server) Run(ctx context.Context) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.runs.Add(1)
+	s.mu.Unlock()
+	defer s.runs.Done()
 	defer s.joinCluster()()
 	heartbeat := time.NewTicker(s.opts.Heartbeat)
 	defer heartbeat.Stop()
@@ -205,14 +215,16 @@ func (s *Server) publishPresence(p tt.Presence) {
 	s.hub.publishRoom(p.Room, event(tt.EventPresence, "", data))
 }
 
-// Close ends every open stream, waits for their handlers to return, then
-// closes r3labs (in that order: r3labs leaks a goroutine per subscriber
-// still open when its streams close).
+// Close stops Run (which tells the other nodes this one is leaving), ends
+// every open stream, waits for their handlers to return, then closes
+// r3labs (in that order: r3labs leaks a goroutine per subscriber still
+// open when its streams close). Call it before closing the presence bus.
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
 	s.cancel()
+	s.runs.Wait()
 	s.wg.Wait()
 	s.hub.close()
 }
