@@ -24,7 +24,8 @@ import (
 //
 // The writer exists only while there is something to write: an idle
 // connection (most of them, most of the time) costs no goroutine and no
-// buffer beyond r3labs's own.
+// buffer beyond r3labs's own: an event's buffer goes from r3labs's side to
+// the queue to the writer and back to a pool shared by every connection.
 type conn struct {
 	w        http.ResponseWriter
 	rc       *http.ResponseController
@@ -32,6 +33,7 @@ type conn struct {
 	timeout  time.Duration
 	maxQueue int
 	onEvict  func()
+	bufs     *buffers
 	// delivered counts events queued to this connection.
 	delivered prometheus.Counter
 	// start runs at r3labs's first Flush, once the subscriber is registered,
@@ -54,8 +56,9 @@ type conn struct {
 	writers    sync.WaitGroup // the handler waits for the last writer
 }
 
-func newConn(w http.ResponseWriter, cancel context.CancelFunc, timeout time.Duration, maxQueue int) *conn {
+func newConn(w http.ResponseWriter, cancel context.CancelFunc, timeout time.Duration, maxQueue int, bufs *buffers) *conn {
 	return &conn{
+		bufs:     bufs,
 		w:        w,
 		rc:       http.NewResponseController(w),
 		cancel:   cancel,
@@ -71,6 +74,9 @@ func (c *conn) Header() http.Header { return c.w.Header() }
 func (c *conn) WriteHeader(status int) { c.status = status }
 
 func (c *conn) Write(p []byte) (int, error) {
+	if c.cur == nil {
+		c.cur = c.bufs.get()
+	}
 	c.cur = append(c.cur, p...)
 	return len(p), nil
 }
@@ -81,17 +87,22 @@ func (c *conn) Flush() {
 		c.started = true
 		frames, last := c.start()
 		c.lastID = last
-		c.cur = c.cur[:0]
 		c.enqueue(frames, true)
 		c.delivered.Inc()
+		c.bufs.put(c.cur)
+		c.cur = nil
 		return
 	}
 	frame, keep := c.frame(c.cur)
 	if keep {
-		c.enqueue(frame, false)
 		c.delivered.Inc()
+		if c.enqueue(frame, false) {
+			c.cur = nil // the queue owns it now
+			return
+		}
 	}
-	c.cur = c.cur[:0]
+	c.bufs.put(c.cur)
+	c.cur = nil
 }
 
 var idPrefix = []byte("id: ")
@@ -143,24 +154,26 @@ func parseSeq(b []byte) (uint64, bool) {
 	return n, true
 }
 
-// enqueue appends p to the queue and starts a writer if none runs. Initial
+// enqueue adds p to the queue and starts a writer if none runs. Initial
 // frames may exceed the bound; live ones evict the connection when it is
-// full.
-func (c *conn) enqueue(p []byte, initial bool) {
+// full. When the queue is empty, p itself becomes the queue, without a
+// copy, and enqueue reports true: p is then the queue's, not the caller's.
+func (c *conn) enqueue(p []byte, initial bool) (kept bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	if !initial && len(c.queue)+len(p) > c.maxQueue {
 		c.evicted, c.closed = true, true
 		c.queue = nil
 		c.mu.Unlock()
 		c.evict()
-		return
+		return false
 	}
-	if initial && len(c.queue) == 0 {
-		c.queue = p // the initial frames are this connection's own: no copy
+	if len(c.queue) == 0 {
+		c.bufs.put(c.queue) // an empty buffer the writer left for reuse
+		c.queue, kept = p, true
 	} else {
 		c.queue = append(c.queue, p...)
 	}
@@ -173,6 +186,7 @@ func (c *conn) enqueue(p []byte, initial bool) {
 	if start {
 		go c.write()
 	}
+	return kept
 }
 
 // evict ends the connection of a client that does not keep up. Setting the
@@ -186,10 +200,6 @@ func (c *conn) evict() {
 	c.cancel()
 }
 
-// retainedQueue is the largest queue buffer kept for reuse while events
-// flow: a live event or two, never the initial frames of a connection.
-const retainedQueue = 2 << 10
-
 // write drains the queue to the socket and returns when it is empty or a
 // write failed. The headers go with the first batch, so the client sees
 // `:ok` with them.
@@ -200,7 +210,12 @@ func (c *conn) write() {
 		c.mu.Lock()
 		if len(c.queue) == 0 || c.closed {
 			c.writing = false
+			if len(c.queue) == 0 {
+				c.bufs.put(c.queue) // an idle connection keeps no buffer
+				c.queue = nil
+			}
 			c.mu.Unlock()
+			c.bufs.put(spare)
 			return
 		}
 		// Double buffering: r3labs appends to one buffer while this
@@ -223,9 +238,7 @@ func (c *conn) write() {
 			c.failed(err, time.Since(began))
 			return
 		}
-		if cap(buf) <= retainedQueue {
-			spare = buf
-		}
+		spare = buf
 	}
 }
 

@@ -59,10 +59,14 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	stop := context.AfterFunc(s.ctx, cancel)
-	defer stop()
+	if r.Context().Value(serverKey{}) != s {
+		// Not served with BaseContext: Close must still end this stream.
+		// (With it, this would be one more child of s.ctx per connection.)
+		stop := context.AfterFunc(s.ctx, cancel)
+		defer stop()
+	}
 
-	c := newConn(w, cancel, s.opts.WriteTimeout, s.opts.QueueBytes)
+	c := newConn(w, cancel, s.opts.WriteTimeout, s.opts.QueueBytes, s.bufs)
 	c.delivered = s.metrics.delivered
 	c.onEvict = func() {
 		s.metrics.evictions.Inc()
@@ -80,7 +84,7 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	id := s.hub.join(room)
 	defer s.hub.leave(id)
 
-	s.hub.serve(c, r.WithContext(ctx), id)
+	s.hub.serve(c, r, ctx, id)
 	cancel()
 	c.close()
 	c.finish()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,16 +68,15 @@ func (h *hub) leave(id string) {
 	}
 }
 
-// serve hands a validated request to r3labs on stream id. r3labs reads
-// only the query's stream and the Last-Event-ID header (which would make it
-// answer 400 or replay from its own log), so it gets a request with just
-// the stream and no headers: lighter to keep for a connection's life than a
-// clone of the client's.
-func (h *hub) serve(w http.ResponseWriter, r *http.Request, id string) {
-	r2 := r.WithContext(r.Context())
-	r2.Header = http.Header{}
-	r2.URL = &url.URL{Path: r.URL.Path, RawQuery: "stream=" + url.QueryEscape(id)}
-	h.sse.ServeHTTP(w, r2)
+// serve hands a validated request to r3labs on stream id, under ctx.
+// r3labs reads only the query's stream and the Last-Event-ID header (which
+// would make it answer 400 or replay from its own log), so r's URL is
+// rewritten and that header dropped in place: r is this handler's own, and
+// a copy would be kept for the connection's whole life.
+func (h *hub) serve(w http.ResponseWriter, r *http.Request, ctx context.Context, id string) {
+	r.Header.Del("Last-Event-ID")
+	r.URL.RawQuery = "stream=" + url.QueryEscape(id)
+	h.sse.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // publishRoom sends ev to the connections of one room.

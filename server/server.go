@@ -83,9 +83,10 @@ type Server struct {
 	limits  *limiters
 	metrics *metrics
 	ticker  *tickerState
+	bufs    *buffers // event buffers, shared by every connection
 	mux     *http.ServeMux
 
-	ctx    context.Context // cancelled by Close: ends every stream
+	ctx    context.Context // cancelled by Close: ends every stream; carries serverKey
 	cancel context.CancelFunc
 	mu     sync.Mutex // guards closed, wg.Add and runs.Add against Close's Waits
 	closed bool
@@ -131,9 +132,10 @@ func New(opts Options) *Server {
 		limits:  newLimiters(opts.SendRate, opts.SendBurst),
 		metrics: newMetrics(),
 		ticker:  newTickerState(opts.SparklineLen),
-		ctx:     ctx,
+		bufs:    &buffers{},
 		cancel:  cancel,
 	}
+	s.ctx = context.WithValue(ctx, serverKey{}, s)
 	s.mux = s.routes()
 	return s
 }
@@ -244,6 +246,10 @@ func (s *Server) track() bool {
 // closes, so Shutdown does not wait for streams that never end by
 // themselves.
 func (s *Server) BaseContext() context.Context { return s.ctx }
+
+// serverKey marks the contexts that descend from a server's BaseContext:
+// its value is the *Server.
+type serverKey struct{}
 
 func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -1,0 +1,30 @@
+package server
+
+import "sync"
+
+// maxPooledBuffer is the largest event buffer kept for reuse: a ticker
+// update or a few chat messages. The rare larger one (initial frames with
+// a replay, a batch that piled up) goes to the garbage collector.
+const maxPooledBuffer = 4 << 10
+
+// buffers recycles the byte slices that carry events from r3labs to the
+// socket, so that an idle connection holds none of them between events and
+// a busy one does not allocate one per event. Safe for concurrent use.
+type buffers struct{ pool sync.Pool }
+
+// get returns an empty buffer.
+func (b *buffers) get() []byte {
+	if p, ok := b.pool.Get().(*[]byte); ok {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, 512)
+}
+
+// put gives buf back; the caller must not touch it again. Nil and oversized
+// buffers are dropped.
+func (b *buffers) put(buf []byte) {
+	if cap(buf) == 0 || cap(buf) > maxPooledBuffer {
+		return
+	}
+	b.pool.Put(&buf)
+}
