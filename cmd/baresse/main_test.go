@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	tt "tickertalk/app"
+)
+
+func TestRunRefusesWhatItCannotServe(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		tick time.Duration
+	}{
+		{"0.0.0.0:8766", time.Second},
+		{"192.0.2.1:8766", time.Second},
+		{"localhost:8766", time.Second}, // names are never resolved
+		{"127.0.0.1", time.Second},
+		{"127.0.0.1:0", 0},
+	} {
+		if err := run(context.Background(), tc.addr, tc.tick, func(net.Addr) {}); err == nil {
+			t.Errorf("run(%q, %v) started", tc.addr, tc.tick)
+		}
+	}
+}
+
+// TestRunStreamsUpdatesAndStops: `:ok`, then ticker updates, then a clean
+// stop when the context ends.
+func TestRunStreamsUpdatesAndStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, "127.0.0.1:0", 10*time.Millisecond, func(a net.Addr) { addrs <- a }) }()
+	var addr net.Addr
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	}
+
+	reqCtx, reqCancel := context.WithTimeout(ctx, 10*time.Second)
+	defer reqCancel()
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, "http://"+addr.String()+tt.PathEventStream, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	var lines []string
+	for len(lines) < 100 {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %q: %v", lines, err)
+		}
+		lines = append(lines, strings.TrimSpace(line))
+		if lines[len(lines)-1] == "event: "+tt.EventUpdate {
+			break
+		}
+	}
+	if lines[0] != ":ok" || lines[len(lines)-1] != "event: "+tt.EventUpdate {
+		t.Fatalf("stream began %q, want :ok then an update", lines)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}
