@@ -222,10 +222,13 @@ func (c *conn) write() {
 		// goroutine writes the other.
 		buf := c.queue
 		c.queue, spare = spare[:0], nil
-		c.mu.Unlock()
-
+		// The deadline is set under the lock: close and evict mark the
+		// conn closed under it before forcing the deadline to now, so
+		// theirs always comes last and a blocked write ends at once.
 		began := time.Now()
 		_ = c.rc.SetWriteDeadline(began.Add(c.timeout))
+		c.mu.Unlock()
+
 		if !c.headerSent {
 			c.headerSent = true
 			c.w.WriteHeader(http.StatusOK)
