@@ -1,10 +1,10 @@
 // Command baresse is the reference that Tickertalk's figures are compared
 // with: r3labs/sse v2 alone, the way its README serves it, with none of
 // Tickertalk's guarantees (no resume, no eviction, no validation). It
-// streams one ticker update of eight symbols a second on /eventstream,
-// after an `:ok` comment as Tickertalk does, and exposes the process's
-// memory and goroutines on /metrics, so that cmd/loadgen measures both
-// servers the same way:
+// streams the simulated market's update of eight symbols every second on
+// /eventstream, after an `:ok` comment as Tickertalk does, and exposes the
+// process's memory and goroutines on /metrics, so that cmd/loadgen
+// measures both servers the same way:
 //
 //	taskset -c 0 go run ./cmd/baresse --addr 127.0.0.1:8766 &
 //	taskset -c 1 bin/loadgen --url http://127.0.0.1:8766 --subscribers 10000 --rate 0 --duration 10s
@@ -97,25 +97,20 @@ func run(ctx context.Context, addr string, tick time.Duration, ready func(net.Ad
 	return nil
 }
 
-// publish sends a ticker update of the default symbols every tick.
+// publish streams the simulated market's updates, the same ones Tickertalk
+// sends, one per tick.
 func publish(ctx context.Context, s *sse.Server, tick time.Duration) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			u := tt.TickerUpdate{}
-			for i, sym := range market.DefaultSymbols() {
-				u.Quotes = append(u.Quotes, tt.Quote{Symbol: sym, Price: 100 + float64(i), Open: 100, Change: float64(i), ChangePct: float64(i), Time: now})
-			}
-			data, err := json.Marshal(u)
-			if err != nil {
-				log.Printf("encode update: %v", err)
-				continue
-			}
-			s.Publish("lobby", &sse.Event{Event: []byte(tt.EventUpdate), Data: data})
-		}
+	m, err := market.New(market.Config{Seed: 1, Tick: tick})
+	if err != nil {
+		log.Printf("market: %v", err)
+		return
 	}
+	m.Run(ctx, func(u tt.TickerUpdate) {
+		data, err := json.Marshal(u)
+		if err != nil {
+			log.Printf("encode update: %v", err)
+			return
+		}
+		s.Publish("lobby", &sse.Event{Event: []byte(tt.EventUpdate), Data: data})
+	})
 }
