@@ -106,16 +106,24 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-func buildBinary() (string, error) {
-	dir, err := artifacts.dir()
-	if err != nil {
-		return "", err
+// buildPlaces returns where builds go and the module root, whose sources
+// it has read the timestamps of.
+func buildPlaces() (dir, root string, err error) {
+	if dir, err = artifacts.dir(); err != nil {
+		return "", "", err
 	}
-	root, err := ModuleRoot()
-	if err != nil {
-		return "", err
+	if root, err = ModuleRoot(); err != nil {
+		return "", "", err
 	}
 	statSources(root)
+	return dir, root, nil
+}
+
+func buildBinary() (string, error) {
+	dir, root, err := buildPlaces()
+	if err != nil {
+		return "", err
+	}
 	out := filepath.Join(dir, "tickertalk")
 	if err := goCmd(root, nil, "build", "-o", out, "."); err != nil {
 		return "", err
@@ -124,15 +132,10 @@ func buildBinary() (string, error) {
 }
 
 func buildWebDir() (string, error) {
-	dir, err := artifacts.dir()
+	dir, root, err := buildPlaces()
 	if err != nil {
 		return "", err
 	}
-	root, err := ModuleRoot()
-	if err != nil {
-		return "", err
-	}
-	statSources(root)
 	web := filepath.Join(dir, "web")
 	if err := copyTree(filepath.Join(root, "web"), web); err != nil {
 		return "", err
