@@ -84,7 +84,7 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	id := s.hub.join(room)
 	defer s.hub.leave(id)
 
-	s.hub.serve(c, r, ctx, id)
+	s.hub.serve(ctx, c, r, id)
 	cancel()
 	c.close()
 	c.finish()

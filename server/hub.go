@@ -73,7 +73,7 @@ func (h *hub) leave(id string) {
 // would make it answer 400 or replay from its own log), so r's URL is
 // rewritten and that header dropped in place: r is this handler's own, and
 // a copy would be kept for the connection's whole life.
-func (h *hub) serve(w http.ResponseWriter, r *http.Request, ctx context.Context, id string) {
+func (h *hub) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, id string) {
 	r.Header.Del("Last-Event-ID")
 	r.URL.RawQuery = "stream=" + url.QueryEscape(id)
 	h.sse.ServeHTTP(w, r.WithContext(ctx))
