@@ -16,7 +16,8 @@ import (
 // desktop's size, in light and dark, with prices, messages, people and an
 // error on screen, and checks what a person relies on: every visible text
 // has WCAG AA contrast with what is behind it, every control has a name,
-// nothing is wider than the screen, and long messages wrap.
+// nothing is wider than the screen, quotes are whole and clear of their
+// sparklines, and long messages wrap.
 func TestReadableAtEverySizeAndScheme(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
@@ -61,6 +62,10 @@ func TestReadableAtEverySizeAndScheme(t *testing.T) {
 			if w := Eval[[]int](t, tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
 				Screenshot(t, tab, "overflow")
 				t.Errorf("the page is %d px wide on a %d px screen: it scrolls sideways", w[0], w[1])
+			}
+			if hidden := Eval[[]string](t, tab, coveredQuoteTexts); len(hidden) > 0 {
+				Screenshot(t, tab, "quotes")
+				t.Errorf("quote texts cut or under the sparkline: %q", hidden)
 			}
 			if wide := Eval[[]string](t, tab, unwrappedMessages); len(wide) > 0 {
 				t.Errorf("messages wider than the list instead of wrapping: %q", wide)
@@ -192,3 +197,13 @@ const unnamedControls = `(() => {
 const unwrappedMessages = `[...document.querySelectorAll("#messages .msg .text")]
 	.filter(el => el.scrollWidth > document.querySelector("#messages").clientWidth)
 	.map(el => el.textContent.slice(0, 40))`
+
+// coveredQuoteTexts lists the quote texts that are cut short or run into
+// their sparkline.
+const coveredQuoteTexts = `[...document.querySelectorAll(".quote")].flatMap(q => {
+	const spark = q.querySelector(".spark").getBoundingClientRect();
+	return [...q.querySelectorAll(".symbol, .price, .change")].filter(el => {
+		const r = el.getBoundingClientRect();
+		return el.scrollWidth > el.clientWidth + 1 || (r.right > spark.left + 0.5 && r.left < spark.right);
+	}).map(el => q.dataset.symbol + " " + el.className + " " + JSON.stringify(el.textContent));
+})`

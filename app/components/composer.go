@@ -29,7 +29,7 @@ func (c *composer) Render() app.UI {
 		app.Label().For("composer").Class("visually-hidden").Text("Message"),
 		app.Textarea().ID("composer").
 			Rows(2).
-			Placeholder("Write a message — Enter sends, Shift+Enter for a new line").
+			Placeholder("Write a message (Shift+Enter for a new line)").
 			Aria("label", "message").
 			OnInput(c.onInput).
 			OnKeyDown(c.onKeyDown),
