@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	tt "tickertalk/app"
+)
+
+// TestSwitchRoomsKeepsOneStream: a person creates a room with the room
+// form and goes back with the room list. The tab keeps exactly one stream
+// open on the server, for the room on screen: it shows that room's
+// messages and not the other's, and counts the person in that room only.
+func TestSwitchRoomsKeepsOneStream(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t)
+	bob := NewSession(t, srv.URL, "bob")
+	tab := NewBrowser(t)
+	openRoom(t, tab, srv, tt.DefaultRoom)
+	signIn(t, tab, "sam")
+	waitStreams(t, srv, 1)
+
+	Do(t, tab, chromedp.SendKeys(chromedp.ID("room-input"), "trading"), chromedp.Click(chromedp.ID("room-submit")))
+	WaitFor(t, tab, `location.pathname === `+JS(tt.PathRoomPage+"trading")+` &&
+		document.querySelector("#room-title").textContent === "#trading"`, UITimeout)
+	elsewhere := Send(t, bob, tt.DefaultRoom, "said in the lobby", "")
+	here := Send(t, bob, "trading", "said in trading", "")
+	WaitFor(t, tab, msgsWithID(here.ID)+` === 1`, UITimeout)
+	if n := Eval[int](t, tab, msgsWithID(elsewhere.ID)); n != 0 {
+		t.Errorf("the trading room shows a lobby message %d times", n)
+	}
+	waitStreams(t, srv, 1)
+	waitOnline(t, bob, map[string]int{tt.DefaultRoom: 0, "trading": 1})
+
+	Do(t, tab, chromedp.Click(chromedp.CSS(`#rooms li[data-room="`+tt.DefaultRoom+`"] a`)))
+	WaitFor(t, tab, `document.querySelector("#room-title").textContent === `+JS("#"+tt.DefaultRoom), UITimeout)
+	WaitFor(t, tab, msgsWithID(elsewhere.ID)+` === 1`, UITimeout)
+	if n := Eval[int](t, tab, msgsWithID(here.ID)); n != 0 {
+		t.Errorf("the lobby shows a trading message %d times", n)
+	}
+	waitStreams(t, srv, 1)
+	waitOnline(t, bob, map[string]int{tt.DefaultRoom: 1, "trading": 0})
+}
+
+// waitStreams waits until the server has exactly n event streams open.
+func waitStreams(t *testing.T, srv *Server, n int) {
+	t.Helper()
+	var got int
+	for deadline := time.Now().Add(UITimeout); ; {
+		got = openStreams(t, srv.URL)
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server has %d event streams open, want %d", got, n)
+		}
+		time.Sleep(PollInterval)
+	}
+}
+
+// openStreams reads the server's tickertalk_sse_connections gauge.
+func openStreams(t *testing.T, base string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+tt.PathMetrics, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", tt.PathMetrics, err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "tickertalk_sse_connections "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("tickertalk_sse_connections %q: %v", v, err)
+			}
+			return int(n)
+		}
+	}
+	t.Fatalf("no tickertalk_sse_connections in %s (%v)", tt.PathMetrics, sc.Err())
+	return 0
+}
+
+// waitOnline waits until GET /api/rooms counts want[room] people online in
+// each room of want (a room not listed counts 0).
+func waitOnline(t *testing.T, c *Client, want map[string]int) {
+	t.Helper()
+	var got map[string]int
+	for deadline := time.Now().Add(UITimeout); ; {
+		got = roomsOnline(t, c)
+		same := true
+		for room, n := range want {
+			same = same && got[room] == n
+		}
+		if same {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rooms online %v, want %v", got, want)
+		}
+		time.Sleep(PollInterval)
+	}
+}
+
+// roomsOnline is GET /api/rooms as room name → people online.
+func roomsOnline(t *testing.T, c *Client) map[string]int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), RequestTimeout)
+	defer cancel()
+	var list tt.RoomList
+	if _, err := c.Request(ctx, http.MethodGet, tt.PathRooms, "", nil, &list); err != nil {
+		t.Fatalf("GET %s: %v", tt.PathRooms, err)
+	}
+	out := make(map[string]int, len(list.Rooms))
+	for _, r := range list.Rooms {
+		out[r.Name] = r.Online
+	}
+	return out
+}
