@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -63,8 +64,14 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 			})
 
 			text := strings.Repeat("x", 4000)
-			const count = 3000
+			// window bounds how far the publisher runs ahead of the healthy
+			// reader (~500 KB, half its queue): a reader that keeps up is
+			// one that reads what arrives, and on a loaded machine the test's
+			// own reader may pause longer than a full-speed burst of 12 MB
+			// takes to fill 1 MiB. The stalled reader paces nothing.
+			const count, window = 3000, 128
 			var worst time.Duration
+			var read atomic.Int64
 			done := make(chan struct{})
 			go func() { // the healthy reader must get every message, in order
 				defer close(done)
@@ -74,10 +81,14 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 						t.Errorf("healthy client got id %s, want %d: %+v", ev.ID, i, ev)
 						return
 					}
+					read.Store(int64(i))
 				}
 			}()
 			start := time.Now()
 			for i := 1; i <= count; i++ {
+				waitFor(t, 20*time.Second, "the healthy reader to keep up", func() bool {
+					return int64(i)-read.Load() <= window
+				})
 				t0 := time.Now()
 				err := n.srv.Deliver(tt.ChatMessage{ID: strconv.Itoa(i), Room: "lobby", Nick: "n", Text: text, Time: time.Now()})
 				if err != nil {
