@@ -45,8 +45,9 @@ func TestNicknameTakenIsExplained(t *testing.T) {
 // server allows, and every message ends up stored once, in the order typed.
 func TestRateLimitIsExplainedAndNothingIsLost(t *testing.T) {
 	RequireChromium(t)
-	// 1 message every 2 s after a burst of 2: Retry-After is 2.
-	srv := StartServer(t, WithFlags("--send-rate", "0.5", "--send-burst", "2"))
+	// 1 message every 4 s after a burst of 2: Retry-After is 4, so the
+	// third of four messages typed at once is refused even on a slow machine.
+	srv := StartServer(t, WithFlags("--send-rate", "0.25", "--send-burst", "2"))
 	page := NewBrowser(t)
 	openRoom(t, page, srv, tt.DefaultRoom)
 	signIn(t, page, "dora")
