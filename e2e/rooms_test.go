@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,15 +54,18 @@ func TestSwitchRoomsKeepsOneStream(t *testing.T) {
 func waitStreams(t *testing.T, srv *Server, n int) {
 	t.Helper()
 	var got int
-	for deadline := time.Now().Add(UITimeout); ; {
-		got = openStreams(t, srv.URL)
-		if got == n {
-			return
-		}
+	waitUntil(t, func() bool { got = openStreams(t, srv.URL); return got == n },
+		func() string { return fmt.Sprintf("the server has %d event streams open, want %d", got, n) })
+}
+
+// waitUntil polls cond every [PollInterval] until it holds, and fails t
+// with failure() after [UITimeout].
+func waitUntil(t *testing.T, cond func() bool, failure func() string) {
+	t.Helper()
+	for deadline := time.Now().Add(UITimeout); !cond(); time.Sleep(PollInterval) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the server has %d event streams open, want %d", got, n)
+			t.Fatal(failure())
 		}
-		time.Sleep(PollInterval)
 	}
 }
 
@@ -98,20 +102,15 @@ func openStreams(t *testing.T, base string) int {
 func waitOnline(t *testing.T, c *Client, want map[string]int) {
 	t.Helper()
 	var got map[string]int
-	for deadline := time.Now().Add(UITimeout); ; {
+	waitUntil(t, func() bool {
 		got = roomsOnline(t, c)
-		same := true
 		for room, n := range want {
-			same = same && got[room] == n
+			if got[room] != n {
+				return false
+			}
 		}
-		if same {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rooms online %v, want %v", got, want)
-		}
-		time.Sleep(PollInterval)
-	}
+		return true
+	}, func() string { return fmt.Sprintf("rooms online %v, want %v", got, want) })
 }
 
 // roomsOnline is GET /api/rooms as room name → people online.
