@@ -88,7 +88,9 @@ func run(ctx context.Context, addr string, tick time.Duration, ready func(net.Ad
 	go func() {
 		<-ctx.Done()
 		s.Close() // ends the streams, so Shutdown does not wait for them
-		_ = hs.Shutdown(context.Background())
+		if err := hs.Shutdown(context.Background()); err != nil {
+			log.Printf("shutdown: %v", err)
+		}
 	}()
 	ready(ln.Addr())
 	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
