@@ -170,7 +170,13 @@ func TestFollowSurvivesReconnect(t *testing.T) {
 
 	var wg sync.WaitGroup
 	wg.Go(func() { publishRetrying(t, s, texts[100:]) })
-	for range 5 {
+	for i := range 5 {
+		// ForceReconnect during a reconnect only hurries that one along,
+		// so each is forced once the previous one is done, and after the
+		// follower has made progress on the new connection.
+		waitFor(t, 10*time.Second, "the previous reconnect", func() bool {
+			return s.nc.IsConnected() && s.nc.Stats().Reconnects >= uint64(i)
+		})
 		at := c.len()
 		waitFor(t, 10*time.Second, "progress between reconnects", func() bool { return c.len() > at || c.len() == len(texts) })
 		if err := s.nc.ForceReconnect(); err != nil {
