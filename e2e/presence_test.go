@@ -59,8 +59,10 @@ func TestTwoPeopleSeeEachOther(t *testing.T) {
 
 	// ben comes back (the page may be restored from the back/forward
 	// cache, its stream closed when he left): online again, and live.
-	// (history.back, not chromedp.NavigateBack: a restore fires no load event.)
-	Eval[bool](t, ben, `(history.back(), true)`)
+	// (history.back, not chromedp.NavigateBack: a restore fires no load
+	// event; and from a timer, so that the evaluation has returned before
+	// the page goes: CI once failed with "Inspected target navigated".)
+	Eval[bool](t, ben, `(setTimeout(() => history.back(), 0), true)`)
 	WaitFor(t, ann, both, UITimeout)
 	WaitFor(t, ben, statusIs("live"), UITimeout)
 	WaitFor(t, ben, both, UITimeout)

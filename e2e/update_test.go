@@ -65,7 +65,9 @@ func TestNewVersionIsOffered(t *testing.T) {
 	Navigate(t, tab, srv.URL+tt.PathRoomPage+tt.DefaultRoom)
 	WaitWasmReady(t, tab)
 	WaitFor(t, tab, `document.querySelector("#update") !== null`, UITimeout)
-	Eval[bool](t, tab, `(document.querySelector("#update").click(), true)`)
+	// Clicked from a timer: the click reloads the page, which must not
+	// happen before the evaluation has returned.
+	Eval[bool](t, tab, `(setTimeout(() => document.querySelector("#update").click(), 0), true)`)
 	WaitWasmReady(t, tab)
 	WaitFor(t, tab, `fetch("/web/app.css").then(r => r.text()).then(t => t.includes("build 2"))`, UITimeout)
 	WaitFor(t, tab, `document.querySelector("#update") === null`, UITimeout)
