@@ -32,7 +32,6 @@ type Entry struct {
 
 type room struct {
 	entries []Entry // ascending Seq
-	trimmed bool    // an entry was dropped for the bound
 }
 
 // Index is safe for concurrent use. Add must be called from one goroutine, in
@@ -87,7 +86,6 @@ func (x *Index) Add(e Entry) bool {
 		}
 		r.entries[0] = Entry{}
 		r.entries = r.entries[1:]
-		r.trimmed = true
 	}
 	return true
 }
@@ -101,8 +99,8 @@ func (x *Index) Last() uint64 {
 
 // After returns the retained messages of room with a seq above after, in
 // order. It returns ErrGap when messages above after may have been dropped
-// (the room was trimmed and after is older than its oldest entry) or when
-// after is beyond the last seq the index has seen.
+// (the room is full and after is older than its oldest entry) or when after
+// is beyond the last seq the index has seen.
 func (x *Index) After(roomName string, after uint64) ([]Entry, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -113,7 +111,10 @@ func (x *Index) After(roomName string, after uint64) ([]Entry, error) {
 	if r == nil {
 		return nil, nil
 	}
-	if r.trimmed && len(r.entries) > 0 && after < r.entries[0].Seq-1 {
+	// A full room may have lost older messages: to this index's bound, or
+	// to the log's before a restart, when the index was filled again from a
+	// log already trimmed to the bound (so nothing was dropped here).
+	if len(r.entries) >= x.limit && after < r.entries[0].Seq-1 {
 		return nil, ErrGap
 	}
 	i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq > after })

@@ -73,6 +73,22 @@ func TestAfterUntrimmedRoomHasNoGap(t *testing.T) {
 	}
 }
 
+// TestAfterFullRoomMayHaveAGap is the index after a restart: filled from a
+// log that had already dropped the room's oldest messages, it never dropped
+// one itself, and still a resume from before its oldest entry is a gap.
+func TestAfterFullRoomMayHaveAGap(t *testing.T) {
+	x := New(5)
+	for seq := uint64(6); seq <= 10; seq++ {
+		add(t, x, seq, "a", "n", "")
+	}
+	if got, err := x.After("a", 2); !errors.Is(err, ErrGap) {
+		t.Fatalf("After(a, 2) = %v, %v; want ErrGap", seqs(got), err)
+	}
+	if got, err := x.After("a", 5); err != nil || len(got) != 5 {
+		t.Fatalf("After(a, 5) = %v, %v; want the 5 messages", seqs(got), err)
+	}
+}
+
 func TestAddIgnoresOldSeqs(t *testing.T) {
 	x := New(10)
 	add(t, x, 2, "a", "n", "")
