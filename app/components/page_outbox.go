@@ -55,7 +55,11 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 		p.flush(ctx)
 
 	case r.Err != nil:
-		p.err = r.sentence() // stays pending; retried later
+		p.err = r.sentence() + ": it will be sent when the connection returns"
+		p.sendErr = p.err
+
+	case r.transient(): // stays pending, retried on the next tick
+		p.err = r.sentence() + ": it will be sent again shortly"
 		p.sendErr = p.err
 
 	case r.Status == 401 && p.reauthedID != msg.ClientID:
@@ -79,7 +83,7 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 			p.flush(ctx)
 		})
 
-	default: // 400, 403, 413, 415, 422: sending it again cannot succeed
+	default: // 400, 403, 413, 415, 422...: sending it again cannot succeed
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { o, _ = withoutClientID(o, msg.ClientID); return o })
 		p.err = sendErrPrefix + r.sentence()
 		p.flush(ctx)

@@ -54,7 +54,7 @@ func (p *page) createSession(ctx app.Context, nick string, next func(app.Context
 				p.needNick = true
 				p.nickErr = r.sentence()
 				if r.Err != nil {
-					p.nickErr = "you are offline: try again when the connection returns"
+					p.nickErr += ": try again when the connection returns"
 				}
 				return
 			}

@@ -27,10 +27,20 @@ type response struct {
 // ok reports a 2xx answer.
 func (r response) ok() bool { return r.Err == nil && r.Status >= 200 && r.Status < 300 }
 
+// transient reports a failure that the same request may get past later: no
+// answer at all, or the server (or a proxy before it) unavailable for now.
+// A 4xx is the server's verdict on the request and is not transient.
+func (r response) transient() bool {
+	return r.Err != nil || r.Status == 408 || r.Status >= 500
+}
+
 // decode unmarshals the body of a successful answer into v.
 func (r response) decode(v any) error {
+	if r.Err != nil {
+		return fmt.Errorf("no answer: %w", r.Err)
+	}
 	if !r.ok() {
-		return fmt.Errorf("status %d: %w", r.Status, r.Err)
+		return fmt.Errorf("status %d", r.Status)
 	}
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		return fmt.Errorf("decoding answer: %w", err)
@@ -52,7 +62,7 @@ func (r response) retryAfterSeconds() int {
 // otherwise.
 func (r response) sentence() string {
 	if r.Err != nil {
-		return "you are offline: it will be sent when the connection returns"
+		return "you are offline"
 	}
 	var apiErr tt.APIError
 	_ = json.Unmarshal(r.Body, &apiErr)

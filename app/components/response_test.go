@@ -18,7 +18,8 @@ func TestResponseSentence(t *testing.T) {
 		{"server sentence", response{Status: 422, Body: []byte(`{"error":"text must not be empty","code":"invalid_text"}`)}, "text must not be empty"},
 		{"too large", response{Status: 413}, "that message is too large"},
 		{"no body", response{Status: 418}, "the server answered 418"},
-		{"network", response{Err: fmt.Errorf("x: %w", errNetwork)}, "you are offline: it will be sent when the connection returns"},
+		{"network", response{Err: fmt.Errorf("x: %w", errNetwork)}, "you are offline"},
+		{"unavailable", response{Status: 503, Body: []byte(`{"error":"the message store is unavailable, try again","code":"unavailable"}`)}, "the message store is unavailable, try again"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -26,6 +27,31 @@ func TestResponseSentence(t *testing.T) {
 				t.Errorf("sentence() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestResponseTransient: what the outbox keeps and retries, and what it
+// drops as refused for good.
+func TestResponseTransient(t *testing.T) {
+	tests := []struct {
+		r    response
+		want bool
+	}{
+		{response{Err: fmt.Errorf("x: %w", errNetwork)}, true},
+		{response{Status: 503}, true},
+		{response{Status: 502}, true},
+		{response{Status: 500}, true},
+		{response{Status: 408}, true},
+		{response{Status: 400}, false},
+		{response{Status: 413}, false},
+		{response{Status: 422}, false},
+		{response{Status: 429}, false},
+		{response{Status: 201}, false},
+	}
+	for _, tc := range tests {
+		if got := tc.r.transient(); got != tc.want {
+			t.Errorf("transient(%d, err %v) = %v, want %v", tc.r.Status, tc.r.Err, got, tc.want)
+		}
 	}
 }
 
