@@ -33,6 +33,8 @@ func TestBadInputs(t *testing.T) {
 		{"malformed json", alice, "POST", "/send", js, `{"room":`, nil, 400, tt.CodeBadJSON},
 		{"json array", alice, "POST", "/send", js, `[1]`, nil, 400, tt.CodeBadJSON},
 		{"trailing data", alice, "POST", "/send", js, good + `{}`, nil, 400, tt.CodeBadJSON},
+		{"trailing brace", alice, "POST", "/send", js, good + `}`, nil, 400, tt.CodeBadJSON},
+		{"trailing bracket", alice, "POST", "/send", js, good + ` ]`, nil, 400, tt.CodeBadJSON},
 		{"unknown field", alice, "POST", "/send", js, `{"room":"lobby","text":"hi","clientId":"c1","id":"9"}`, nil, 400, tt.CodeBadJSON},
 		{"wrong content type", alice, "POST", "/send", "text/plain", good, nil, 415, tt.CodeUnsupportedType},
 		{"no content type", alice, "POST", "/send", "", good, nil, 415, tt.CodeUnsupportedType},
@@ -98,6 +100,34 @@ func TestBadInputs(t *testing.T) {
 			t.Fatalf("stored %d messages, want 3", len(msgs))
 		}
 	})
+}
+
+// TestSessionTokenIsTheServers: a nickname chosen with a cookie the server
+// never issued (made up, or planted by someone who wants to know it) is
+// bound to a fresh token, and the made-up one stays worthless.
+func TestSessionTokenIsTheServers(t *testing.T) {
+	n := startNode(t, "")
+	const madeUp = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	anon := &user{t: t, c: &http.Client{Timeout: 5 * time.Second}, base: n.URL}
+	planted := map[string]string{"Cookie": tt.SessionCookieName + "=" + madeUp}
+	resp := anon.do("POST", tt.PathSession, "application/json", `{"nick":"victim"}`, planted)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("session with a made-up cookie: %d, want 201", resp.StatusCode)
+	}
+	var issued string
+	for _, c := range resp.Cookies() {
+		if c.Name == tt.SessionCookieName {
+			issued = c.Value
+		}
+	}
+	if issued == "" || issued == madeUp {
+		t.Fatalf("session cookie %q: want a fresh token", issued)
+	}
+	resp = anon.do("POST", tt.PathSend, "application/json", `{"room":"lobby","text":"as victim","clientId":"c1"}`, planted)
+	assertAPIError(t, resp, 401, tt.CodeNoSession)
+	if got := n.index.Last(); got != 0 {
+		t.Fatalf("the made-up token posted: last id %d", got)
+	}
 }
 
 func assertAPIError(t *testing.T, resp *http.Response, status int, code string) {

@@ -101,12 +101,16 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err := tt.ValidateNick(req.Nick); err != nil {
 		return invalidField(err, http.StatusUnprocessableEntity)
 	}
-	tok := sessionToken(r)
+	// Only a session the store knows is renamed: a token the client made
+	// up (or one planted in its cookie jar) gets a fresh one instead.
+	tok, _, err := s.requireSession(r)
 	status := http.StatusOK
-	if tok == "" {
+	if errors.Is(err, errNoSession) {
 		tok, status = newToken(), http.StatusCreated
+	} else if err != nil {
+		return err
 	}
-	err := s.opts.Sessions.CreateSession(r.Context(), tok, req.Nick)
+	err = s.opts.Sessions.CreateSession(r.Context(), tok, req.Nick)
 	if errors.Is(err, store.ErrNickTaken) {
 		return errNickTaken
 	}
