@@ -57,7 +57,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return badJSON(err)
 	}
-	if dec.More() {
+	// Not dec.More: it is false before a stray '}' or ']'.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return badJSON(errors.New("trailing data after the JSON object"))
 	}
 	return nil
