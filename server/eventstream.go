@@ -98,8 +98,9 @@ const initialFramesSize = 512
 // read from history now is replayed, what is delivered after arrives live,
 // and the returned id lets the conn drop live copies of replayed messages.
 func (s *Server) initialFrames(room string, res resume) ([]byte, uint64) {
+	snapshot := s.ticker.snapshotFrame()
 	var b bytes.Buffer
-	b.Grow(initialFramesSize + len(s.ticker.snapshotFrame()))
+	b.Grow(initialFramesSize + len(snapshot))
 	b.WriteString(":ok\n\n")
 	var last uint64
 	if room != "" && res.requested {
@@ -122,7 +123,7 @@ func (s *Server) initialFrames(room string, res resume) ([]byte, uint64) {
 			s.metrics.replayed.Add(float64(len(entries)))
 		}
 	}
-	b.Write(s.ticker.snapshotFrame())
+	b.Write(snapshot)
 	if room != "" {
 		if data, err := json.Marshal(s.pres.snapshot(room)); err == nil {
 			writeFrame(&b, tt.EventPresence, "", data)

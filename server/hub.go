@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 
 	"github.com/r3labs/sse/v2"
@@ -97,11 +96,11 @@ func (h *hub) publishAll(ev *sse.Event) {
 	}
 }
 
-// event builds an r3labs event that cannot forge SSE fields: data is one
-// line of JSON (encoding/json escapes CR and LF) and never empty, which
-// would end every subscriber's response.
+// event builds an r3labs event that cannot forge SSE fields: name is one
+// of the tt.Event* constants, data is one line of JSON (encoding/json
+// escapes CR and LF) and never empty, which would end every subscriber's
+// response.
 func event(name, id string, data []byte) *sse.Event {
-	name = strings.NewReplacer("\r", "", "\n", "").Replace(name)
 	return &sse.Event{Event: []byte(name), ID: []byte(id), Data: data}
 }
 
