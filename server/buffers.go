@@ -21,10 +21,13 @@ func (b *buffers) get() []byte {
 }
 
 // put gives buf back; the caller must not touch it again. Nil and oversized
-// buffers are dropped.
+// buffers are dropped without an allocation: put runs several times per
+// event and connection, most often with nil.
 func (b *buffers) put(buf []byte) {
 	if cap(buf) == 0 || cap(buf) > maxPooledBuffer {
 		return
 	}
-	b.pool.Put(&buf)
+	p := new([]byte) // not &buf: that would move buf to the heap on every call
+	*p = buf
+	b.pool.Put(p)
 }

@@ -87,16 +87,19 @@ func (c *conn) Flush() {
 		c.started = true
 		frames, last := c.start()
 		c.lastID = last
-		c.enqueue(frames, true)
-		c.delivered.Inc()
+		if queued, _ := c.enqueue(frames, true); queued {
+			c.delivered.Inc()
+		}
 		c.bufs.put(c.cur)
 		c.cur = nil
 		return
 	}
-	frame, keep := c.frame(c.cur)
-	if keep {
-		c.delivered.Inc()
-		if c.enqueue(frame, false) {
+	if frame, keep := c.frame(c.cur); keep {
+		queued, owned := c.enqueue(frame, false)
+		if queued {
+			c.delivered.Inc()
+		}
+		if owned {
 			c.cur = nil // the queue owns it now
 			return
 		}
@@ -156,24 +159,25 @@ func parseSeq(b []byte) (uint64, bool) {
 
 // enqueue adds p to the queue and starts a writer if none runs. Initial
 // frames may exceed the bound; live ones evict the connection when it is
-// full. When the queue is empty, p itself becomes the queue, without a
-// copy, and enqueue reports true: p is then the queue's, not the caller's.
-func (c *conn) enqueue(p []byte, initial bool) (kept bool) {
+// full. queued reports that p will be written. When the queue is empty, p
+// itself becomes the queue, without a copy, and owned is true: p is then
+// the queue's, not the caller's.
+func (c *conn) enqueue(p []byte, initial bool) (queued, owned bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return false
+		return false, false
 	}
 	if !initial && len(c.queue)+len(p) > c.maxQueue {
 		c.evicted, c.closed = true, true
 		c.queue = nil
 		c.mu.Unlock()
 		c.evict()
-		return false
+		return false, false
 	}
 	if len(c.queue) == 0 {
 		c.bufs.put(c.queue) // an empty buffer the writer left for reuse
-		c.queue, kept = p, true
+		c.queue, owned = p, true
 	} else {
 		c.queue = append(c.queue, p...)
 	}
@@ -186,7 +190,7 @@ func (c *conn) enqueue(p []byte, initial bool) (kept bool) {
 	if start {
 		go c.write()
 	}
-	return kept
+	return true, owned
 }
 
 // evict ends the connection of a client that does not keep up. Setting the
