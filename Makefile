@@ -1,5 +1,6 @@
-# Tickertalk: build, run and test. GNU make; needs only Go, plus Chromium
-# (apt-get install -y chromium) for the browser tests.
+# Tickertalk: build, run and test. GNU make; needs Go and gcc (for -race),
+# plus Chromium and Node (apt-get install -y chromium nodejs) for the browser
+# and service-worker tests.
 #
 #   make run      build everything and serve http://localhost:8000 (store in ./data)
 #   make build    the server (bin/tickertalk) and the client (web/app.wasm + .br/.gz)
@@ -31,11 +32,13 @@ WASM := web/app.wasm
 WASM_BR := web/app.wasm.br
 STATICCHECK := bin/staticcheck
 
-# Every non-test Go source that can end up in the server or app.wasm, plus
-# the module files: a change to any of them rebuilds, nothing else does.
+# Every non-test Go source that can end up in the server or app.wasm, what
+# they embed (the service worker), plus the module files: a change to any of
+# them rebuilds, nothing else does.
 GO_SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' \
 	-not -path './.git/*' -not -path './bin/*' -not -path './data/*' \
-	-not -path './web/*' -not -path './e2e/*' -not -path './tmp/*') go.mod go.sum
+	-not -path './web/*' -not -path './e2e/*' -not -path './tmp/*') go.mod go.sum \
+	$(wildcard pwa/*.js)
 
 # The browser tests get the artifacts that `build` made, by absolute path.
 TEST_ENV := TICKERTALK_BIN=$(abspath $(BIN)) TICKERTALK_WEB_DIR=$(abspath web)
