@@ -15,9 +15,12 @@ import (
 // Bounds of the flags.
 const (
 	maxDuration = 10 * time.Minute
-	maxRate     = 10000
-	maxSize     = 2000 // the server's text limit, in characters
-	minSize     = 48   // the marker: "lg <seq> <unix ns> "
+	// maxSubscribers bounds one process whatever its descriptor limit:
+	// beyond it, run several loadgens, each on its own --source-ips.
+	maxSubscribers = 200_000
+	maxRate        = 10000
+	maxSize        = 2000 // the server's text limit, in characters
+	minSize        = 48   // the marker: "lg <seq> <unix ns> "
 	// maxInFlight bounds the POST /send requests outstanding at once; a
 	// tick that finds them all busy is counted as skipped, never queued.
 	maxInFlight = 64
@@ -88,8 +91,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 
 func (c config) validate() error {
 	switch {
-	case c.Subscribers < 0:
-		return errors.New("--subscribers must not be negative")
+	case c.Subscribers < 0 || c.Subscribers > maxSubscribers:
+		return fmt.Errorf("--subscribers must be 0 to %d", maxSubscribers)
 	case c.Rooms < 1 || c.Rooms > 1000:
 		return errors.New("--rooms must be 1 to 1000")
 	case c.Rate < 0 || c.Rate > maxRate || math.IsNaN(c.Rate):

@@ -122,8 +122,13 @@ func TestRunAgainstServer(t *testing.T) {
 		r.writeText(&sb)
 		t.Fatalf("run against %s not clean:\n%s", base, sb.String())
 	}
-	if got, want := r.Deliveries.Received, r.Messages.Created*10; got != want || want != 500 {
-		t.Errorf("received %d deliveries, want %d (50 messages × 10 subscribers per room)", got, want)
+	// Up to 50 messages (rate × duration); fewer only when a loaded
+	// machine drops ticks. Every one reaches the 10 subscribers of its room.
+	if got, max := r.Messages.Created, int64(50); got < 10 || got > max {
+		t.Errorf("created %d messages, want 10 to %d", got, max)
+	}
+	if got, want := r.Deliveries.Received, r.Messages.Created*10; got != want {
+		t.Errorf("received %d deliveries, want %d (%d messages × 10 subscribers per room)", got, want, r.Messages.Created)
 	}
 	if r.Server.Connected == nil || r.Server.Connected.Connections < 20 {
 		t.Errorf("server metrics after connecting: %+v, want 20 SSE connections", r.Server.Connected)
