@@ -101,6 +101,7 @@ func TestComposerCountAndSend(t *testing.T) {
 		{"short", "hi", false, ""},
 		{"near the limit", strings.Repeat("é", 1801), false, "1801 / 2000"},
 		{"over the limit", strings.Repeat("a", 2001), true, "2001 / 2000"},
+		{"the limit and a trailing newline", strings.Repeat("a", 2000) + "\n", false, "2000 / 2000"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ type composer struct {
 }
 
 func (c *composer) Render() app.UI {
-	n := utf8.RuneCountInString(c.text)
+	n := utf8.RuneCountInString(strings.TrimSpace(c.text)) // as the server counts
 	return app.Form().Class("composer").OnSubmit(c.onSubmit).Body(
 		app.Label().For("composer").Class("visually-hidden").Text("Message"),
 		app.Textarea().ID("composer").
@@ -43,9 +43,11 @@ func (c *composer) Render() app.UI {
 	)
 }
 
-// sendable reports whether text may be sent: not blank, not too long.
+// sendable reports whether the server would take text: not blank, not too
+// long once trimmed, no control characters.
 func sendable(text string) bool {
-	return strings.TrimSpace(text) != "" && utf8.RuneCountInString(text) <= tt.MaxTextRunes
+	_, err := tt.NormalizeText(text)
+	return err == nil
 }
 
 func countClass(n int) string {
