@@ -63,3 +63,22 @@ func InstallabilityErrors(tb testing.TB, ctx context.Context) []string {
 	sort.Strings(out)
 	return out
 }
+
+// BlockURLs makes every request of the tab of ctx that matches one of
+// patterns (URLPattern syntax, absolute: "*://*:*/api/*") fail as a network
+// error; no patterns lifts the block.
+func BlockURLs(tb testing.TB, ctx context.Context, patterns ...string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, ActionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		tb.Fatalf("network.enable: %v", err)
+	}
+	blocks := make([]*network.BlockPattern, 0, len(patterns))
+	for _, p := range patterns {
+		blocks = append(blocks, &network.BlockPattern{URLPattern: p, Block: true})
+	}
+	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: blocks}); err != nil {
+		tb.Fatalf("block %v: %v", patterns, err)
+	}
+}

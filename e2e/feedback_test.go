@@ -78,10 +78,13 @@ func TestRateLimitIsExplainedAndNothingIsLost(t *testing.T) {
 // TestLoadOlderMessages: the page opens on the latest page of a long room;
 // "load older messages" prepends the pages before it until the first
 // message, without duplicates, and keeps the messages already read in view.
+// A message arriving while someone reads the oldest ones takes none of them
+// away, though the room is longer than the page keeps when following the
+// bottom (500).
 func TestLoadOlderMessages(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t, WithFlags("--send-rate", "0"))
-	const room, total, page1 = "archive", 120, 50 // page1: the UI's page size
+	const room, total, page1 = "archive", 520, 50 // page1: the UI's page size
 	eve := NewSession(t, srv.URL, "eve")
 	var want []string
 	for i := range total {
@@ -114,6 +117,41 @@ func TestLoadOlderMessages(t *testing.T) {
 		t.Errorf("after scrolling back the page shows %d ids (duplicates %v), want all %d in order", len(got), duplicateIDs(got), total)
 	}
 	WaitFor(t, page, `document.querySelector("#older") === null`, UITimeout)
+
+	// A new message while the first ones are read: shown, and nothing lost.
+	Eval[bool](t, page, `(document.querySelector("#messages").scrollTop = 0, true)`)
+	live := Send(t, eve, room, "while you read the archive", "")
+	WaitFor(t, page, msgsWithID(live.ID)+` === 1`, UITimeout)
+	if got := Eval[[]string](t, page, shownIDs); !slices.Equal(got, append(want, live.ID)) {
+		t.Errorf("after a live message the page shows %d ids from %v, want all %d and the new one", len(got), head(got), total)
+	}
+}
+
+// TestLatestPageRetried: a room opened with nothing cached shows what was
+// said before from the API; when that request fails, the page asks again
+// on its own once it can, instead of showing only what arrives live.
+func TestLatestPageRetried(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t)
+	const room = "retry"
+	fay := NewSession(t, srv.URL, "fay")
+	earlier := Send(t, fay, room, "said before you came", "")
+
+	page := NewBrowser(t)
+	BlockURLs(t, page, "*://*:*/api/rooms/"+room+"/messages*")
+	openRoom(t, page, srv, room)
+	WaitFor(t, page, statusIs("live"), UITimeout)
+	live := Send(t, fay, room, "said while the history failed", "")
+	WaitFor(t, page, msgsWithID(live.ID)+` === 1`, UITimeout)
+	if n := Eval[int](t, page, msgsWithID(earlier.ID)); n != 0 {
+		t.Fatalf("the earlier message is shown %d times though its request was blocked", n)
+	}
+
+	BlockURLs(t, page)
+	WaitFor(t, page, msgsWithID(earlier.ID)+` === 1`, UITimeout)
+	if got, want := Eval[[]string](t, page, shownIDs), []string{earlier.ID, live.ID}; !slices.Equal(got, want) {
+		t.Errorf("the page shows %v, want %v", got, want)
+	}
 }
 
 // msgTop is the position on screen of the message whose data-id is id.

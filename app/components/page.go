@@ -27,12 +27,15 @@ type page struct {
 	quotes []tt.Quote
 	series map[string][]float64
 
-	messages    []tt.ChatMessage
-	more        bool
-	loadingOld  bool
-	lastEventID string
-	presence    tt.Presence
-	rooms       []tt.RoomInfo
+	messages []tt.ChatMessage
+	more     bool
+	// latestDue: loading the room's latest page failed and is retried;
+	// latestReplace: that load was a resync, which replaces the list.
+	latestDue, latestReplace bool
+	loadingOld               bool
+	lastEventID              string
+	presence                 tt.Presence
+	rooms                    []tt.RoomInfo
 
 	outbox     []pendingMsg
 	sending    bool

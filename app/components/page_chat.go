@@ -10,10 +10,16 @@ import (
 
 // addMessages merges stored messages into the current room, drops their
 // pending copies from the outbox, caches the room and keeps the view at the
-// bottom if it was there.
+// bottom if it was there. The list is cut to the newest maxShownMessages
+// only while the view follows the bottom: older pages someone is reading
+// stay on screen.
 func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 	follow := atBottom()
-	p.messages = newest(mergeMessages(p.messages, msgs...), maxShownMessages)
+	p.messages = mergeMessages(p.messages, msgs...)
+	if follow && len(p.messages) > maxShownMessages {
+		p.messages = newest(p.messages, maxShownMessages)
+		p.more = true
+	}
 	if len(reconcile(p.outbox, msgs)) != len(p.outbox) {
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { return reconcile(o, msgs) })
 	}
@@ -24,15 +30,23 @@ func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 }
 
 // loadLatest fetches the latest page of the room. With replace (a resync)
-// it replaces the list, which may hold a gap; otherwise it merges.
+// it replaces the list, which may hold a gap; otherwise it merges. A failed
+// load is due again ([page.latestDue]) and retried on the next tick.
 func (p *page) loadLatest(ctx app.Context, replace bool) {
 	room := p.room
 	fetch("GET", messagesURL(room, "", historyPage), nil, func(r response) {
 		ctx.Dispatch(func(ctx app.Context) {
-			var pg tt.MessagePage
-			if room != p.room || r.decode(&pg) != nil {
+			if room != p.room {
 				return
 			}
+			var pg tt.MessagePage
+			if err := r.decode(&pg); err != nil {
+				app.Logf("loading the latest messages of %s: %v", room, err)
+				p.latestDue = true
+				p.latestReplace = p.latestReplace || replace
+				return
+			}
+			p.latestDue, p.latestReplace = false, false
 			if replace {
 				p.messages = nil
 			}

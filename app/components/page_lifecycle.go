@@ -106,13 +106,16 @@ func (p *page) startTimers(ctx app.Context) {
 }
 
 // onTick retries what may have failed: a stream the browser gave up on, the
-// health probe while not live, and the outbox.
+// health probe while not live, the room's latest page, and the outbox.
 func (p *page) onTick(ctx app.Context) {
 	if p.status != statusLive {
 		if p.stream.readyState() == esClosed && browserOnline() {
 			p.connect(ctx)
 		}
 		p.probeHealth(ctx)
+	} else if p.latestDue {
+		p.latestDue = false // set again if this one fails too
+		p.loadLatest(ctx, p.latestReplace)
 	}
 	p.flush(ctx)
 }
@@ -124,5 +127,6 @@ func (p *page) loadRoomCache() {
 	p.lastEventID = c.LastEventID
 	p.more = len(c.Messages) > 0
 	p.loadingOld = false
+	p.latestDue, p.latestReplace = false, false
 	p.outbox = reconcile(p.outbox, p.messages)
 }
