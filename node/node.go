@@ -74,12 +74,17 @@ func OnNATSListening(fn func(clientURL string)) Option {
 // then HTTP, then the store. It accepts connections only once history has
 // caught up with the chat log, so no client ever resumes against a partial
 // history. With ln nil it listens on cfg.Addr; otherwise it serves ln and
-// closes it.
+// closes it when it returns, also when it fails to start.
 //
 // With cfg.NATSListen the embedded NATS server also accepts other nodes on
 // that address. Presence is then shared with every node on the same NATS
 // (with cfg.NATSURL too); otherwise it is this node's alone.
 func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, opts ...Option) error {
+	if ln != nil {
+		// Closed on every return, a failed start included; after Shutdown
+		// this second Close is a no-op.
+		defer ln.Close()
+	}
 	var o options
 	for _, f := range opts {
 		f(&o)

@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +119,26 @@ func TestHealthReadyMetrics(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body.String(), tc.want) {
 			t.Errorf("GET %s = %d, body lacks %q", tc.path, resp.StatusCode, tc.want)
 		}
+	}
+}
+
+// TestServeClosesListenerWhenStartFails: a listener handed to Serve is
+// closed on return even when the node never got to serve it.
+func TestServeClosesListenerWhenStartFails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.WebDir = filepath.Join(t.TempDir(), "missing")
+	if err := Serve(t.Context(), cfg, testLogger(t), ln); err == nil {
+		t.Fatal("Serve with a missing web directory succeeded")
+	}
+	// Open, it would time out here instead of failing at once.
+	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Accept after a failed Serve: %v, want net.ErrClosed", err)
 	}
 }
