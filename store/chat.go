@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -60,21 +61,48 @@ func (s *Store) Message(ctx context.Context, seq uint64) (tt.ChatMessage, error)
 	if err != nil {
 		return tt.ChatMessage{}, fmt.Errorf("store: message %d: %w", seq, err)
 	}
-	m, err := decodeChat(raw.Data, raw.Sequence)
+	m, err := decodeChat(raw.Subject, raw.Data, raw.Sequence)
 	if err != nil {
 		return tt.ChatMessage{}, err
 	}
 	return m, nil
 }
 
-// decodeChat decodes a stored message and sets its ID to seq.
-func decodeChat(data []byte, seq uint64) (tt.ChatMessage, error) {
+// decodeChat decodes the message stored at seq on subject and sets its ID
+// to seq. The log is shared with whatever else can publish on the NATS
+// server, so a message is checked as /send checks one: its room is its
+// subject's, and room, nick, text and clientId are valid.
+func decodeChat(subject string, data []byte, seq uint64) (tt.ChatMessage, error) {
 	var m tt.ChatMessage
 	if err := json.Unmarshal(data, &m); err != nil {
 		return m, fmt.Errorf("store: message %d: decode: %w", seq, err)
 	}
+	if err := validStored(subject, m); err != nil {
+		return tt.ChatMessage{}, fmt.Errorf("store: message %d: %w", seq, err)
+	}
 	m.ID = strconv.FormatUint(seq, 10)
 	return m, nil
+}
+
+func validStored(subject string, m tt.ChatMessage) error {
+	if room, _ := strings.CutPrefix(subject, chatPrefix); room != m.Room {
+		return fmt.Errorf("room %q on subject %q", m.Room, subject)
+	}
+	if err := tt.ValidateRoom(m.Room); err != nil {
+		return err
+	}
+	if err := tt.ValidateNick(m.Nick); err != nil {
+		return err
+	}
+	if text, err := tt.NormalizeText(m.Text); err != nil {
+		return err
+	} else if text != m.Text {
+		return errors.New("text not normalized")
+	}
+	if m.ClientID != "" {
+		return tt.ValidateClientID(m.ClientID)
+	}
+	return nil
 }
 
 // Follow delivers every retained message of every room, from the oldest,
@@ -193,9 +221,9 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 			continue // never twice, whatever the consumer does
 		}
 		*last = seq
-		m, err := decodeChat(msg.Data(), seq)
+		m, err := decodeChat(msg.Subject(), msg.Data(), seq)
 		if err != nil {
-			s.log.Error("skipping undecodable chat message", "seq", seq, "err", err)
+			s.log.Error("skipping an invalid chat message", "seq", seq, "err", err)
 		} else {
 			fn(m)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -241,15 +242,45 @@ func TestFollowSurvivesServerRestart(t *testing.T) {
 // TestFollowSkipsUndecodable: a foreign payload on chat.* (another program
 // on the same cluster) is skipped, and catching up still ends even when it
 // is the last message.
-func TestFollowSkipsUndecodable(t *testing.T) {
+// TestFollowSkipsInvalid: what another publisher on the NATS server puts
+// on chat.* reaches no one unless it is a message /send could have stored.
+func TestFollowSkipsInvalid(t *testing.T) {
 	t.Parallel()
 	s := openTest(t, testConfig(t))
 	seq := publish(t, s, "lobby", "good", "")
-	if _, err := s.js.Publish(t.Context(), "chat.lobby", []byte("not json")); err != nil {
-		t.Fatal(err)
+	encode := func(m tt.ChatMessage) string {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
 	}
-	checkStream(t, follow(t, s).snapshot(), []tt.ChatMessage{chatMsg("lobby", "good")}, []uint64{seq})
-	if _, err := s.Message(t.Context(), seq+1); err == nil || errors.Is(err, ErrNotFound) {
-		t.Fatalf("Message of an undecodable payload: %v, want a decode error", err)
+	with := func(edit func(*tt.ChatMessage)) string {
+		m := chatMsg("lobby", "x")
+		edit(&m)
+		return encode(m)
 	}
+	bad := []struct{ name, subject, data string }{
+		{"not json", "chat.lobby", "not json"},
+		{"room not the subject's", "chat.lobby", with(func(m *tt.ChatMessage) { m.Room = "dev" })},
+		{"invalid room", "chat.Lobby", with(func(m *tt.ChatMessage) { m.Room = "Lobby" })},
+		{"no nick", "chat.lobby", with(func(m *tt.ChatMessage) { m.Nick = "" })},
+		{"nick with CR LF", "chat.lobby", with(func(m *tt.ChatMessage) { m.Nick = "a\r\nb" })},
+		{"empty text", "chat.lobby", with(func(m *tt.ChatMessage) { m.Text = "" })},
+		{"control character", "chat.lobby", with(func(m *tt.ChatMessage) { m.Text = "a\u0007b" })},
+		{"text not trimmed", "chat.lobby", with(func(m *tt.ChatMessage) { m.Text = " x " })},
+		{"bad clientId", "chat.lobby", with(func(m *tt.ChatMessage) { m.ClientID = "a b" })},
+	}
+	for _, b := range bad {
+		if _, err := s.js.Publish(t.Context(), b.subject, []byte(b.data)); err != nil {
+			t.Fatalf("%s: %v", b.name, err)
+		}
+	}
+	for i, b := range bad {
+		if _, err := s.Message(t.Context(), seq+1+uint64(i)); err == nil || errors.Is(err, ErrNotFound) {
+			t.Errorf("Message of %s: %v, want an error", b.name, err)
+		}
+	}
+	last := publish(t, s, "lobby", "after", "")
+	checkStream(t, follow(t, s).snapshot(), []tt.ChatMessage{chatMsg("lobby", "good"), chatMsg("lobby", "after")}, []uint64{seq, last})
 }
