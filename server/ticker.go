@@ -3,10 +3,13 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	tt "tickertalk/app"
+	"tickertalk/market"
 )
 
 // tickerState is this node's view of the market, built from the updates on
@@ -47,6 +50,13 @@ func (t *tickerState) apply(u tt.TickerUpdate) {
 			h = append(h[:0], h[len(h)-t.keep:]...)
 		}
 		t.history[q.Symbol] = h
+	}
+	if len(t.history) > len(t.order) { // a symbol left the market
+		for sym := range t.history {
+			if !slices.Contains(t.order, sym) {
+				delete(t.history, sym)
+			}
+		}
 	}
 	t.frame = nil
 	if snap, ok := t.snapshotLocked(); ok {
@@ -95,8 +105,8 @@ func (s *Server) Ticker(data []byte) error {
 	if err := json.Unmarshal(data, &u); err != nil {
 		return fmt.Errorf("decode ticker update: %w", err)
 	}
-	if len(u.Quotes) == 0 {
-		return fmt.Errorf("decode ticker update: no quotes")
+	if err := validUpdate(u); err != nil {
+		return fmt.Errorf("ticker update: %w", err)
 	}
 	s.ticker.apply(u)
 	live, err := json.Marshal(tt.TickerUpdate{Quotes: u.Quotes})
@@ -105,6 +115,33 @@ func (s *Server) Ticker(data []byte) error {
 	}
 	s.metrics.published.WithLabelValues(tt.EventUpdate).Inc()
 	s.hub.publishAll(event(tt.EventUpdate, "", live))
+	return nil
+}
+
+// errBadUpdate reports a ticker update that no market publishes.
+var errBadUpdate = errors.New("invalid ticker update")
+
+// validUpdate checks an update from the bus as a market makes one: 1 to
+// market.MaxSymbols distinct valid symbols, positive prices. Anything that
+// can publish on the NATS server can publish on the ticker subject.
+func validUpdate(u tt.TickerUpdate) error {
+	syms := make([]string, len(u.Quotes))
+	for i, q := range u.Quotes {
+		syms[i] = q.Symbol
+		if !(q.Price > 0) || !(q.Open > 0) {
+			return fmt.Errorf("%w: %s price %v, open %v", errBadUpdate, q.Symbol, q.Price, q.Open)
+		}
+	}
+	if err := market.ValidateSymbols(syms); err != nil {
+		return fmt.Errorf("%w: %w", errBadUpdate, err)
+	}
+	for sym, h := range u.History {
+		for _, p := range h {
+			if !(p > 0) {
+				return fmt.Errorf("%w: %s history price %v", errBadUpdate, sym, p)
+			}
+		}
+	}
 	return nil
 }
 
