@@ -87,8 +87,16 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 			start := time.Now()
 			for i := 1; i <= count; i++ {
 				waitFor(t, 20*time.Second, "the healthy reader to keep up", func() bool {
-					return int64(i)-read.Load() <= window
+					select {
+					case <-done: // it stopped early: it failed the test
+						return true
+					default:
+						return int64(i)-read.Load() <= window
+					}
 				})
+				if t.Failed() {
+					t.FailNow()
+				}
 				t0 := time.Now()
 				err := n.srv.Deliver(tt.ChatMessage{ID: strconv.Itoa(i), Room: "lobby", Nick: "n", Text: text, Time: time.Now()})
 				if err != nil {
