@@ -32,14 +32,12 @@ func sessionToken(r *http.Request) string {
 }
 
 // sessionNick returns the nick of r's session, or "" when there is none.
+// A stream needs no session, so a store failure only makes the person
+// anonymous in presence; it is logged, not returned.
 func (s *Server) sessionNick(r *http.Request) string {
-	tok := sessionToken(r)
-	if tok == "" {
-		return ""
-	}
-	nick, err := s.opts.Sessions.Session(r.Context(), tok)
-	if err != nil {
-		return ""
+	_, nick, err := s.requireSession(r)
+	if err != nil && !errors.Is(err, errNoSession) {
+		s.log.Warn("session lookup for a stream", "err", err)
 	}
 	return nick
 }
