@@ -41,7 +41,7 @@ type Index struct {
 
 	mu      sync.RWMutex
 	rooms   map[string]*room
-	clients map[string]uint64 // idempotency key -> seq
+	clients map[string]sent // idempotency key -> where the message is
 	last    uint64
 }
 
@@ -50,7 +50,13 @@ func New(limit int) *Index {
 	if limit < 1 {
 		limit = tt.DefaultHistory
 	}
-	return &Index{limit: limit, rooms: make(map[string]*room), clients: make(map[string]uint64)}
+	return &Index{limit: limit, rooms: make(map[string]*room), clients: make(map[string]sent)}
+}
+
+// sent locates a retained message by its idempotency key.
+type sent struct {
+	room string
+	seq  uint64
 }
 
 // ClientKey is the idempotency key of a send: the sender's nick (folded, it
@@ -74,13 +80,13 @@ func (x *Index) Add(e Entry) bool {
 	}
 	r.entries = append(r.entries, e)
 	if e.Msg.ClientID != "" {
-		x.clients[ClientKey(e.Msg.Nick, e.Msg.ClientID)] = e.Seq
+		x.clients[ClientKey(e.Msg.Nick, e.Msg.ClientID)] = sent{e.Msg.Room, e.Seq}
 	}
 	if len(r.entries) > x.limit {
 		old := r.entries[0]
 		if old.Msg.ClientID != "" {
 			k := ClientKey(old.Msg.Nick, old.Msg.ClientID)
-			if x.clients[k] == old.Seq {
+			if x.clients[k].seq == old.Seq {
 				delete(x.clients, k)
 			}
 		}
@@ -146,15 +152,14 @@ func (x *Index) Before(roomName string, before uint64, limit int) ([]tt.ChatMess
 func (x *Index) Lookup(nick, clientID string) (tt.ChatMessage, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	seq, ok := x.clients[ClientKey(nick, clientID)]
+	at, ok := x.clients[ClientKey(nick, clientID)]
 	if !ok {
 		return tt.ChatMessage{}, false
 	}
-	for _, r := range x.rooms {
-		i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq >= seq })
-		if i < len(r.entries) && r.entries[i].Seq == seq {
-			return r.entries[i].Msg, true
-		}
+	r := x.rooms[at.room]
+	i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq >= at.seq })
+	if i < len(r.entries) && r.entries[i].Seq == at.seq {
+		return r.entries[i].Msg, true
 	}
 	return tt.ChatMessage{}, false
 }
