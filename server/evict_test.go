@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -127,6 +128,13 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 }
 
 func TestNoGoroutineLeaks(t *testing.T) {
+	defer func() {
+		if t.Failed() { // name what is left
+			var b strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
+			t.Logf("goroutines:\n%s", b.String())
+		}
+	}()
 	before := runtime.NumGoroutine()
 	n := startNode(t, "")
 	s := openStream(t, n.URL+"/eventstream?room=lobby", nil)
