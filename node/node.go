@@ -207,7 +207,7 @@ func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, s
 	if snap, ok := srv.TickerSnapshot(); ok {
 		mk.Restore(snap)
 	}
-	log.Info("publishing the ticker", "symbols", len(cfg.Symbols), "tick", cfg.Tick)
+	log.Info("publishing the ticker", "symbols", len(cfg.Symbols), "tick", cfg.Tick, "seed", mk.Seed())
 	publish := func(u tt.TickerUpdate) {
 		data, err := json.Marshal(u)
 		if err == nil {
