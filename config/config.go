@@ -16,6 +16,8 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/market"
+	"tickertalk/server"
+	"tickertalk/store"
 )
 
 // EnvPrefix prefixes the environment variable of every flag.
@@ -73,15 +75,15 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Addr:         ":8000",
-		DataDir:      "./data",
+		DataDir:      store.DefaultDataDir,
 		SendRate:     5,
 		SendBurst:    20,
 		History:      tt.DefaultHistory,
 		Tick:         tt.DefaultTick,
 		Symbols:      market.DefaultSymbols(),
 		Heartbeat:    tt.DefaultHeartbeat,
-		WriteTimeout: 10 * time.Second,
-		QueueBytes:   1 << 20,
+		WriteTimeout: server.DefaultWriteTimeout,
+		QueueBytes:   server.DefaultQueueBytes,
 		LogLevel:     "info",
 		LogFormat:    "text",
 	}

@@ -18,6 +18,7 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/history"
+	"tickertalk/market"
 )
 
 // ChatLog is the durable, ordered chat log the server publishes to.
@@ -94,6 +95,16 @@ type Server struct {
 	runs   sync.WaitGroup // Run, which says goodbye to the cluster as it returns
 }
 
+// Defaults of [Options].
+const (
+	// DefaultWriteTimeout is how long one write to a client may take
+	// before the client is evicted as too slow.
+	DefaultWriteTimeout = 10 * time.Second
+	// DefaultQueueBytes is how much a connection may have waiting to be
+	// written before the client is evicted as too slow.
+	DefaultQueueBytes = 1 << 20
+)
+
 // New returns a server ready to serve; call Run for heartbeats and presence.
 func New(opts Options) *Server {
 	if opts.Logger == nil {
@@ -103,10 +114,10 @@ func New(opts Options) *Server {
 		opts.Heartbeat = tt.DefaultHeartbeat
 	}
 	if opts.WriteTimeout <= 0 {
-		opts.WriteTimeout = 10 * time.Second
+		opts.WriteTimeout = DefaultWriteTimeout
 	}
 	if opts.QueueBytes <= 0 {
-		opts.QueueBytes = 1 << 20
+		opts.QueueBytes = DefaultQueueBytes
 	}
 	if opts.PresenceInterval <= 0 {
 		opts.PresenceInterval = time.Second
@@ -118,7 +129,7 @@ func New(opts Options) *Server {
 		opts.NodeID = rand.Text()
 	}
 	if opts.SparklineLen <= 0 {
-		opts.SparklineLen = 60
+		opts.SparklineLen = market.DefaultHistoryLen
 	}
 	if opts.Ready == nil {
 		opts.Ready = func() bool { return true }

@@ -10,8 +10,9 @@ import (
 	"tickertalk/store"
 )
 
-// sessionMaxAge is how long the browser keeps the session cookie.
-const sessionMaxAge = 30 * 24 * time.Hour
+// sessionMaxAge is how long the browser keeps the session cookie: as long
+// as the store keeps an unused session.
+const sessionMaxAge = store.DefaultSessionTTL
 
 // newToken returns 256 random bits as base32 (A-Z, 2-7), 52 characters.
 func newToken() string { return rand.Text() + rand.Text() }
