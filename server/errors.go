@@ -78,12 +78,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// allowFor is the Allow header of a 405 on path: the methods its handler
+// takes (a test pins each against the handler).
 func allowFor(path string) string {
 	switch path {
 	case tt.PathSend:
 		return "POST"
 	case tt.PathSession:
-		return "GET, POST, DELETE"
+		return "GET, HEAD, POST, DELETE"
+	case tt.PathEventStream:
+		return "GET"
 	default:
 		return "GET, HEAD"
 	}

@@ -102,6 +102,37 @@ func TestBadInputs(t *testing.T) {
 	})
 }
 
+// TestMethodNotAllowedNamesWhatIsAllowed: every 405 lists the methods its
+// handler takes, and each of those is not answered 405.
+func TestMethodNotAllowedNamesWhatIsAllowed(t *testing.T) {
+	n := startNode(t, "")
+	alice := n.newUser(t, "alice")
+	tests := []struct{ path, allow string }{
+		{tt.PathSend, "POST"},
+		{tt.PathSession, "GET, HEAD, POST, DELETE"},
+		{tt.PathEventStream, "GET"},
+		{tt.PathRooms, "GET, HEAD"},
+	}
+	for _, tc := range tests {
+		resp := alice.do("PUT", tc.path, "application/json", "{}", nil)
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow {
+			t.Errorf("PUT %s: %d, Allow %q; want 405, Allow %q", tc.path, resp.StatusCode, resp.Header.Get("Allow"), tc.allow)
+		}
+		for _, m := range strings.Split(tc.allow, ", ") {
+			if m == "GET" && tc.path == tt.PathEventStream {
+				continue // a stream: its GET is tested elsewhere
+			}
+			body := ""
+			if m == "POST" {
+				body = "{}"
+			}
+			if resp := alice.do(m, tc.path, "application/json", body, nil); resp.StatusCode == http.StatusMethodNotAllowed {
+				t.Errorf("%s %s: 405, though Allow lists it", m, tc.path)
+			}
+		}
+	}
+}
+
 // TestSessionTokenIsTheServers: a nickname chosen with a cookie the server
 // never issued (made up, or planted by someone who wants to know it) is
 // bound to a fresh token, and the made-up one stays worthless.
