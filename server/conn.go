@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"tickertalk/history"
 )
 
 // conn is one SSE connection. It stands between r3labs/sse and the socket:
@@ -126,7 +127,7 @@ func (c *conn) frame(ev []byte) ([]byte, bool) {
 	if len(id) == 0 {
 		return ev[nl+1:], true
 	}
-	seq, ok := parseSeq(id)
+	seq, ok := history.ParseID(string(id)) // no allocation: the string does not escape
 	if !ok {
 		return ev, true
 	}
@@ -135,26 +136,6 @@ func (c *conn) frame(ev []byte) ([]byte, bool) {
 	}
 	c.lastID = seq
 	return ev, true
-}
-
-// parseSeq is [history.ParseID] for the bytes of an id line, without
-// the string conversion: it runs for every message on every connection.
-func parseSeq(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 || (len(b) > 1 && b[0] == '0') {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
 }
 
 // enqueue adds p to the queue and starts a writer if none runs. Initial
@@ -282,13 +263,13 @@ func (c *conn) close() {
 	c.writers.Wait()
 }
 
-// finish answers a request that r3labs refused before streaming (it writes
-// its own errors as text/plain). Validation happens before r3labs, so this
-// is a safety net; it runs after r3labs returned and the writer stopped.
-func (c *conn) finish() {
+// refused reports that r3labs answered with an error instead of streaming
+// (its errors are text/plain, so nothing of it was sent), and what it said.
+// Validation happens before r3labs; what remains is a stream removed by a
+// shutdown between join and serve. Call it after close.
+func (c *conn) refused() (status int, msg string, ok bool) {
 	if c.started || c.status == 0 {
-		return
+		return 0, "", false
 	}
-	c.w.Header().Del("Content-Type")
-	http.Error(c.w, string(bytes.TrimSpace(c.cur)), c.status)
+	return c.status, string(bytes.TrimSpace(c.cur)), true
 }

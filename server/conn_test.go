@@ -6,24 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"tickertalk/history"
 )
-
-// TestParseSeqAgreesWithParseID: the connection's allocation-free parser
-// accepts exactly the ids history.ParseID accepts, with the same values.
-func TestParseSeqAgreesWithParseID(t *testing.T) {
-	for _, in := range []string{
-		"0", "1", "42", "007", "", "-1", "+1", "1e3", " 1", "abc",
-		"18446744073709551615", "18446744073709551616", "99999999999999999999", "123456789012345678901",
-	} {
-		wantN, wantOK := history.ParseID(in)
-		gotN, gotOK := parseSeq([]byte(in))
-		if gotN != wantN || gotOK != wantOK {
-			t.Errorf("parseSeq(%q) = %d, %v; history.ParseID says %d, %v", in, gotN, gotOK, wantN, wantOK)
-		}
-	}
-}
 
 // TestConnFramesEventsAndKeepsNoBufferWhenIdle drives a conn as r3labs does
 // (several Writes, one Flush per event): empty id lines go, replayed ids
@@ -72,5 +55,26 @@ func TestConnFramesEventsAndKeepsNoBufferWhenIdle(t *testing.T) {
 	defer c.mu.Unlock()
 	if c.cur != nil || c.queue != nil {
 		t.Errorf("an idle connection keeps buffers: cur cap %d, queue cap %d", cap(c.cur), cap(c.queue))
+	}
+}
+
+// TestConnReportsWhatR3labsRefused: an error r3labs writes instead of a
+// stream is held back (its text/plain must not reach the client) and
+// reported, for the handler to answer as JSON.
+func TestConnReportsWhatR3labsRefused(t *testing.T) {
+	rec := httptest.NewRecorder()
+	c := newConn(rec, func() {}, time.Second, 1<<20, &buffers{})
+	c.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	c.WriteHeader(500)
+	if _, err := c.Write([]byte("Stream not found!\n")); err != nil {
+		t.Fatal(err)
+	}
+	c.close()
+	status, msg, ok := c.refused()
+	if !ok || status != 500 || msg != "Stream not found!" {
+		t.Fatalf("refused() = %d, %q, %v; want 500, the message, true", status, msg, ok)
+	}
+	if rec.Code != 200 || rec.Body.Len() != 0 || rec.Flushed {
+		t.Fatalf("r3labs's error reached the client: %d %q", rec.Code, rec.Body.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	tt "tickertalk/app"
@@ -87,7 +88,13 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	s.hub.serve(ctx, c, r, id)
 	cancel()
 	c.close()
-	c.finish()
+	if status, msg, ok := c.refused(); ok {
+		if s.ctx.Err() != nil {
+			s.writeError(w, r, errShuttingDown)
+		} else {
+			s.writeError(w, r, fmt.Errorf("r3labs refused the stream: %d %s", status, msg))
+		}
+	}
 }
 
 // initialFramesSize is room for the preamble and a presence event, so that
