@@ -30,7 +30,6 @@ const (
 type variant struct {
 	encoding string // Content-Encoding: "br", "gzip", or "" for the raw file
 	path     string
-	size     int64
 }
 
 // wasmFile serves app.wasm from its precompressed variants.
@@ -68,7 +67,7 @@ func loadWasm(dir string, log *slog.Logger) (*wasmFile, error) {
 		return nil, fmt.Errorf("pwa: reading app.wasm: %w", err)
 	}
 	wf := &wasmFile{
-		raw:     variant{path: name, size: info.Size()},
+		raw:     variant{path: name},
 		modTime: info.ModTime(),
 		size:    info.Size(),
 		log:     log,
@@ -87,7 +86,6 @@ func loadWasm(dir string, log *slog.Logger) (*wasmFile, error) {
 			log.Warn("pwa: precompressed app.wasm older than app.wasm, ignored: run cmd/precompress", "path", v.path)
 			continue
 		}
-		v.size = vi.Size()
 		wf.variants = append(wf.variants, v)
 	}
 	return wf, nil

@@ -15,22 +15,22 @@ import (
 // resume is what a client asked to resume from.
 type resume struct {
 	requested bool
-	raw       string
 	id        uint64
 	valid     bool
 }
 
+// parseResume reads the Last-Event-ID header (EventSource's reconnect), or
+// else the lastEventId query (a page resuming from its cache).
 func parseResume(r *http.Request) resume {
-	raw, ok := r.Header.Get("Last-Event-ID"), r.Header.Get("Last-Event-ID") != ""
-	if !ok {
+	raw := r.Header.Get("Last-Event-ID")
+	if raw == "" {
 		raw = r.URL.Query().Get(tt.QueryLastEventID)
-		ok = raw != ""
 	}
-	if !ok {
+	if raw == "" {
 		return resume{}
 	}
 	id, valid := history.ParseID(raw)
-	return resume{requested: true, raw: raw, id: id, valid: valid}
+	return resume{requested: true, id: id, valid: valid}
 }
 
 // handleEventStream serves GET /eventstream: validation here, then r3labs
