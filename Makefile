@@ -24,8 +24,9 @@ TEST_TIMEOUT ?= 20m
 TEST_FLAGS ?=
 STATICCHECK_VERSION := v0.8.2
 # Empty: look for /usr/bin/chromium, then chromium or chromium-browser on the
-# PATH. Set it to use another browser, or a missing path to try the skip rule.
-CHROMIUM ?=
+# PATH. Set it (or TICKERTALK_CHROMIUM, which the tests read too) to use
+# another browser, or a missing path to try the skip rule.
+CHROMIUM ?= $(TICKERTALK_CHROMIUM)
 
 BIN := bin/tickertalk
 WASM := web/app.wasm

@@ -169,7 +169,7 @@ func options() []option {
 		},
 		{
 			name: "web-dir", arg: "path",
-			usage: "directory of the static assets and app.wasm; empty means web/ next to the executable, or else ./web",
+			usage: "directory of the static assets and app.wasm; empty means the first web/ holding app.wasm: next to the executable, one level above it, or else ./web",
 			set:   func(c *Config, v string) error { c.WebDir = v; return nil },
 			show:  func(c Config) string { return strconv.Quote(c.WebDir) },
 		},

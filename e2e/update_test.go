@@ -39,7 +39,9 @@ func TestNewVersionIsOffered(t *testing.T) {
 	if _, err := f.WriteString("\n/* tickertalk e2e: build 2 */\n"); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	srv := StartServer(t)
 	tab := NewBrowser(t)
