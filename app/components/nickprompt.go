@@ -2,18 +2,19 @@ package components
 
 import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	tt "tickertalk/app"
 )
 
 // nickPrompt asks for a nickname on the first visit. It posts [actionNick]
 // with what was typed; the page answers through Error (the server's or the
-// validator's sentence) and Busy while the request is in flight.
+// validator's sentence) and Busy while the request is in flight. The field
+// is read when the form is submitted, so typing renders nothing.
 type nickPrompt struct {
 	app.Compo
 
 	Error string
 	Busy  bool
-
-	nick string
 }
 
 func (n *nickPrompt) Render() app.UI {
@@ -24,25 +25,31 @@ func (n *nickPrompt) Render() app.UI {
 				Type("text").
 				Name("nick").
 				Attr("autocomplete", "nickname").
-				MaxLength(24).
+				MaxLength(tt.MaxNickRunes).
 				Placeholder("alice").
 				Required(true).
-				Aria("describedby", "nick-error").
-				OnInput(n.onInput),
+				Aria("describedby", "nick-error"),
 			app.Button().ID("nick-submit").Type("submit").Disabled(n.Busy).Text("Join"),
 		),
 		app.P().ID("nick-error").Class("field-error").Role("alert").Text(n.Error),
 	)
 }
 
-func (n *nickPrompt) onInput(ctx app.Context, e app.Event) {
-	n.nick = ctx.JSSrc().Get("value").String()
-}
-
 func (n *nickPrompt) onSubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	if el := app.Window().GetElementByID("nick-input"); el.Truthy() {
-		n.nick = el.Get("value").String()
+	ctx.NewActionWithValue(actionNick, fieldValue("nick-input", false))
+}
+
+// fieldValue returns the value of the input with id ("" when there is
+// none), and empties the input when clear is set.
+func fieldValue(id string, clear bool) string {
+	el := app.Window().GetElementByID(id)
+	if !el.Truthy() {
+		return ""
 	}
-	ctx.NewActionWithValue(actionNick, n.nick)
+	v := el.Get("value").String()
+	if clear {
+		el.Set("value", "")
+	}
+	return v
 }

@@ -18,8 +18,6 @@ type roomList struct {
 
 	Rooms   []tt.RoomInfo
 	Current string
-
-	name string
 }
 
 func (r *roomList) Render() app.UI {
@@ -38,8 +36,7 @@ func (r *roomList) Render() app.UI {
 					Name("room").
 					MaxLength(tt.MaxRoomLen).
 					Placeholder("room-name").
-					AutoComplete(false).
-					OnInput(r.onInput),
+					AutoComplete(false),
 				app.Button().ID("room-submit").Type("submit").Text("Go"),
 			),
 		),
@@ -61,18 +58,9 @@ func roomRow(room tt.RoomInfo, current bool) app.UI {
 	return app.Li().Class(class).DataSet("room", room.Name).Body(link)
 }
 
-func (r *roomList) onInput(ctx app.Context, e app.Event) {
-	r.name = ctx.JSSrc().Get("value").String()
-}
-
 func (r *roomList) onSubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	if el := app.Window().GetElementByID("room-input"); el.Truthy() {
-		r.name = el.Get("value").String()
-		el.Set("value", "")
-	}
-	ctx.NewActionWithValue(actionJoin, r.name)
-	r.name = ""
+	ctx.NewActionWithValue(actionJoin, fieldValue("room-input", true))
 }
 
 // roomsShown is the list to display: the server's rooms, plus the current
