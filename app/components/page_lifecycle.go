@@ -123,7 +123,9 @@ func (p *page) onTick(ctx app.Context) {
 // loadRoomCache shows the current room as it was last seen.
 func (p *page) loadRoomCache() {
 	c := p.st.room(p.room)
-	p.messages = c.Messages
+	// Not trusted to be sorted and unique (another build or tab wrote it);
+	// a malformed id is the server's to answer, with a resync.
+	p.messages = mergeMessages(nil, c.Messages...)
 	p.lastEventID = c.LastEventID
 	p.more = len(c.Messages) > 0
 	p.loadingOld = false
