@@ -3,9 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"sync/atomic"
-
-	"github.com/nats-io/nats.go"
 
 	tt "tickertalk/app"
 )
@@ -42,20 +39,5 @@ func (s *Store) PublishPresence(room string, data []byte) error {
 // already running. A slow fn makes NATS drop payloads for this subscriber
 // (logged), never slows the publishers.
 func (s *Store) SubscribePresence(fn func(data []byte)) (stop func(), err error) {
-	var stopped atomic.Bool
-	sub, err := s.nc.Subscribe(presenceWildcard, func(m *nats.Msg) {
-		if !stopped.Load() {
-			fn(m.Data)
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: subscribe presence: %w", err)
-	}
-	if err := s.nc.FlushTimeout(readyTimeout); err != nil {
-		s.log.Warn("presence subscription not confirmed yet", "err", err)
-	}
-	return func() {
-		stopped.Store(true)
-		_ = sub.Unsubscribe()
-	}, nil
+	return s.subscribe(presenceWildcard, "presence", fn)
 }

@@ -25,19 +25,25 @@ func (s *Store) PublishTicker(data []byte) error {
 // returns, except for a call already running. A slow fn makes NATS drop
 // payloads for this subscriber (logged), never slows the publisher.
 func (s *Store) SubscribeTicker(fn func(data []byte)) (stop func(), err error) {
+	return s.subscribe(tickerSubject, "ticker", fn)
+}
+
+// subscribe is SubscribeTicker and SubscribePresence on subject; what
+// names it in errors and logs.
+func (s *Store) subscribe(subject, what string, fn func(data []byte)) (stop func(), err error) {
 	var stopped atomic.Bool
-	sub, err := s.nc.Subscribe(tickerSubject, func(m *nats.Msg) {
+	sub, err := s.nc.Subscribe(subject, func(m *nats.Msg) {
 		if !stopped.Load() {
 			fn(m.Data)
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: subscribe ticker: %w", err)
+		return nil, fmt.Errorf("store: subscribe %s: %w", what, err)
 	}
 	// The subscription is registered once the server has seen it; if the
 	// connection is down, it is registered again on reconnect.
 	if err := s.nc.FlushTimeout(readyTimeout); err != nil {
-		s.log.Warn("ticker subscription not confirmed yet", "err", err)
+		s.log.Warn(what+" subscription not confirmed yet", "err", err)
 	}
 	return func() {
 		stopped.Store(true)
