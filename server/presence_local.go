@@ -1,7 +1,6 @@
 package server
 
 import (
-	"slices"
 	"sync"
 
 	tt "tickertalk/app"
@@ -78,8 +77,8 @@ func (p *localPresence) leave(room, nick string) {
 	}
 }
 
-// nicks returns the people connected to room on this node, sorted, each
-// once (as first spelled), uncapped.
+// nicks returns the people connected to room on this node, each once (as
+// first spelled), uncapped, in no order: mergePresence sorts.
 func (p *localPresence) nicks(room string) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -91,7 +90,6 @@ func (p *localPresence) nicks(room string) []string {
 	for _, m := range r.nicks {
 		out = append(out, m.nick)
 	}
-	slices.Sort(out)
 	return out
 }
 
