@@ -67,7 +67,9 @@ func run(ctx context.Context, c config, progress io.Writer) (*result, error) {
 	sleep(ctx, c.Settle)
 	cpuStart, wallStart := selfCPU(), time.Now()
 	if r.Server.Before != nil {
-		if st, err := scrape(ctx, metricsClient, metricsURL); err == nil {
+		if st, err := scrape(ctx, metricsClient, metricsURL); err != nil {
+			r.Server.ScrapeError = "once connected: " + err.Error()
+		} else {
 			r.Server.Connected = &st
 			if n := float64(t.connected.Load()); n > 0 {
 				r.Server.KBPerConn = round1((st.RSSBytes - r.Server.Before.RSSBytes) / 1024 / n)
@@ -108,7 +110,9 @@ func run(ctx context.Context, c config, progress io.Writer) (*result, error) {
 	r.Server.LoadgenCPUPercent = round1(100 * (selfCPU() - cpuStart).Seconds() / time.Since(wallStart).Seconds())
 
 	if r.Server.Before != nil {
-		if st, err := scrape(ctx, metricsClient, metricsURL); err == nil {
+		if st, err := scrape(ctx, metricsClient, metricsURL); err != nil && r.Server.ScrapeError == "" {
+			r.Server.ScrapeError = "after the run: " + err.Error()
+		} else if err == nil {
 			r.Server.After = &st
 			r.Server.Evictions = st.Evictions - r.Server.Before.Evictions
 			if r.Server.Connected != nil {

@@ -76,11 +76,19 @@ func newSender(ctx context.Context, base *url.URL, tr http.RoundTripper, nick, s
 }
 
 // send posts one message and returns the HTTP status (0 with an error when
-// no answer came) and, for a 201 or 200, the message's server id.
+// no answer came) and, for a 201 or 200, the message's server id. Any other
+// status comes with an error holding the server's sentence.
 func (s *sender) send(ctx context.Context, room, text, clientID string) (int, uint64, error) {
 	status, body, err := s.post(ctx, tt.PathSend, tt.SendRequest{Room: room, Text: text, ClientID: clientID})
-	if err != nil || (status != http.StatusCreated && status != http.StatusOK) {
+	if err != nil {
 		return status, 0, err
+	}
+	if status != http.StatusCreated && status != http.StatusOK {
+		var apiErr tt.APIError
+		if json.Unmarshal(body, &apiErr) == nil && apiErr.Error != "" {
+			return status, 0, fmt.Errorf("status %d: %s (%s)", status, apiErr.Error, apiErr.Code)
+		}
+		return status, 0, fmt.Errorf("status %d", status)
 	}
 	var m tt.ChatMessage
 	if err := json.Unmarshal(body, &m); err != nil {
