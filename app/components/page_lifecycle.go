@@ -36,9 +36,9 @@ func (p *page) mount(ctx app.Context) {
 	ctx.Handle(actionJoin, p.handleJoin)
 
 	p.listeners = []windowListener{
-		listenWindow("online", func() { ctx.Dispatch(p.onOnline) }),
+		listenWindow("online", func() { ctx.Dispatch(p.resume) }),
 		listenWindow("offline", func() { ctx.Dispatch(p.onOffline) }),
-		listenWindow("pageshow", func() { ctx.Dispatch(p.onPageShow) }),
+		listenWindow("pageshow", func() { ctx.Dispatch(p.resume) }),
 	}
 	if !browserOnline() {
 		p.status = statusOffline
@@ -109,11 +109,10 @@ func (p *page) startTimers(ctx app.Context) {
 // health probe while not live, the room's latest page, and the outbox.
 func (p *page) onTick(ctx app.Context) {
 	if p.status != statusLive {
-		if p.stream.readyState() == esClosed && browserOnline() {
-			p.connect(ctx)
-		}
-		p.probeHealth(ctx)
-	} else if p.latestDue {
+		p.resume(ctx)
+		return
+	}
+	if p.latestDue {
 		p.latestDue = false // set again if this one fails too
 		p.loadLatest(ctx, p.latestReplace)
 	}

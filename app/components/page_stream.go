@@ -29,9 +29,7 @@ func (p *page) onOpen(ctx app.Context, room string) {
 	if room != p.room {
 		return
 	}
-	p.healthy = true
-	p.lostAt = time.Time{}
-	p.status = connStatus(browserOnline(), esOpen, true)
+	p.setLive()
 	if p.lastEventID == "" {
 		// Nothing to resume from: whatever was stored before the stream
 		// opened comes from the API, the rest from the stream.
@@ -70,29 +68,33 @@ func (p *page) probeHealth(ctx app.Context) {
 	fetch("GET", url, nil, func(r response) {
 		ctx.Dispatch(func(ctx app.Context) {
 			p.healthy = r.ok() || p.inGrace()
-			p.status = connStatus(browserOnline(), p.stream.readyState(), p.healthy)
+			p.refreshStatus()
 		})
 	})
 }
 
-func (p *page) onOnline(ctx app.Context) {
-	p.status = connStatus(true, p.stream.readyState(), p.healthy)
-	if p.stream.readyState() == esClosed {
-		p.connect(ctx)
-	}
-	p.probeHealth(ctx)
-	p.flush(ctx)
+// setLive records a stream that opened or delivers: the server answers.
+func (p *page) setLive() {
+	p.healthy = true
+	p.lostAt = time.Time{}
+	p.status = connStatus(browserOnline(), esOpen, true)
 }
 
-// onPageShow reopens the stream that pagehide closed (see [openStream])
-// when the page comes back from the back/forward cache; it resumes from
-// the last event id. On a first load the stream is already there.
-func (p *page) onPageShow(ctx app.Context) {
-	online := browserOnline()
-	if online && p.stream.readyState() == esClosed {
+// refreshStatus derives the status from the browser's network, the stream
+// and the last health probe.
+func (p *page) refreshStatus() {
+	p.status = connStatus(browserOnline(), p.stream.readyState(), p.healthy)
+}
+
+// resume gets the page going again after the network came back, the page
+// came back from the back/forward cache (pagehide closed its stream, see
+// [openStream]) or a tick while not live: it reopens a closed stream
+// (from the last event id), asks the server's health, and sends the outbox.
+func (p *page) resume(ctx app.Context) {
+	if browserOnline() && p.stream.readyState() == esClosed {
 		p.connect(ctx)
 	}
-	p.status = connStatus(online, p.stream.readyState(), p.healthy)
+	p.refreshStatus()
 	p.probeHealth(ctx)
 	p.flush(ctx)
 }
@@ -107,8 +109,7 @@ func (p *page) onEvent(ctx app.Context, room string, ev sseEvent) {
 		return // a late event of the previous room's stream
 	}
 	if p.status != statusLive {
-		p.healthy = true
-		p.status = connStatus(browserOnline(), esOpen, true)
+		p.setLive()
 	}
 	var err error
 	switch ev.Name {
