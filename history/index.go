@@ -157,6 +157,9 @@ func (x *Index) Lookup(nick, clientID string) (tt.ChatMessage, bool) {
 		return tt.ChatMessage{}, false
 	}
 	r := x.rooms[at.room]
+	if r == nil {
+		return tt.ChatMessage{}, false
+	}
 	i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq >= at.seq })
 	if i < len(r.entries) && r.entries[i].Seq == at.seq {
 		return r.entries[i].Msg, true
