@@ -84,6 +84,8 @@ func decodeChat(subject string, data []byte, seq uint64) (tt.ChatMessage, error)
 	return m, nil
 }
 
+// validStored reports why m, read on subject, is not a message that /send
+// could have stored (nil when it is).
 func validStored(subject string, m tt.ChatMessage) error {
 	if room, _ := strings.CutPrefix(subject, chatPrefix); room != m.Room {
 		return fmt.Errorf("room %q on subject %q", m.Room, subject)
