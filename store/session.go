@@ -26,6 +26,10 @@ var (
 // release; each retry means another client changed the nick meanwhile.
 const claimAttempts = 5
 
+// unclaimTimeout bounds the release of a nick whose session could not be
+// written; see [Store.unclaim].
+const unclaimTimeout = 5 * time.Second
+
 // The sessions bucket holds two records per session, both expiring after
 // SessionTTL without a write:
 //
@@ -61,17 +65,18 @@ func (s *Store) CreateSession(ctx context.Context, token, nick string) error {
 		return fmt.Errorf("store: create session: %w", err)
 	}
 	th := hashToken(token)
-	if err := s.claimNick(ctx, nickKey(nick), th); err != nil {
+	claimed, err := s.claimNick(ctx, nickKey(nick), th)
+	if err != nil {
 		return err
 	}
 	var oldNick string
 	if e, err := s.sessions.Get(ctx, tokenKey(th)); err == nil {
 		oldNick = string(e.Value())
 	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return fmt.Errorf("store: create session: %w", err)
+		return s.unclaim(ctx, claimed, nickKey(nick), th, fmt.Errorf("store: create session: %w", err))
 	}
 	if _, err := s.sessions.Put(ctx, tokenKey(th), []byte(nick)); err != nil {
-		return fmt.Errorf("store: create session: %w", err)
+		return s.unclaim(ctx, claimed, nickKey(nick), th, fmt.Errorf("store: create session: %w", err))
 	}
 	if oldNick != "" && nickKey(oldNick) != nickKey(nick) {
 		if err := s.releaseNick(ctx, nickKey(oldNick), th); err != nil {
@@ -82,35 +87,52 @@ func (s *Store) CreateSession(ctx context.Context, token, nick string) error {
 }
 
 // claimNick makes th the holder of the nick record nk, or refreshes it when
-// th already holds it.
-func (s *Store) claimNick(ctx context.Context, nk, th string) error {
+// th already holds it. claimed reports that th did not hold it before.
+func (s *Store) claimNick(ctx context.Context, nk, th string) (claimed bool, err error) {
 	for range claimAttempts {
 		_, err := s.sessions.Create(ctx, nk, []byte(th))
 		if err == nil {
-			return nil
+			return true, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return fmt.Errorf("store: claim nick: %w", err)
+			return false, fmt.Errorf("store: claim nick: %w", err)
 		}
 		e, err := s.sessions.Get(ctx, nk)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			continue // released meanwhile: try again
 		}
 		if err != nil {
-			return fmt.Errorf("store: claim nick: %w", err)
+			return false, fmt.Errorf("store: claim nick: %w", err)
 		}
 		if string(e.Value()) != th {
-			return ErrNickTaken
+			return false, ErrNickTaken
 		}
 		_, err = s.sessions.Update(ctx, nk, []byte(th), e.Revision())
 		if err == nil {
-			return nil
+			return false, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return fmt.Errorf("store: refresh nick: %w", err)
+			return false, fmt.Errorf("store: refresh nick: %w", err)
 		}
 	}
-	return fmt.Errorf("store: claim nick: contended %d times: %w", claimAttempts, ErrNickTaken)
+	return false, fmt.Errorf("store: claim nick: contended %d times: %w", claimAttempts, ErrNickTaken)
+}
+
+// unclaim gives back a nick that CreateSession claimed but could not bind
+// to its token, then returns cause. Without it the nick would stay held by
+// a token that has no session until the record expires (SessionTTL), and
+// nobody, its claimant included, could take it. It runs even when ctx was
+// cancelled, since that is a likely cause of the failure.
+func (s *Store) unclaim(ctx context.Context, claimed bool, nk, th string, cause error) error {
+	if !claimed {
+		return cause
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unclaimTimeout)
+	defer cancel()
+	if err := s.releaseNick(ctx, nk, th); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
 }
 
 // releaseNick removes the nick record nk if th holds it.
@@ -151,7 +173,7 @@ func (s *Store) Session(ctx context.Context, token string) (nick string, err err
 	if time.Since(e.Created()) < s.touchAfter() {
 		return nick, nil
 	}
-	switch err := s.claimNick(ctx, nickKey(nick), th); {
+	switch _, err := s.claimNick(ctx, nickKey(nick), th); {
 	case errors.Is(err, ErrNickTaken):
 		// The nick record expired and someone else took it.
 		_ = s.sessions.Delete(ctx, tokenKey(th), jetstream.LastRevision(e.Revision()))

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -170,5 +171,47 @@ func TestSessionRefreshKeepsNick(t *testing.T) {
 	}
 	if err := s.CreateSession(ctx, "t2", "Erin"); err != nil {
 		t.Fatalf("nick of an expired session: %v", err)
+	}
+}
+
+// failingTokenWrites is the sessions bucket with every write of a token
+// record failing, as when the store goes away between the two writes of
+// CreateSession.
+type failingTokenWrites struct{ jetstream.KeyValue }
+
+var errInjected = errors.New("injected write failure")
+
+func (f failingTokenWrites) Put(ctx context.Context, key string, value []byte) (uint64, error) {
+	if strings.HasPrefix(key, "tok.") {
+		return 0, errInjected
+	}
+	return f.KeyValue.Put(ctx, key, value)
+}
+
+func TestFailedSessionReleasesItsNick(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, testConfig(t))
+	ctx := t.Context()
+	if err := s.CreateSession(ctx, "t1", "dave"); err != nil {
+		t.Fatal(err)
+	}
+	bucket := s.sessions
+	s.sessions = failingTokenWrites{bucket}
+	if err := s.CreateSession(ctx, "t2", "frank"); !errors.Is(err, errInjected) {
+		t.Fatalf("CreateSession with its token write failing: %v, want the injected error", err)
+	}
+	// A nick the token already held is its own: a failed re-claim keeps it.
+	if err := s.CreateSession(ctx, "t1", "Dave"); !errors.Is(err, errInjected) {
+		t.Fatalf("re-claim with its token write failing: %v, want the injected error", err)
+	}
+	s.sessions = bucket
+	if err := s.CreateSession(ctx, "t3", "frank"); err != nil {
+		t.Fatalf("nick of a session that was never written: %v, want it free", err)
+	}
+	if err := s.CreateSession(ctx, "t3", "dave"); !errors.Is(err, ErrNickTaken) {
+		t.Fatalf("nick of a live session after its failed re-claim: %v, want ErrNickTaken", err)
+	}
+	if nick, err := s.Session(ctx, "t1"); err != nil || nick != "dave" {
+		t.Fatalf("Session(t1) = %q, %v; want dave", nick, err)
 	}
 }
