@@ -35,7 +35,7 @@ func (r *roomList) Render() app.UI {
 					Type("text").
 					Name("room").
 					MaxLength(tt.MaxRoomLen).
-					Placeholder("room-name").
+					Placeholder("my-room").
 					AutoComplete(false),
 				app.Button().ID("room-submit").Type("submit").Text("Go"),
 			),
