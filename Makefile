@@ -35,10 +35,11 @@ STATICCHECK := bin/staticcheck
 
 # Every non-test Go source that can end up in the server or app.wasm, what
 # they embed (the service worker), plus the module files: a change to any of
-# them rebuilds, nothing else does.
+# them rebuilds, nothing else does (e2e/ and internal/ are test helpers).
 GO_SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' \
 	-not -path './.git/*' -not -path './bin/*' -not -path './data/*' \
-	-not -path './web/*' -not -path './e2e/*' -not -path './tmp/*') go.mod go.sum \
+	-not -path './web/*' -not -path './e2e/*' -not -path './internal/*' \
+	-not -path './tmp/*') go.mod go.sum \
 	$(wildcard pwa/*.js)
 
 # The browser tests get the artifacts that `build` made, by absolute path.
