@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 func TestDecodeAnnouncement(t *testing.T) {
@@ -117,8 +118,8 @@ func TestClusterPresenceOverABus(t *testing.T) {
 	a := startNode(t, "", fast("node-a"))
 	b := startNode(t, "", fast("node-b"))
 	alice, bob := a.newUser(t, "alice"), b.newUser(t, "bob")
-	sa := openStreamAs(t, a.URL+"/eventstream?room=lobby", alice)
-	openStreamAs(t, b.URL+"/eventstream?room=lobby", bob)
+	sa := alice.OpenStream(t, "/eventstream?room=lobby", "")
+	bob.OpenStream(t, "/eventstream?room=lobby", "")
 	waitPresence(t, sa, "alice,bob")
 
 	for _, junk := range []string{`{}`, `nope`, `{"node":"node-c","room":"lobby","online":["x y"],"count":1,"ttlMs":1000}`,
@@ -128,7 +129,7 @@ func TestClusterPresenceOverABus(t *testing.T) {
 	if p := a.srv.pres.snapshot("lobby"); p.Count != 2 {
 		t.Fatalf("after junk on the bus: %+v", p)
 	}
-	resp := alice.do("GET", tt.PathRooms, "", "", nil)
+	resp := alice.Do(t, "GET", tt.PathRooms, "", "", nil)
 	if rooms := decode[tt.RoomList](t, mustRead(t, resp)); len(rooms.Rooms) != 1 || rooms.Rooms[0].Online != 2 {
 		t.Fatalf("rooms on A = %+v, want lobby with 2 online", rooms)
 	}
@@ -138,11 +139,11 @@ func TestClusterPresenceOverABus(t *testing.T) {
 }
 
 // waitPresence reads presence events until one lists exactly want.
-func waitPresence(t *testing.T, s *sseStream, want string) {
+func waitPresence(t *testing.T, s *testclient.Stream, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		p := decode[tt.Presence](t, s.next(time.Until(deadline), isEvent(tt.EventPresence)).Data)
+		p := decode[tt.Presence](t, s.MustNext(t, time.Until(deadline), isEvent(tt.EventPresence)).Data)
 		if strings.Join(p.Online, ",") == want && p.Count == len(p.Online) {
 			return
 		}

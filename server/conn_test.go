@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"tickertalk/internal/wait"
 )
 
 // TestConnFramesEventsAndKeepsNoBufferWhenIdle drives a conn as r3labs does
@@ -38,11 +40,7 @@ func TestConnFramesEventsAndKeepsNoBufferWhenIdle(t *testing.T) {
 		defer c.mu.Unlock()
 		return !c.writing
 	}
-	for deadline := time.Now().Add(5 * time.Second); !idle(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the writer did not finish")
-		}
-	}
+	wait.For(t, 5*time.Second, "the writer to finish", idle)
 
 	want := ":ok\n\nid: 3\ndata: replayed\n\n" +
 		"event: update\ndata: {}\n\n" +

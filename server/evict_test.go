@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // stalledClient opens /eventstream with a tiny receive buffer and never
@@ -58,10 +60,10 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			n := startNode(t, "", func(o *Options) { o.QueueBytes, o.WriteTimeout = tc.queueBytes, tc.writeTimeout })
-			healthy := openStream(t, n.URL+"/eventstream?room=lobby", nil)
-			healthy.next(5*time.Second, isEvent(tt.EventPresence))
+			healthy := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", "")
+			healthy.MustNext(t, 5*time.Second, isEvent(tt.EventPresence))
 			stalledClient(t, n.URL, "lobby")
-			waitFor(t, 5*time.Second, "two connections", func() bool {
+			wait.For(t, 5*time.Second, "two connections", func() bool {
 				return testutil.ToFloat64(n.srv.metrics.connections) == 2
 			})
 
@@ -78,7 +80,7 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 			go func() { // the healthy reader must get every message, in order
 				defer close(done)
 				for i := 1; i <= count; i++ {
-					ev := healthy.next(20*time.Second, isEvent(tt.EventMessage))
+					ev := healthy.MustNext(t, 20*time.Second, isEvent(tt.EventMessage))
 					if ev.ID != strconv.Itoa(i) {
 						t.Errorf("healthy client got id %s, want %d: %+v", ev.ID, i, ev)
 						return
@@ -88,7 +90,7 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 			}()
 			start := time.Now()
 			for i := 1; i <= count; i++ {
-				waitFor(t, 20*time.Second, "the healthy reader to keep up", func() bool {
+				wait.For(t, 20*time.Second, "the healthy reader to keep up", func() bool {
 					select {
 					case <-done: // it stopped early: it failed the test
 						return true
@@ -113,7 +115,7 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 					t.Logf("evictions %v, connections %v", testutil.ToFloat64(n.srv.metrics.evictions), testutil.ToFloat64(n.srv.metrics.connections))
 				}
 			}()
-			waitFor(t, 10*time.Second, "the eviction", func() bool {
+			wait.For(t, 10*time.Second, "the eviction", func() bool {
 				return testutil.ToFloat64(n.srv.metrics.evictions) == 1 &&
 					testutil.ToFloat64(n.srv.metrics.connections) == 1
 			})
@@ -138,10 +140,10 @@ func TestNoGoroutineLeaks(t *testing.T) {
 	}()
 	before := serverGoroutines()
 	n := startNode(t, "")
-	s := openStream(t, n.URL+"/eventstream?room=lobby", nil)
-	s.next(5*time.Second, isEvent(tt.EventPresence))
+	s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", "")
+	s.MustNext(t, 5*time.Second, isEvent(tt.EventPresence))
 	s.Close()
-	waitFor(t, 5*time.Second, "the first stream to end", func() bool {
+	wait.For(t, 5*time.Second, "the first stream to end", func() bool {
 		return testutil.ToFloat64(n.srv.metrics.connections) == 0
 	})
 	baseline := serverGoroutines()
@@ -169,16 +171,16 @@ func TestNoGoroutineLeaks(t *testing.T) {
 		}
 		conn.Close()
 	}
-	waitFor(t, 10*time.Second, "goroutines back to baseline after 1,000 cycles", func() bool {
+	wait.For(t, 10*time.Second, "goroutines back to baseline after 1,000 cycles", func() bool {
 		return serverGoroutines() <= baseline
 	})
 
 	// Shutdown with open streams ends them and leaves nothing behind.
 	for range 20 {
-		openStream(t, n.URL+"/eventstream?room=lobby", nil).next(5*time.Second, isEvent(tt.EventPresence))
+		testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", "").MustNext(t, 5*time.Second, isEvent(tt.EventPresence))
 	}
 	n.Close()
-	waitFor(t, 10*time.Second, "goroutines back to the count before the node", func() bool {
+	wait.For(t, 10*time.Second, "goroutines back to the count before the node", func() bool {
 		return serverGoroutines() <= before
 	})
 }

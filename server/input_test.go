@@ -9,6 +9,8 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // TestBadInputs checks every bad input of the contract: the status, a JSON
@@ -16,12 +18,12 @@ import (
 func TestBadInputs(t *testing.T) {
 	n := startNode(t, "", func(o *Options) { o.SendRate, o.SendBurst = 1, 3 })
 	alice := n.newUser(t, "alice")
-	anon := &user{t: t, c: &http.Client{Timeout: 5 * time.Second}, base: n.URL}
+	anon := &testclient.Client{Client: &http.Client{Timeout: 5 * time.Second}, BaseURL: n.URL}
 	good := `{"room":"lobby","text":"hi","clientId":"c1"}`
 	const js = "application/json"
 	tests := []struct {
 		name   string
-		u      *user
+		u      *testclient.Client
 		method string
 		path   string
 		ctype  string
@@ -71,8 +73,7 @@ func TestBadInputs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.u.t = t
-			resp := tc.u.do(tc.method, tc.path, tc.ctype, tc.body, tc.hdr)
+			resp := tc.u.Do(t, tc.method, tc.path, tc.ctype, tc.body, tc.hdr)
 			assertAPIError(t, resp, tc.status, tc.code)
 		})
 	}
@@ -81,21 +82,20 @@ func TestBadInputs(t *testing.T) {
 	}
 
 	t.Run("rate limit burst", func(t *testing.T) {
-		alice.t = t
 		for i := range 3 {
-			alice.send("lobby", "burst", "b"+string(rune('a'+i)))
+			alice.Send(t, "lobby", "burst", "b"+string(rune('a'+i)))
 		}
-		resp := alice.do("POST", "/send", js, `{"room":"lobby","text":"one too many","clientId":"b-over"}`, nil)
+		resp := alice.Do(t, "POST", "/send", js, `{"room":"lobby","text":"one too many","clientId":"b-over"}`, nil)
 		assertAPIError(t, resp, 429, tt.CodeRateLimited)
 		if resp.Header.Get("Retry-After") == "" {
 			t.Fatal("429 without Retry-After")
 		}
 		// A retry of a stored message is answered, never refused.
-		resp = alice.do("POST", "/send", js, `{"room":"lobby","text":"burst","clientId":"ba"}`, nil)
+		resp = alice.Do(t, "POST", "/send", js, `{"room":"lobby","text":"burst","clientId":"ba"}`, nil)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("idempotent retry under rate limit: %d", resp.StatusCode)
 		}
-		waitFor(t, 5*time.Second, "3 stored messages", func() bool { return n.index.Last() >= 3 })
+		wait.For(t, 5*time.Second, "3 stored messages", func() bool { return n.index.Last() >= 3 })
 		if msgs, _ := n.index.Before("lobby", 0, 100); len(msgs) != 3 {
 			t.Fatalf("stored %d messages, want 3", len(msgs))
 		}
@@ -114,7 +114,7 @@ func TestMethodNotAllowedNamesWhatIsAllowed(t *testing.T) {
 		{tt.PathRooms, "GET, HEAD"},
 	}
 	for _, tc := range tests {
-		resp := alice.do("PUT", tc.path, "application/json", "{}", nil)
+		resp := alice.Do(t, "PUT", tc.path, "application/json", "{}", nil)
 		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow {
 			t.Errorf("PUT %s: %d, Allow %q; want 405, Allow %q", tc.path, resp.StatusCode, resp.Header.Get("Allow"), tc.allow)
 		}
@@ -126,7 +126,7 @@ func TestMethodNotAllowedNamesWhatIsAllowed(t *testing.T) {
 			if m == "POST" {
 				body = "{}"
 			}
-			if resp := alice.do(m, tc.path, "application/json", body, nil); resp.StatusCode == http.StatusMethodNotAllowed {
+			if resp := alice.Do(t, m, tc.path, "application/json", body, nil); resp.StatusCode == http.StatusMethodNotAllowed {
 				t.Errorf("%s %s: 405, though Allow lists it", m, tc.path)
 			}
 		}
@@ -139,9 +139,9 @@ func TestMethodNotAllowedNamesWhatIsAllowed(t *testing.T) {
 func TestSessionTokenIsTheServers(t *testing.T) {
 	n := startNode(t, "")
 	const madeUp = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	anon := &user{t: t, c: &http.Client{Timeout: 5 * time.Second}, base: n.URL}
+	anon := &testclient.Client{Client: &http.Client{Timeout: 5 * time.Second}, BaseURL: n.URL}
 	planted := map[string]string{"Cookie": tt.SessionCookieName + "=" + madeUp}
-	resp := anon.do("POST", tt.PathSession, "application/json", `{"nick":"victim"}`, planted)
+	resp := anon.Do(t, "POST", tt.PathSession, "application/json", `{"nick":"victim"}`, planted)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("session with a made-up cookie: %d, want 201", resp.StatusCode)
 	}
@@ -154,7 +154,7 @@ func TestSessionTokenIsTheServers(t *testing.T) {
 	if issued == "" || issued == madeUp {
 		t.Fatalf("session cookie %q: want a fresh token", issued)
 	}
-	resp = anon.do("POST", tt.PathSend, "application/json", `{"room":"lobby","text":"as victim","clientId":"c1"}`, planted)
+	resp = anon.Do(t, "POST", tt.PathSend, "application/json", `{"room":"lobby","text":"as victim","clientId":"c1"}`, planted)
 	assertAPIError(t, resp, 401, tt.CodeNoSession)
 	if got := n.index.Last(); got != 0 {
 		t.Fatalf("the made-up token posted: last id %d", got)
@@ -179,10 +179,10 @@ func assertAPIError(t *testing.T, resp *http.Response, status int, code string) 
 func TestSendIsIdempotentOnClientID(t *testing.T) {
 	n := startNode(t, "")
 	alice := n.newUser(t, "alice")
-	s := openStream(t, n.URL+"/eventstream?room=lobby", nil)
-	s.next(5*time.Second, isEvent(tt.EventPresence))
+	s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", "")
+	s.MustNext(t, 5*time.Second, isEvent(tt.EventPresence))
 	body := `{"room":"lobby","text":"once","clientId":"same"}`
-	first := alice.do("POST", "/send", "application/json", body, nil)
+	first := alice.Do(t, "POST", "/send", "application/json", body, nil)
 	if first.StatusCode != http.StatusCreated {
 		t.Fatalf("first send: %d", first.StatusCode)
 	}
@@ -190,7 +190,7 @@ func TestSendIsIdempotentOnClientID(t *testing.T) {
 	// A retry racing the index (before Deliver) is caught by the log's
 	// dedup window; a later one by the index. Both answer 200 with the original.
 	for range 3 {
-		resp := alice.do("POST", "/send", "application/json", body, nil)
+		resp := alice.Do(t, "POST", "/send", "application/json", body, nil)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("retry: %d, want 200", resp.StatusCode)
 		}
@@ -198,11 +198,11 @@ func TestSendIsIdempotentOnClientID(t *testing.T) {
 			t.Fatalf("retry returned id %s, want %s", got.ID, orig.ID)
 		}
 	}
-	marker := alice.send("lobby", "marker", "marker")
-	if ev := s.next(5*time.Second, isEvent(tt.EventMessage)); ev.ID != orig.ID {
+	marker := alice.Send(t, "lobby", "marker", "marker")
+	if ev := s.MustNext(t, 5*time.Second, isEvent(tt.EventMessage)); ev.ID != orig.ID {
 		t.Fatalf("first message event %s, want %s", ev.ID, orig.ID)
 	}
-	if ev := s.next(5*time.Second, isEvent(tt.EventMessage)); ev.ID != marker.ID {
+	if ev := s.MustNext(t, 5*time.Second, isEvent(tt.EventMessage)); ev.ID != marker.ID {
 		t.Fatalf("retry was broadcast again: got %s, want marker %s", ev.ID, marker.ID)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // TestPresenceIsCoalesced: a storm of joins produces a few presence events
@@ -14,18 +16,18 @@ import (
 func TestPresenceIsCoalesced(t *testing.T) {
 	n := startNode(t, "", func(o *Options) { o.PresenceInterval = 500 * time.Millisecond })
 	watcher := n.newUser(t, "watcher")
-	obs := openStreamAs(t, n.URL+"/eventstream?room=lobby", watcher)
-	if p := decode[tt.Presence](t, obs.next(5*time.Second, isEvent(tt.EventPresence)).Data); p.Count != 1 || p.Online[0] != "watcher" {
+	obs := watcher.OpenStream(t, "/eventstream?room=lobby", "")
+	if p := decode[tt.Presence](t, obs.MustNext(t, 5*time.Second, isEvent(tt.EventPresence)).Data); p.Count != 1 || p.Online[0] != "watcher" {
 		t.Fatalf("presence on connect = %+v, want just the watcher", p)
 	}
 	const joins = 40
 	for i := range joins {
 		u := n.newUser(t, fmt.Sprintf("p%02d", i))
-		openStreamAs(t, n.URL+"/eventstream?room=lobby", u)
+		u.OpenStream(t, "/eventstream?room=lobby", "")
 	}
 	events := 0
 	for {
-		p := decode[tt.Presence](t, obs.next(5*time.Second, isEvent(tt.EventPresence)).Data)
+		p := decode[tt.Presence](t, obs.MustNext(t, 5*time.Second, isEvent(tt.EventPresence)).Data)
 		events++
 		if p.Count == joins+1 {
 			if len(p.Online) != joins+1 || p.Room != "lobby" {
@@ -46,28 +48,16 @@ func TestPresenceIsCoalesced(t *testing.T) {
 func TestPresenceCountsPeopleNotTabs(t *testing.T) {
 	n := startNode(t, "", func(o *Options) { o.PresenceInterval = 100 * time.Millisecond })
 	alice := n.newUser(t, "alice")
-	openStreamAs(t, n.URL+"/eventstream?room=lobby", alice)
-	openStreamAs(t, n.URL+"/eventstream?room=lobby", alice)
-	openStream(t, n.URL+"/eventstream?room=lobby", nil) // anonymous
-	waitFor(t, 5*time.Second, "presence", func() bool { return n.srv.pres.snapshot("lobby").Count == 1 })
+	alice.OpenStream(t, "/eventstream?room=lobby", "")
+	alice.OpenStream(t, "/eventstream?room=lobby", "")
+	testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", "") // anonymous
+	wait.For(t, 5*time.Second, "presence", func() bool { return n.srv.pres.snapshot("lobby").Count == 1 })
 	if p := n.srv.pres.snapshot("lobby"); len(p.Online) != 1 || p.Online[0] != "alice" {
 		t.Fatalf("presence %+v, want alice once", p)
 	}
-	resp := alice.do(http.MethodGet, tt.PathRooms, "", "", nil)
+	resp := alice.Do(t, http.MethodGet, tt.PathRooms, "", "", nil)
 	rooms := decode[tt.RoomList](t, mustRead(t, resp))
 	if len(rooms.Rooms) != 1 || rooms.Rooms[0].Name != "lobby" || rooms.Rooms[0].Online != 1 {
 		t.Fatalf("rooms = %+v", rooms)
 	}
-}
-
-// openStreamAs opens a stream with u's session cookie.
-func openStreamAs(t *testing.T, url string, u *user) *sseStream {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	cookies := u.c.Jar.Cookies(req.URL)
-	hdr := map[string]string{}
-	for _, c := range cookies {
-		hdr["Cookie"] = c.Name + "=" + c.Value
-	}
-	return openStream(t, url, hdr)
 }
