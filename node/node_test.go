@@ -14,6 +14,7 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/config"
+	"tickertalk/internal/testclient"
 )
 
 // startNode runs a whole node in-process on 127.0.0.1 (see
@@ -34,37 +35,36 @@ func startNode(t *testing.T, mutate func(*config.Config)) string {
 func TestTickerUpdatesEverySymbolAtTheTick(t *testing.T) {
 	symbols := []string{"ACME", "GLOBEX", "INITECH"}
 	base := startNode(t, func(c *config.Config) { c.Symbols = symbols })
+	s := testclient.OpenStream(t, base+tt.PathEventStream, "")
 	// The deadline ends a stalled read too, not only a slow stream.
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+tt.PathEventStream, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
+	deadline := time.Now().Add(10 * time.Second)
 	var updates []time.Time
 	pings, first := 0, true
-	for len(updates) < 12 && sc.Scan() {
-		line := sc.Text()
-		if line == ": ping" {
-			pings++
+	for len(updates) < 12 {
+		ctx, cancel := context.WithDeadline(t.Context(), deadline)
+		ev, err := s.Next(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("only %d updates in 10 s (stream: %v)", len(updates), err)
 		}
-		if strings.HasPrefix(line, "id:") {
-			t.Fatalf("a ticker-only stream got an id line %q", line)
-		}
-		data, ok := strings.CutPrefix(line, "data: ")
-		if !ok {
+		if ev.IsComment() {
+			if ev.Comment == "ping" {
+				pings++
+			}
 			continue
 		}
+		if ev.HasID {
+			t.Fatalf("a ticker-only stream got an id line %q", ev.ID)
+		}
+		if !ev.HasData {
+			continue
+		}
+		if ev.Event != tt.EventUpdate {
+			t.Fatalf("a ticker-only stream got a %q event: %s", ev.Event, ev.Data)
+		}
 		var u tt.TickerUpdate
-		if err := json.Unmarshal([]byte(data), &u); err != nil {
-			t.Fatalf("bad update %q: %v", data, err)
+		if err := json.Unmarshal([]byte(ev.Data), &u); err != nil {
+			t.Fatalf("bad update %q: %v", ev.Data, err)
 		}
 		if len(u.Quotes) != len(symbols) {
 			t.Fatalf("update with %d quotes, want %d", len(u.Quotes), len(symbols))
@@ -78,10 +78,7 @@ func TestTickerUpdatesEverySymbolAtTheTick(t *testing.T) {
 			}
 		}
 		first = false
-		updates = append(updates, time.Now())
-	}
-	if len(updates) < 12 {
-		t.Fatalf("only %d updates in 10 s (stream: %v)", len(updates), sc.Err())
+		updates = append(updates, ev.Received)
 	}
 	// 11 intervals at a 100 ms tick: well under a second each, on average
 	// about the tick (generous bounds for a loaded 2-core machine).

@@ -74,14 +74,14 @@ func (n *testNode) Close() {
 	n.hs = nil
 }
 
-// newUser returns a client of n with a session for nick. Like curl, it
-// sends no Origin header; each request times out after 10 s.
+// curl is how these tests' clients talk: no Origin header (the
+// cross-origin cases set one), 10 s per request.
+var curl = []testclient.Option{testclient.WithoutOrigin(), testclient.WithTimeout(10 * time.Second)}
+
+// newUser returns a client of n with a session for nick.
 func (n *testNode) newUser(t *testing.T, nick string) *testclient.Client {
 	t.Helper()
-	u := testclient.NewClient(t, n.URL)
-	u.Timeout, u.Origin = 10*time.Second, ""
-	u.StartSession(t, nick)
-	return u
+	return testclient.NewSession(t, n.URL, nick, curl...)
 }
 
 // anyEvent matches every comment and block of a stream.

@@ -64,22 +64,37 @@ type Client struct {
 	Nick string
 }
 
+// Option changes a [Client] that [NewClient] or [NewSession] makes, before
+// its first request.
+type Option func(*Client)
+
+// WithTimeout bounds each request at d instead of [RequestTimeout].
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.Timeout = d } }
+
+// WithoutOrigin sends no Origin header, as curl does, instead of BaseURL.
+func WithoutOrigin() Option { return func(c *Client) { c.Origin = "" } }
+
 // NewClient returns a [Client] for baseURL with an empty cookie jar, a
-// timeout of [RequestTimeout] per request, and Origin set to baseURL.
-func NewClient(tb testing.TB, baseURL string) *Client {
+// timeout of [RequestTimeout] per request, and Origin set to baseURL, then
+// applies opts.
+func NewClient(tb testing.TB, baseURL string, opts ...Option) *Client {
 	tb.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		tb.Fatalf("cookie jar: %v", err)
 	}
-	return &Client{Client: &http.Client{Jar: jar, Timeout: RequestTimeout}, BaseURL: baseURL, Origin: baseURL}
+	c := &Client{Client: &http.Client{Jar: jar, Timeout: RequestTimeout}, BaseURL: baseURL, Origin: baseURL}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // NewSession returns a [NewClient] that holds a session for nick (see
 // [Client.StartSession]).
-func NewSession(tb testing.TB, baseURL, nick string) *Client {
+func NewSession(tb testing.TB, baseURL, nick string, opts ...Option) *Client {
 	tb.Helper()
-	c := NewClient(tb, baseURL)
+	c := NewClient(tb, baseURL, opts...)
 	c.StartSession(tb, nick)
 	return c
 }

@@ -86,8 +86,10 @@ func TestSessionSendAndStreamCarryOriginAndCookie(t *testing.T) {
 func TestDoSendsWhatItIsGiven(t *testing.T) {
 	t.Parallel()
 	f := newFakeServer(t)
-	c := NewClient(t, f.URL)
-	c.Origin = ""
+	c := NewClient(t, f.URL, WithoutOrigin(), WithTimeout(time.Second))
+	if c.Origin != "" || c.Timeout != time.Second {
+		t.Fatalf("options not applied: Origin %q, Timeout %v", c.Origin, c.Timeout)
+	}
 	resp := c.Do(t, http.MethodGet, "/nope", "", "", nil)
 	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusTeapot || string(body) != "teapot" {
 		t.Fatalf("Do = %d %q, want 418 teapot", resp.StatusCode, body)
