@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // TestReadableAtEverySizeAndScheme opens the page at a phone's and a
@@ -21,8 +22,8 @@ import (
 func TestReadableAtEverySizeAndScheme(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
-	bob := NewSession(t, srv.URL, "bob")
-	Send(t, bob, tt.DefaultRoom, "a message long enough to wrap on a phone: https://example.com/"+
+	bob := testclient.NewSession(t, srv.URL, "bob")
+	bob.Send(t, tt.DefaultRoom, "a message long enough to wrap on a phone: https://example.com/"+
 		"a/very/long/link/that/must/not/widen/the/page/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "")
 	browser := NewBrowser(t)
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // TestPageShowsPriceAndChat is the first thing a person checks: the page
@@ -19,8 +20,8 @@ func TestPageShowsPriceAndChat(t *testing.T) {
 	WaitWasmReady(t, page)
 	WaitFor(t, page, `[...document.querySelectorAll(".quote .price")].some(e => e.textContent.trim() !== "")`, 20*time.Second)
 
-	bob := NewSession(t, srv.URL, "bob")
-	msg := Send(t, bob, tt.DefaultRoom, "hello from bob", "")
+	bob := testclient.NewSession(t, srv.URL, "bob")
+	msg := bob.Send(t, tt.DefaultRoom, "hello from bob", "")
 	if msg.ID == "" || msg.Nick != "bob" {
 		t.Fatalf("POST /send answered %+v, want an id and nick bob", msg)
 	}

@@ -4,10 +4,12 @@
 // headless Chromium through chromedp.
 //
 // The harness lives in the non-test files of this package so that its
-// helpers read like a small API: [StartServer], [OpenStream], [NewSession],
-// [Send], [NewBrowser], [NewContext], [WaitWasmReady] and [WaitFor]. The
-// tests are the _test.go files. Every helper takes a [testing.TB] and fails
-// the test itself; each one that starts something registers its own cleanup.
+// helpers read like a small API: [StartServer], [NewBrowser], [NewContext],
+// [WaitWasmReady] and [WaitFor]. The SSE stream reader and the HTTP session
+// client are [tickertalk/internal/testclient]'s (OpenStream, NewSession,
+// Client.Send), shared with the server and node tests. Every helper takes
+// a [testing.TB] and fails the test itself; each one that starts something
+// registers its own cleanup.
 //
 // The binary and the web directory come from the environment variables
 // TICKERTALK_BIN and TICKERTALK_WEB_DIR (absolute paths; the Makefile sets

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // TestResumeAfterDowntime: a client disconnects, misses 50 messages, and
@@ -28,11 +30,11 @@ func TestResumeAfterDowntime(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := StartServer(t, WithFlags("--send-rate", "0"))
-			alice := NewSession(t, srv.URL, "alice")
+			alice := testclient.NewSession(t, srv.URL, "alice")
 			url := srv.URL + tt.PathEventStream + "?room=lobby"
-			s := OpenStream(t, url, "")
+			s := testclient.OpenStream(t, url, "")
 			s.MustNextEvent(t, 10*time.Second, tt.EventPresence)
-			first := Send(t, alice, "lobby", "seen", "")
+			first := alice.Send(t, "lobby", "seen", "")
 			if ev := s.MustNextEvent(t, 10*time.Second, tt.EventMessage); ev.ID != first.ID {
 				t.Fatalf("live message %s, want %s", ev.ID, first.ID)
 			}
@@ -40,17 +42,17 @@ func TestResumeAfterDowntime(t *testing.T) {
 
 			var missed []string
 			for i := range 50 {
-				missed = append(missed, Send(t, alice, "lobby", fmt.Sprintf("missed %d", i), "").ID)
+				missed = append(missed, alice.Send(t, "lobby", fmt.Sprintf("missed %d", i), "").ID)
 			}
 			tc.down(srv)
 
-			r := OpenStream(t, url, first.ID)
+			r := testclient.OpenStream(t, url, first.ID)
 			for i, want := range missed {
 				if ev := r.MustNextEvent(t, 10*time.Second, tt.EventMessage, tt.EventResync); ev.ID != want {
 					t.Fatalf("resumed #%d: %s %q, want message %s", i, ev.Event, ev.ID, want)
 				}
 			}
-			live := Send(t, alice, "lobby", "live", "")
+			live := alice.Send(t, "lobby", "live", "")
 			if ev := r.MustNextEvent(t, 10*time.Second, tt.EventMessage); ev.ID != live.ID {
 				t.Fatalf("after the replay got %s, want the live message %s", ev.ID, live.ID)
 			}
@@ -64,9 +66,9 @@ func TestResumeAfterDowntime(t *testing.T) {
 // message the server acknowledged (201) is delivered, once, in id order.
 func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 	srv := StartServer(t, WithFlags("--send-rate", "0"))
-	alice := NewSession(t, srv.URL, "alice")
+	alice := testclient.NewSession(t, srv.URL, "alice")
 	url := srv.URL + tt.PathEventStream + "?room=lobby"
-	r := OpenStream(t, url, "")
+	r := testclient.OpenStream(t, url, "")
 	r.MustNextEvent(t, 10*time.Second, tt.EventPresence)
 
 	var mu sync.Mutex
@@ -77,7 +79,7 @@ func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 		defer close(senderDone)
 		for i := 0; ctx.Err() == nil; i++ {
 			var m tt.ChatMessage
-			_, err := alice.PostJSON(ctx, tt.PathSend, tt.SendRequest{Room: "lobby", Text: fmt.Sprintf("m%d", i), ClientID: NewClientID()}, &m)
+			_, err := alice.PostJSON(ctx, tt.PathSend, tt.SendRequest{Room: "lobby", Text: fmt.Sprintf("m%d", i), ClientID: testclient.NewClientID()}, &m)
 			if err != nil {
 				return
 			}
@@ -90,13 +92,13 @@ func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 	// Read until a good number of messages went by, then kill mid-stream.
 	seen := map[string]bool{}
 	last := ""
-	read := func(s *Stream, until func() bool) {
+	read := func(s *testclient.Stream, until func() bool) {
 		t.Helper()
 		for !until() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			ev, err := s.NextEvent(ctx, tt.EventMessage, tt.EventResync)
 			cancel()
-			if errors.Is(err, ErrStreamClosed) {
+			if errors.Is(err, testclient.ErrStreamClosed) {
 				return
 			}
 			if err != nil {
@@ -119,19 +121,15 @@ func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 	// reader has not seen.
 	read(r, func() bool { return len(seen) >= 100 })
 	r.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	wait.ForNil(t, 30*time.Second, func() error { // the sender's progress
 		mu.Lock()
 		n := len(acked)
 		mu.Unlock()
-		if n >= 400 {
-			break
+		if n < 400 {
+			return fmt.Errorf("only %d messages acknowledged", n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d messages acknowledged in 30 s", n)
-		}
-		time.Sleep(10 * time.Millisecond) // polling the sender's progress
-	}
+		return nil
+	})
 	srv.Kill()
 	stop()
 	<-senderDone
@@ -141,7 +139,7 @@ func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 	mu.Lock()
 	want := append([]string(nil), acked...)
 	mu.Unlock()
-	r2 := OpenStream(t, url, last)
+	r2 := testclient.OpenStream(t, url, last)
 	read(r2, func() bool { return len(want) == 0 || seen[want[len(want)-1]] })
 	for _, id := range want {
 		if !seen[id] {

@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // What the page tells a person when the server says no, and scrollback:
@@ -19,7 +20,7 @@ import (
 func TestNicknameTakenIsExplained(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
-	NewSession(t, srv.URL, "bob") // bob is taken, through the API
+	testclient.NewSession(t, srv.URL, "bob") // bob is taken, through the API
 	page := NewBrowser(t)
 	openRoom(t, page, srv, tt.DefaultRoom)
 
@@ -67,7 +68,7 @@ func TestRateLimitIsExplainedAndNothingIsLost(t *testing.T) {
 	WaitFor(t, page, `document.querySelector("#error").textContent === ""`, UITimeout)
 
 	var stored []string
-	for _, m := range roomHistory(t, NewClient(t, srv.URL), tt.DefaultRoom) {
+	for _, m := range roomHistory(t, testclient.NewClient(t, srv.URL), tt.DefaultRoom) {
 		stored = append(stored, m.Text)
 	}
 	if !slices.Equal(stored, texts) {
@@ -85,10 +86,10 @@ func TestLoadOlderMessages(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t, WithFlags("--send-rate", "0"))
 	const room, total, page1 = "archive", 520, 50 // page1: the UI's page size
-	eve := NewSession(t, srv.URL, "eve")
+	eve := testclient.NewSession(t, srv.URL, "eve")
 	var want []string
 	for i := range total {
-		want = append(want, Send(t, eve, room, fmt.Sprintf("archived %03d", i), "").ID)
+		want = append(want, eve.Send(t, room, fmt.Sprintf("archived %03d", i), "").ID)
 	}
 
 	page := NewBrowser(t)
@@ -120,7 +121,7 @@ func TestLoadOlderMessages(t *testing.T) {
 
 	// A new message while the first ones are read: shown, and nothing lost.
 	Eval[bool](t, page, `(document.querySelector("#messages").scrollTop = 0, true)`)
-	live := Send(t, eve, room, "while you read the archive", "")
+	live := eve.Send(t, room, "while you read the archive", "")
 	WaitFor(t, page, msgsWithID(live.ID)+` === 1`, UITimeout)
 	if got := Eval[[]string](t, page, shownIDs); !slices.Equal(got, append(want, live.ID)) {
 		t.Errorf("after a live message the page shows %d ids from %v, want all %d and the new one", len(got), head(got), total)
@@ -134,14 +135,14 @@ func TestLatestPageRetried(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
 	const room = "retry"
-	fay := NewSession(t, srv.URL, "fay")
-	earlier := Send(t, fay, room, "said before you came", "")
+	fay := testclient.NewSession(t, srv.URL, "fay")
+	earlier := fay.Send(t, room, "said before you came", "")
 
 	page := NewBrowser(t)
 	BlockURLs(t, page, "*://*:*/api/rooms/"+room+"/messages*")
 	openRoom(t, page, srv, room)
 	WaitFor(t, page, statusIs("live"), UITimeout)
-	live := Send(t, fay, room, "said while the history failed", "")
+	live := fay.Send(t, room, "said while the history failed", "")
 	WaitFor(t, page, msgsWithID(live.ID)+` === 1`, UITimeout)
 	if n := Eval[int](t, page, msgsWithID(earlier.ID)); n != 0 {
 		t.Fatalf("the earlier message is shown %d times though its request was blocked", n)

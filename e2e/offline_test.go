@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // shownQuotes maps each symbol on screen to its price text.
@@ -36,9 +37,9 @@ func TestOfflineReloadAndOutbox(t *testing.T) {
 	tab := NewBrowser(t)
 	openRoom(t, tab, srv, tt.DefaultRoom)
 	signIn(t, tab, "dee")
-	bob := NewSession(t, srv.URL, "bob")
+	bob := testclient.NewSession(t, srv.URL, "bob")
 	for i := range 3 {
-		m := Send(t, bob, tt.DefaultRoom, fmt.Sprintf("seen online %d", i), "")
+		m := bob.Send(t, tt.DefaultRoom, fmt.Sprintf("seen online %d", i), "")
 		WaitFor(t, tab, msgsWithID(m.ID)+` === 1`, UITimeout)
 	}
 	WaitFor(t, tab, quotesShown, UITimeout)
@@ -81,7 +82,7 @@ func TestOfflineReloadAndOutbox(t *testing.T) {
 	WaitFor(t, tab, storedShown(text, "dee"), UITimeout)
 	// A later message orders the check: once shown, any duplicate delivery
 	// of the outbox's message would be on screen too.
-	last := Send(t, bob, tt.DefaultRoom, "welcome back", "")
+	last := bob.Send(t, tt.DefaultRoom, "welcome back", "")
 	WaitFor(t, tab, msgsWithID(last.ID)+` === 1`, UITimeout)
 	if n := Eval[int](t, tab, msgsWithText(text)); n != 1 {
 		t.Errorf("page shows %q %d times, want 1", text, n)

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // What a person does and sees on the page, for the browser tests: pick a
@@ -98,9 +99,9 @@ func duplicateIDs(ids []string) []string {
 }
 
 // roomHistory reads the latest messages of room through the scrollback API.
-func roomHistory(t *testing.T, c *Client, room string) []tt.ChatMessage {
+func roomHistory(t *testing.T, c *testclient.Client, room string) []tt.ChatMessage {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), RequestTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
 	defer cancel()
 	var pg tt.MessagePage
 	path := tt.RoomMessagesPath(room) + "?" + tt.QueryLimit + "=" + strconv.Itoa(tt.MaxPageLimit)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // TestPageSurvivesServerRestart keeps a page open while the server stops
@@ -22,7 +23,7 @@ func TestPageSurvivesServerRestart(t *testing.T) {
 
 	// A message seen before the restart gives the page a Last-Event-ID to
 	// resume from.
-	before := Send(t, NewSession(t, srv.URL, "bob"), tt.DefaultRoom, "before the restart", "")
+	before := testclient.NewSession(t, srv.URL, "bob").Send(t, tt.DefaultRoom, "before the restart", "")
 	WaitFor(t, tab, msgsWithID(before.ID)+` === 1`, UITimeout)
 
 	if err := srv.Stop(); err != nil {
@@ -34,10 +35,10 @@ func TestPageSurvivesServerRestart(t *testing.T) {
 	down := Eval[string](t, tab, `document.querySelector("#status").dataset.status`)
 
 	srv.StartAgain()
-	cy := NewSession(t, srv.URL, "cy")
+	cy := testclient.NewSession(t, srv.URL, "cy")
 	var missed []tt.ChatMessage
 	for i := range 5 {
-		missed = append(missed, Send(t, cy, tt.DefaultRoom, fmt.Sprintf("while you were away %d", i), ""))
+		missed = append(missed, cy.Send(t, tt.DefaultRoom, fmt.Sprintf("while you were away %d", i), ""))
 	}
 	// Only a report: the page's retry delay decides whether it already came back.
 	stillDown := Eval[string](t, tab, `document.querySelector("#status").dataset.status`)
@@ -49,7 +50,7 @@ func TestPageSurvivesServerRestart(t *testing.T) {
 	}
 	// A message posted after the reconnection orders the check: once it is
 	// shown, every earlier delivery (a duplicate included) has been applied.
-	after := Send(t, cy, tt.DefaultRoom, "after the reconnection", "")
+	after := cy.Send(t, tt.DefaultRoom, "after the reconnection", "")
 	WaitFor(t, tab, msgsWithID(after.ID)+` === 1`, UITimeout)
 
 	for _, m := range slices.Concat([]tt.ChatMessage{before}, missed) {

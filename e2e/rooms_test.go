@@ -8,11 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // TestSwitchRoomsKeepsOneStream: a person creates a room with the room
@@ -22,7 +23,7 @@ import (
 func TestSwitchRoomsKeepsOneStream(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
-	bob := NewSession(t, srv.URL, "bob")
+	bob := testclient.NewSession(t, srv.URL, "bob")
 	tab := NewBrowser(t)
 	openRoom(t, tab, srv, tt.DefaultRoom)
 	signIn(t, tab, "sam")
@@ -31,8 +32,8 @@ func TestSwitchRoomsKeepsOneStream(t *testing.T) {
 	Do(t, tab, chromedp.SendKeys(chromedp.ID("room-input"), "trading"), chromedp.Click(chromedp.ID("room-submit")))
 	WaitFor(t, tab, `location.pathname === `+JS(tt.PathRoomPage+"trading")+` &&
 		document.querySelector("#room-title").textContent === "#trading"`, UITimeout)
-	elsewhere := Send(t, bob, tt.DefaultRoom, "said in the lobby", "")
-	here := Send(t, bob, "trading", "said in trading", "")
+	elsewhere := bob.Send(t, tt.DefaultRoom, "said in the lobby", "")
+	here := bob.Send(t, "trading", "said in trading", "")
 	WaitFor(t, tab, msgsWithID(here.ID)+` === 1`, UITimeout)
 	if n := Eval[int](t, tab, msgsWithID(elsewhere.ID)); n != 0 {
 		t.Errorf("the trading room shows a lobby message %d times", n)
@@ -53,26 +54,18 @@ func TestSwitchRoomsKeepsOneStream(t *testing.T) {
 // waitStreams waits until the server has exactly n event streams open.
 func waitStreams(t *testing.T, srv *Server, n int) {
 	t.Helper()
-	var got int
-	waitUntil(t, func() bool { got = openStreams(t, srv.URL); return got == n },
-		func() string { return fmt.Sprintf("the server has %d event streams open, want %d", got, n) })
-}
-
-// waitUntil polls cond every [PollInterval] until it holds, and fails t
-// with failure() after [UITimeout].
-func waitUntil(t *testing.T, cond func() bool, failure func() string) {
-	t.Helper()
-	for deadline := time.Now().Add(UITimeout); !cond(); time.Sleep(PollInterval) {
-		if time.Now().After(deadline) {
-			t.Fatal(failure())
+	wait.ForNil(t, UITimeout, func() error {
+		if got := openStreams(t, srv.URL); got != n {
+			return fmt.Errorf("the server has %d event streams open, want %d", got, n)
 		}
-	}
+		return nil
+	})
 }
 
 // openStreams reads the server's tickertalk_sse_connections gauge.
 func openStreams(t *testing.T, base string) int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), RequestTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+tt.PathMetrics, nil)
 	if err != nil {
@@ -99,32 +92,15 @@ func openStreams(t *testing.T, base string) int {
 
 // waitOnline waits until GET /api/rooms counts want[room] people online in
 // each room of want (a room not listed counts 0).
-func waitOnline(t *testing.T, c *Client, want map[string]int) {
+func waitOnline(t *testing.T, c *testclient.Client, want map[string]int) {
 	t.Helper()
-	var got map[string]int
-	waitUntil(t, func() bool {
-		got = roomsOnline(t, c)
+	wait.ForNil(t, UITimeout, func() error {
+		got := c.Rooms(t)
 		for room, n := range want {
 			if got[room] != n {
-				return false
+				return fmt.Errorf("rooms online %v, want %v", got, want)
 			}
 		}
-		return true
-	}, func() string { return fmt.Sprintf("rooms online %v, want %v", got, want) })
-}
-
-// roomsOnline is GET /api/rooms as room name → people online.
-func roomsOnline(t *testing.T, c *Client) map[string]int {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), RequestTimeout)
-	defer cancel()
-	var list tt.RoomList
-	if _, err := c.Request(ctx, http.MethodGet, tt.PathRooms, "", nil, &list); err != nil {
-		t.Fatalf("GET %s: %v", tt.PathRooms, err)
-	}
-	out := make(map[string]int, len(list.Rooms))
-	for _, r := range list.Rooms {
-		out[r.Name] = r.Online
-	}
-	return out
+		return nil
+	})
 }

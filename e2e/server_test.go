@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // TestServerStreamAndSend checks the harness against the binary without a
@@ -19,7 +20,7 @@ func TestServerStreamAndSend(t *testing.T) {
 	srv := StartServer(t)
 	streamURL := srv.URL + tt.PathEventStream + "?" + tt.QueryRoom + "=" + tt.DefaultRoom
 
-	s := OpenStream(t, streamURL, "")
+	s := testclient.OpenStream(t, streamURL, "")
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if first, err := s.Next(ctx); err != nil || first.Comment != "ok" {
@@ -27,8 +28,8 @@ func TestServerStreamAndSend(t *testing.T) {
 	}
 	s.MustNextEvent(t, 10*time.Second, tt.EventUpdate)
 
-	alice := NewSession(t, srv.URL, "alice")
-	m1 := Send(t, alice, tt.DefaultRoom, "first", "")
+	alice := testclient.NewSession(t, srv.URL, "alice")
+	m1 := alice.Send(t, tt.DefaultRoom, "first", "")
 	e := s.MustNextEvent(t, 10*time.Second, tt.EventMessage)
 	if e.ID != m1.ID || !e.HasID {
 		t.Fatalf("message event id = %q (has %v), want %q", e.ID, e.HasID, m1.ID)
@@ -44,9 +45,9 @@ func TestServerStreamAndSend(t *testing.T) {
 	if srv.Addr != addr {
 		t.Fatalf("restart moved the server from %s to %s", addr, srv.Addr)
 	}
-	m2 := Send(t, alice, tt.DefaultRoom, "second", "")
+	m2 := alice.Send(t, tt.DefaultRoom, "second", "")
 
-	r := OpenStream(t, streamURL, m1.ID)
+	r := testclient.OpenStream(t, streamURL, m1.ID)
 	got := r.MustNextEvent(t, 10*time.Second, tt.EventMessage, tt.EventResync)
 	if got.Event != tt.EventMessage || got.ID != m2.ID {
 		t.Fatalf("resumed from %s: got %s id %q %q, want message %s", m1.ID, got.Event, got.ID, got.Data, m2.ID)
@@ -68,9 +69,9 @@ func TestServerStopIsClean(t *testing.T) {
 // session is a 401 with the contract's JSON error.
 func TestServerSendErrors(t *testing.T) {
 	srv := StartServer(t)
-	c := NewClient(t, srv.URL)
-	_, err := c.PostJSON(t.Context(), tt.PathSend, tt.SendRequest{Room: tt.DefaultRoom, Text: "hi", ClientID: NewClientID()}, nil)
-	var se *StatusError
+	c := testclient.NewClient(t, srv.URL)
+	_, err := c.PostJSON(t.Context(), tt.PathSend, tt.SendRequest{Room: tt.DefaultRoom, Text: "hi", ClientID: testclient.NewClientID()}, nil)
+	var se *testclient.StatusError
 	if !errors.As(err, &se) || se.Code != http.StatusUnauthorized {
 		t.Fatalf("POST /send without session: %v, want 401", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // newTab opens another tab in the browser context of ctx: the same person
@@ -74,7 +75,7 @@ func TestOfflineOutboxTwoTabs(t *testing.T) {
 		SetOffline(t, tab.page, false)
 	}
 	srv.StartAgain()
-	bob := NewSession(t, srv.URL, "bob")
+	bob := testclient.NewSession(t, srv.URL, "bob")
 	for _, tab := range tabs {
 		WaitFor(t, tab.page, statusIs("live"), UITimeout)
 	}
@@ -85,7 +86,7 @@ func TestOfflineOutboxTwoTabs(t *testing.T) {
 	}
 	// A later message orders the checks below: once shown, any duplicate
 	// delivery would be on screen too.
-	last := Send(t, bob, tt.DefaultRoom, "welcome back, fay", "")
+	last := bob.Send(t, tt.DefaultRoom, "welcome back, fay", "")
 	history := roomHistory(t, bob, tt.DefaultRoom)
 	for _, want := range tabs {
 		n := 0

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // dialogWatch records every JavaScript dialog (alert, confirm, prompt) a tab
@@ -53,18 +57,13 @@ func (w *dialogWatch) seen() []string {
 // waitFor waits until a dialog with message has been seen.
 func (w *dialogWatch) waitFor(t *testing.T, message string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		for _, m := range w.seen() {
-			if m == "alert: "+message {
-				return
-			}
+	wait.ForNil(t, timeout, func() error {
+		seen := w.seen()
+		if slices.Contains(seen, "alert: "+message) {
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no alert %q within %v (dialogs: %v)", message, timeout, w.seen())
-		}
-		time.Sleep(PollInterval) // polling pace
-	}
+		return fmt.Errorf("no alert %q (dialogs: %v)", message, seen)
+	})
 }
 
 // TestMessagesAreText posts markup as chat messages, from another client
@@ -92,9 +91,9 @@ func TestMessagesAreText(t *testing.T) {
 		`"><img src=x onerror=alert('attr')>`,
 		`&lt;b&gt;entities stay entities&lt;/b&gt;`,
 	}
-	mallory := NewSession(t, srv.URL, "mallory")
+	mallory := testclient.NewSession(t, srv.URL, "mallory")
 	for _, p := range payloads {
-		m := Send(t, mallory, tt.DefaultRoom, p, "")
+		m := mallory.Send(t, tt.DefaultRoom, p, "")
 		WaitFor(t, tab, msgsWithID(m.ID)+` === 1`, UITimeout)
 	}
 	signIn(t, tab, "eve")

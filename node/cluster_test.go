@@ -189,7 +189,7 @@ func TestTwoNodesShareChatTickerAndPresence(t *testing.T) {
 	// B stops: A forgets bob, and shows alice alone.
 	b.stop()
 	onA.WaitFor(t, 10*time.Second, "presence alice alone on A", presenceIs("alice"))
-	if online := rooms(t, alice); online["lobby"] != 1 {
+	if online := alice.Rooms(t); online["lobby"] != 1 {
 		t.Fatalf("GET /api/rooms on A: lobby online %d, want 1", online["lobby"])
 	}
 }
@@ -330,19 +330,5 @@ func messages(t *testing.T, s *testclient.Stream, d time.Duration, n int) []tt.C
 		}
 		return len(out) >= n
 	})
-	return out
-}
-
-// rooms returns GET /api/rooms as room -> online.
-func rooms(t *testing.T, c *testclient.Client) map[string]int {
-	t.Helper()
-	var list tt.RoomList
-	if _, err := c.Request(t.Context(), http.MethodGet, tt.PathRooms, "", nil, &list); err != nil {
-		t.Fatalf("GET %s: %v", tt.PathRooms, err)
-	}
-	out := map[string]int{}
-	for _, r := range list.Rooms {
-		out[r.Name] = r.Online
-	}
 	return out
 }

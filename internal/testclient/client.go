@@ -152,6 +152,21 @@ func (c *Client) Send(tb testing.TB, room, text, clientID string) tt.ChatMessage
 	return msg
 }
 
+// Rooms returns GET /api/rooms as room name -> people online. It fails tb
+// unless the answer is a 2xx room list.
+func (c *Client) Rooms(tb testing.TB) map[string]int {
+	tb.Helper()
+	var list tt.RoomList
+	if _, err := c.Request(context.Background(), http.MethodGet, tt.PathRooms, "", nil, &list); err != nil {
+		tb.Fatalf("GET %s: %v", tt.PathRooms, err)
+	}
+	out := make(map[string]int, len(list.Rooms))
+	for _, r := range list.Rooms {
+		out[r.Name] = r.Online
+	}
+	return out
+}
+
 // PostJSON posts body as JSON to path, and decodes a 2xx answer into out
 // when out is not nil. It returns the status code, and a *[StatusError]
 // for a non-2xx answer.

@@ -39,6 +39,8 @@ func newFakeServer(t *testing.T) *fakeServer {
 			_ = json.NewDecoder(r.Body).Decode(&req)
 			w.WriteHeader(http.StatusCreated)
 			_ = json.NewEncoder(w).Encode(tt.ChatMessage{ID: "1", Room: req.Room, Nick: "alice", Text: req.Text, ClientID: req.ClientID})
+		case tt.PathRooms:
+			_, _ = io.WriteString(w, `{"rooms":[{"name":"lobby","online":2}]}`)
 		case tt.PathEventStream:
 			w.Header().Set("Content-Type", "text/event-stream")
 			_, _ = io.WriteString(w, ":ok\n\n")
@@ -70,6 +72,9 @@ func TestSessionSendAndStreamCarryOriginAndCookie(t *testing.T) {
 	}
 	c.OpenStream(t, tt.PathEventStream, "").MustNext(t, 5*time.Second, func(e Event) bool { return e.Comment == "ok" })
 
+	if rooms := c.Rooms(t); len(rooms) != 1 || rooms["lobby"] != 2 {
+		t.Errorf("Rooms = %v, want lobby: 2", rooms)
+	}
 	if origins, _ := f.seen(tt.PathSession); len(origins) != 1 || origins[0] != f.URL {
 		t.Errorf("session Origin %q, want %q", origins, f.URL)
 	}
