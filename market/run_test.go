@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/wait"
 )
 
 // counter records the updates Run publishes.
@@ -27,18 +28,6 @@ func (c *counter) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.times)
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // startRun runs m until the test ends and reports when Run has returned.
@@ -64,7 +53,7 @@ func TestRunTicksAtInterval(t *testing.T) {
 	start := time.Now()
 	cancel, done := startRun(t, m, c.publish)
 	// Count over a window of about 1 s: 20 ticks of 50 ms fit; ask for 10.
-	waitFor(t, 5*time.Second, "a 1 s window", func() bool { return time.Since(start) >= time.Second })
+	wait.For(t, 5*time.Second, "a 1 s window", func() bool { return time.Since(start) >= time.Second })
 	n, elapsed := c.len(), time.Since(start)
 	if max := int(elapsed/tick) + 1; n > max {
 		t.Errorf("%d updates in %v: more than one per %v tick (max %d)", n, elapsed, tick, max)
@@ -104,7 +93,7 @@ func TestRunSlowPublishDoesNotPileUp(t *testing.T) {
 		c.publish(u)
 	}
 	startRun(t, m, slow)
-	waitFor(t, 5*time.Second, "5 updates", func() bool { return c.len() >= 5 })
+	wait.For(t, 5*time.Second, "5 updates", func() bool { return c.len() >= 5 })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// After the stall at most one tick is pending: the update right after

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/wait"
 )
 
 func TestFollowCatchesUpThenStreams(t *testing.T) {
@@ -48,7 +49,7 @@ func TestFollowCatchesUpThenStreams(t *testing.T) {
 			for i := range tc.after {
 				add(tc.before + i)
 			}
-			waitFor(t, 5*time.Second, "live messages", func() bool { return c.len() >= len(want) })
+			wait.For(t, 5*time.Second, "live messages", func() bool { return c.len() >= len(want) })
 			checkStream(t, c.snapshot(), want, seqs)
 			for i := 1; i < len(seqs); i++ {
 				if seqs[i] != seqs[i-1]+1 {
@@ -175,21 +176,21 @@ func TestFollowSurvivesReconnect(t *testing.T) {
 		// ForceReconnect during a reconnect only hurries that one along,
 		// so each is forced once the previous one is done, and after the
 		// follower has made progress on the new connection.
-		waitFor(t, 10*time.Second, "the previous reconnect", func() bool {
+		wait.For(t, 10*time.Second, "the previous reconnect", func() bool {
 			return s.nc.IsConnected() && s.nc.Stats().Reconnects >= uint64(i)
 		})
 		at := c.len()
-		waitFor(t, 10*time.Second, "progress between reconnects", func() bool { return c.len() > at || c.len() == len(texts) })
+		wait.For(t, 10*time.Second, "progress between reconnects", func() bool { return c.len() > at || c.len() == len(texts) })
 		if err := s.nc.ForceReconnect(); err != nil {
 			t.Fatalf("ForceReconnect: %v", err)
 		}
 	}
 	wg.Wait()
-	waitFor(t, 20*time.Second, "every message", func() bool { return c.len() >= len(texts) })
+	wait.For(t, 20*time.Second, "every message", func() bool { return c.len() >= len(texts) })
 	checkStream(t, c.snapshot(), want, nil)
 	// The last forced reconnect may still be under way: the count is
 	// polled, not read once.
-	waitFor(t, 10*time.Second, "5 reconnects", func() bool { return s.nc.Stats().Reconnects >= 5 })
+	wait.For(t, 10*time.Second, "5 reconnects", func() bool { return s.nc.Stats().Reconnects >= 5 })
 }
 
 // TestFollowSurvivesServerRestart joins an external server by URL, restarts
@@ -231,11 +232,11 @@ func TestFollowSurvivesServerRestart(t *testing.T) {
 
 	srv.Shutdown()
 	srv.WaitForShutdown()
-	waitFor(t, 5*time.Second, "disconnect", func() bool { return !s.Ready() })
+	wait.For(t, 5*time.Second, "disconnect", func() bool { return !s.Ready() })
 	srv = start(port)
-	waitFor(t, 10*time.Second, "reconnect", s.Ready)
+	wait.For(t, 10*time.Second, "reconnect", s.Ready)
 	publishRetrying(t, s, texts[20:])
-	waitFor(t, 20*time.Second, "every message", func() bool { return c.len() >= len(texts) })
+	wait.For(t, 20*time.Second, "every message", func() bool { return c.len() >= len(texts) })
 	checkStream(t, c.snapshot(), want, nil)
 }
 

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"tickertalk/internal/wait"
 )
 
 // leader runs Lead on one Store and records when its fn runs.
@@ -65,7 +67,7 @@ func TestLeadOneHolderAndHandover(t *testing.T) {
 		}
 		return -1
 	}
-	waitFor(t, time.Second, "first holder", func() bool { return holder() >= 0 })
+	wait.For(t, time.Second, "first holder", func() bool { return holder() >= 0 })
 	t.Logf("first holder after %v", time.Since(start))
 
 	// Several refresh periods: the lease stays where it is.
@@ -82,7 +84,7 @@ func TestLeadOneHolderAndHandover(t *testing.T) {
 	stepDown := time.Now()
 	leaders[first].cancel()
 	<-leaders[first].done
-	waitFor(t, 3*time.Second, "takeover", func() bool { return leaders[1-first].active.Load() })
+	wait.For(t, 3*time.Second, "takeover", func() bool { return leaders[1-first].active.Load() })
 	t.Logf("takeover after %v", time.Since(stepDown))
 
 	if m := h.max.Load(); m != 1 {
@@ -105,7 +107,7 @@ func TestLeadAfterUnreleasedLease(t *testing.T) {
 	start := time.Now()
 	l := startLeader(t, s, "ticker", &holders{})
 	ttl := s.cfg.LeaseTTL
-	waitFor(t, ttl+time.Second, "lease after the ghost's TTL", l.active.Load)
+	wait.For(t, ttl+time.Second, "lease after the ghost's TTL", l.active.Load)
 	took := time.Since(start)
 	t.Logf("acquired after %v (TTL %v)", took, ttl)
 	if took < ttl/2 {
@@ -119,7 +121,7 @@ func TestLeadLosesTakenLease(t *testing.T) {
 	t.Parallel()
 	s := openTest(t, testConfig(t))
 	l := startLeader(t, s, "ticker", &holders{})
-	waitFor(t, time.Second, "first holder", l.active.Load)
+	wait.For(t, time.Second, "first holder", l.active.Load)
 	e, err := s.leases.Get(t.Context(), leaseKey("ticker"))
 	if err != nil {
 		t.Fatal(err)
@@ -128,9 +130,9 @@ func TestLeadLosesTakenLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	ttl := s.cfg.LeaseTTL
-	waitFor(t, ttl/3+time.Second, "fn cancelled", func() bool { return !l.active.Load() })
+	wait.For(t, ttl/3+time.Second, "fn cancelled", func() bool { return !l.active.Load() })
 	// The usurper never refreshes: after its TTL, the lease comes back.
-	waitFor(t, ttl+2*time.Second, "lease back", func() bool { return l.runs.Load() == 2 && l.active.Load() })
+	wait.For(t, ttl+2*time.Second, "lease back", func() bool { return l.runs.Load() == 2 && l.active.Load() })
 }
 
 func TestLeadNamesAreIndependent(t *testing.T) {
@@ -141,7 +143,7 @@ func TestLeadNamesAreIndependent(t *testing.T) {
 		ls = append(ls, startLeader(t, s, name, &holders{}))
 	}
 	for _, l := range ls {
-		waitFor(t, time.Second, "every lease", l.active.Load)
+		wait.For(t, time.Second, "every lease", l.active.Load)
 	}
 }
 
@@ -156,7 +158,7 @@ func TestLeadReturnsOnClose(t *testing.T) {
 			<-ctx.Done()
 		})
 	})
-	waitFor(t, time.Second, "holder", ran.Load)
+	wait.For(t, time.Second, "holder", ran.Load)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

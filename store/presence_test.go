@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"tickertalk/internal/wait"
 )
 
 // TestPresenceReachesEveryNode: a payload published by one store reaches
@@ -46,7 +48,7 @@ func TestPresenceReachesEveryNode(t *testing.T) {
 		}
 	}
 	for i, k := range sinks {
-		waitFor(t, 5*time.Second, fmt.Sprint("subscriber ", i), func() bool { return len(got(k)) >= len(want) })
+		wait.For(t, 5*time.Second, fmt.Sprint("subscriber ", i), func() bool { return len(got(k)) >= len(want) })
 		if g := got(k); !slices.Equal(g, want) {
 			t.Fatalf("subscriber %d got %q, want %q", i, g, want)
 		}
@@ -62,7 +64,7 @@ func TestPresenceReachesEveryNode(t *testing.T) {
 	if err := a.PublishPresence("lobby", []byte("after-stop")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "live subscriber", func() bool { return len(got(sinks[0])) == len(want)+1 })
+	wait.For(t, 5*time.Second, "live subscriber", func() bool { return len(got(sinks[0])) == len(want)+1 })
 	if err := b.nc.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"tickertalk/internal/wait"
 )
 
 func TestSessions(t *testing.T) {
@@ -162,7 +164,7 @@ func TestSessionRefreshKeepsNick(t *testing.T) {
 	}
 	// Unused, it expires and frees the nick.
 	// (Polled underneath: Session itself would keep it alive.)
-	waitFor(t, 3*cfg.SessionTTL, "unused session to expire", func() bool {
+	wait.For(t, 3*cfg.SessionTTL, "unused session to expire", func() bool {
 		_, err := s.sessions.Get(ctx, tokenKey(hashToken("t1")))
 		return errors.Is(err, jetstream.ErrKeyNotFound)
 	})

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"tickertalk/internal/wait"
 )
 
 func TestTickerFanOutInOrder(t *testing.T) {
@@ -40,7 +42,7 @@ func TestTickerFanOutInOrder(t *testing.T) {
 		}
 	}
 	for i, k := range sinks {
-		waitFor(t, 5*time.Second, fmt.Sprint("subscriber ", i), func() bool { return count(k) >= n })
+		wait.For(t, 5*time.Second, fmt.Sprint("subscriber ", i), func() bool { return count(k) >= n })
 		k.mu.Lock()
 		for j, d := range k.got {
 			if want := []byte(fmt.Sprint(`{"tick":`, j, `}`)); !bytes.Equal(d, want) {
@@ -56,7 +58,7 @@ func TestTickerFanOutInOrder(t *testing.T) {
 	if err := a.PublishTicker([]byte("after-stop")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "live subscriber", func() bool { return count(sinks[0]) == n+1 })
+	wait.For(t, 5*time.Second, "live subscriber", func() bool { return count(sinks[0]) == n+1 })
 	if err := b.nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
