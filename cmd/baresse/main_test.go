@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"net"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 func TestRunRefusesWhatItCannotServe(t *testing.T) {
@@ -43,31 +41,14 @@ func TestRunStreamsUpdatesAndStops(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 
+	s := testclient.OpenStream(t, "http://"+addr.String()+tt.PathEventStream, "")
 	reqCtx, reqCancel := context.WithTimeout(ctx, 10*time.Second)
 	defer reqCancel()
-	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, "http://"+addr.String()+tt.PathEventStream, nil)
-	if err != nil {
-		t.Fatal(err)
+	if first, err := s.Next(reqCtx); err != nil || !first.IsComment() || first.Comment != "ok" {
+		t.Fatalf("stream began %+v, %v; want :ok", first, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	r := bufio.NewReader(resp.Body)
-	var lines []string
-	for len(lines) < 100 {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("after %q: %v", lines, err)
-		}
-		lines = append(lines, strings.TrimSpace(line))
-		if lines[len(lines)-1] == "event: "+tt.EventUpdate {
-			break
-		}
-	}
-	if lines[0] != ":ok" || lines[len(lines)-1] != "event: "+tt.EventUpdate {
-		t.Fatalf("stream began %q, want :ok then an update", lines)
+	if _, err := s.NextEvent(reqCtx, tt.EventUpdate); err != nil {
+		t.Fatalf("no update after :ok: %v", err)
 	}
 
 	cancel()
