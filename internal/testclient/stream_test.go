@@ -65,13 +65,7 @@ func TestStreamLive(t *testing.T) {
 // sees everything read, consumed or not.
 func TestStreamSkipsWhatABrowserWouldNotDispatch(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, ":ok\n\nid: 1\nevent: message\n\nevent: update\ndata: u\n\ndata: unnamed\n\nevent: message\ndata: m\n\n")
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	}))
-	t.Cleanup(srv.Close)
+	srv := sseServer(t, ":ok\n\nid: 1\nevent: message\n\nevent: update\ndata: u\n\ndata: unnamed\n\nevent: message\ndata: m\n\n", true)
 
 	s := OpenStream(t, srv.URL, "")
 	if e := s.MustNextEvent(t, 10*time.Second, "message"); e.Data != "m" || e.LastEventID != "1" {
@@ -89,13 +83,7 @@ func TestStreamSkipsWhatABrowserWouldNotDispatch(t *testing.T) {
 // TestStreamClose checks that Close ends a stream the server keeps open.
 func TestStreamClose(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, ":ok\n\n")
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	}))
-	t.Cleanup(srv.Close)
+	srv := sseServer(t, ":ok\n\n", true)
 	s := OpenStream(t, srv.URL, "")
 	s.Close()
 	select {
@@ -110,11 +98,7 @@ func TestStreamClose(t *testing.T) {
 // even with events waiting, so a deadline is never stretched.
 func TestNextPrefersAnEndedContext(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, ":ok\n\n")
-	}))
-	t.Cleanup(srv.Close)
+	srv := sseServer(t, ":ok\n\n", false)
 	s := OpenStream(t, srv.URL, "")
 	<-s.Done()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -143,4 +127,19 @@ func TestDialStreamStatusError(t *testing.T) {
 	if got, want := se.APIError().Code, "invalid_room"; got != want {
 		t.Errorf("api code = %q, want %q", got, want)
 	}
+}
+
+// sseServer answers every request with body as an event stream, then ends
+// the response, or with hold keeps it open until the client goes.
+func sseServer(t *testing.T, body string, hold bool) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, body)
+		w.(http.Flusher).Flush()
+		if hold {
+			<-r.Context().Done()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
