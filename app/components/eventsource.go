@@ -93,25 +93,45 @@ func (s *eventStream) close() {
 	s.es, s.funcs, s.hide = nil, nil, windowListener{}
 }
 
-// windowListener is one callback attached to window (online, offline ...).
+// windowListener is one callback attached to window (online, offline ...)
+// or to its document (visibilitychange).
 type windowListener struct {
-	event string
-	fn    app.Func
+	target app.Value
+	event  string
+	fn     app.Func
 }
 
 // listenWindow attaches f to window's event; remove detaches and releases it.
 func listenWindow(event string, f func()) windowListener {
+	return listenOn(app.Window(), event, f)
+}
+
+// listenDocument attaches f to the document's event; remove detaches and
+// releases it.
+func listenDocument(event string, f func()) windowListener {
+	return listenOn(app.Window().Get("document"), event, f)
+}
+
+func listenOn(target app.Value, event string, f func()) windowListener {
 	fn := app.FuncOf(func(app.Value, []app.Value) any {
 		f()
 		return nil
 	})
-	app.Window().Call("addEventListener", event, fn)
-	return windowListener{event: event, fn: fn}
+	target.Call("addEventListener", event, fn)
+	return windowListener{target: target, event: event, fn: fn}
 }
 
 func (l windowListener) remove() {
-	app.Window().Call("removeEventListener", l.event, l.fn)
+	l.target.Call("removeEventListener", l.event, l.fn)
 	l.fn.Release()
+}
+
+// documentHidden reports whether the page is hidden (false natively).
+func documentHidden() bool {
+	if !app.IsClient {
+		return false
+	}
+	return app.Window().Get("document").Get("visibilityState").String() == "hidden"
 }
 
 // browserOnline reports navigator.onLine (true natively).
