@@ -26,11 +26,30 @@ type roomCache struct {
 // store reads and writes the page's offline cache. Storage errors (quota,
 // private mode, corrupt JSON) are logged and otherwise ignored: the cache is
 // an optimisation, never a source of truth.
+//
+// What changes with every event (the ticker, a room's messages and last
+// event id) is written through a [coalescer]: call flush before the page may
+// go away. The nickname and the outbox, which other tabs read and merge, are
+// written at once.
 type store struct {
-	s app.BrowserStorage
+	s     app.BrowserStorage
+	later *coalescer
 }
 
+func newStore(s app.BrowserStorage) store {
+	st := store{s: s}
+	st.later = newCoalescer(cacheWriteDelay, st.set)
+	return st
+}
+
+// flush writes the pending cache writes now. It is safe from a JavaScript
+// callback.
+func (st store) flush() { st.later.flush() }
+
+// get reads key, after writing what is pending, so that a read sees every
+// write made through the store.
 func (st store) get(key string, v any) {
+	st.flush()
 	if err := st.s.Get(key, v); err != nil {
 		app.Logf("reading %s from localStorage: %v", key, err)
 	}
@@ -48,7 +67,7 @@ func (st store) outbox() (o []pendingMsg) { st.get(keyOutbox, &o); return o }
 func (st store) setOutbox(o []pendingMsg) { st.set(keyOutbox, o) }
 
 func (st store) ticker() (u tt.TickerUpdate) { st.get(keyTicker, &u); return u }
-func (st store) setTicker(u tt.TickerUpdate) { st.set(keyTicker, u) }
+func (st store) setTicker(u tt.TickerUpdate) { st.later.set(keyTicker, u) }
 
 func (st store) room(room string) (c roomCache) {
 	st.get(keyRoomFmt+room, &c.Messages)
@@ -57,7 +76,7 @@ func (st store) room(room string) (c roomCache) {
 }
 
 func (st store) setMessages(room string, msgs []tt.ChatMessage) {
-	st.set(keyRoomFmt+room, newest(msgs, maxCachedMessages))
+	st.later.set(keyRoomFmt+room, newest(msgs, maxCachedMessages))
 }
 
-func (st store) setLastEventID(room, id string) { st.set(keyLastIDFmt+room, id) }
+func (st store) setLastEventID(room, id string) { st.later.set(keyLastIDFmt+room, id) }

@@ -21,7 +21,7 @@ const (
 // quotes and messages before the network answers), then starts the
 // session check, the stream, the listeners and the timers.
 func (p *page) mount(ctx app.Context) {
-	p.st = store{s: ctx.LocalStorage()}
+	p.st = newStore(ctx.LocalStorage())
 	p.room = roomFromPath(ctx.Page().URL().Path)
 	p.restoreTicker()
 	p.outbox = p.st.outbox()
@@ -35,10 +35,21 @@ func (p *page) mount(ctx app.Context) {
 	ctx.Handle(actionNick, p.handleNick)
 	ctx.Handle(actionJoin, p.handleJoin)
 
+	// The cache is written on the JavaScript event loop when the page is
+	// hidden or goes away: a dispatched write might run only after the page
+	// is frozen or gone, and a reload would lose the last quotes and
+	// messages seen. st is a copy, safe from there (see [coalescer]).
+	st := p.st
 	p.listeners = []windowListener{
 		listenWindow("online", func() { ctx.Dispatch(p.resume) }),
 		listenWindow("offline", func() { ctx.Dispatch(p.onOffline) }),
 		listenWindow("pageshow", func() { ctx.Dispatch(p.resume) }),
+		listenWindow("pagehide", st.flush),
+		listenDocument("visibilitychange", func() {
+			if documentHidden() {
+				st.flush()
+			}
+		}),
 	}
 	if !browserOnline() {
 		p.status = statusOffline
@@ -69,9 +80,10 @@ func (p *page) navigate(ctx app.Context) {
 	p.scrollToBottom(ctx)
 }
 
-// dismount stops the timers, closes the stream and releases every
-// JavaScript callback.
+// dismount stops the timers, closes the stream, writes the cache and
+// releases every JavaScript callback.
 func (p *page) dismount() {
+	p.st.flush()
 	if p.stop != nil {
 		p.stop()
 	}
