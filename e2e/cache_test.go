@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	tt "tickertalk/app"
+)
+
+// cacheCheckJS runs before the page's scripts. Every EventSource the page
+// opens gets, after the page's own listeners, one on chat messages that
+// reads the room's cache in localStorage in the same task as the page's
+// handler (so the page's write timer cannot have run in between), then
+// hides the page, alternately as a tab going to the background
+// (visibilitychange to hidden) and as a page being left and restored
+// (pagehide, pageshow), and reads the cache again. It records, per message,
+// whether its id was cached before and after.
+const cacheCheckJS = `(() => {
+	const checks = window.__ttCacheChecks = [];
+	const cached = id => (localStorage.getItem(%s) || "").includes('"id":' + JSON.stringify(id));
+	const hide = [
+		() => {
+			Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+			document.dispatchEvent(new Event("visibilitychange"));
+			delete document.visibilityState;
+		},
+		() => {
+			window.dispatchEvent(new PageTransitionEvent("pagehide", {persisted: true}));
+			window.dispatchEvent(new PageTransitionEvent("pageshow", {persisted: true}));
+		},
+	];
+	window.EventSource = class extends window.EventSource {
+		constructor(...args) {
+			super(...args);
+			// The page adds its listeners right after constructing.
+			queueMicrotask(() => this.addEventListener(%s, e => {
+				const how = checks.length %% 2 === 0 ? "visibilitychange" : "pagehide";
+				const before = cached(e.lastEventId);
+				hide[checks.length %% 2]();
+				checks.push({id: e.lastEventId, how, before, after: cached(e.lastEventId)});
+			}));
+		}
+	};
+})()`
+
+type cacheCheck struct {
+	ID     string `json:"id"`
+	How    string `json:"how"`
+	Before bool   `json:"before"`
+	After  bool   `json:"after"`
+}
+
+// TestCacheWrittenWhenHidden checks the page's promise about its offline
+// cache: a message shown is not written to localStorage at once (writes
+// are coalesced), but it is by the time the page is hidden or left, so a
+// reload or a closed tab loses nothing that was on screen.
+func TestCacheWrittenWhenHidden(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t)
+	tab := NewBrowser(t)
+	script := fmt.Sprintf(cacheCheckJS, JS("tt/messages/"+tt.DefaultRoom), JS(tt.EventMessage))
+	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument,
+		page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+		t.Fatalf("install the cache check: %v", err)
+	}
+	openRoom(t, tab, srv, tt.DefaultRoom)
+	WaitFor(t, tab, statusIs("live"), UITimeout)
+
+	bob := NewSession(t, srv.URL, "bob")
+	for i := range 8 {
+		m := Send(t, bob, tt.DefaultRoom, fmt.Sprintf("cached %d", i), "")
+		WaitFor(t, tab, msgsWithID(m.ID)+` === 1`, UITimeout)
+		WaitFor(t, tab, `window.__ttCacheChecks.some(c => c.id === `+JS(m.ID)+`)`, UITimeout)
+	}
+
+	checks := Eval[[]cacheCheck](t, tab, `window.__ttCacheChecks`)
+	deferred := map[string]int{}
+	var log []string
+	for _, c := range checks {
+		log = append(log, fmt.Sprintf("%s %s before=%v after=%v", c.ID, c.How, c.Before, c.After))
+		if !c.After {
+			t.Errorf("message %s not in the cache after %s", c.ID, c.How)
+		}
+		if !c.Before {
+			deferred[c.How]++
+		}
+	}
+	// Each message is cached at once only when the write timer, armed by an
+	// earlier event, happens to run in its task: never for all of them.
+	for _, how := range []string{"visibilitychange", "pagehide"} {
+		if deferred[how] == 0 {
+			t.Errorf("every message was cached before %s: the writes are not coalesced", how)
+		}
+	}
+	if t.Failed() {
+		t.Logf("checks:\n%s", strings.Join(log, "\n"))
+	}
+}
