@@ -41,6 +41,9 @@ type conn struct {
 	// and returns the frames that go before any live event (preamble,
 	// resync, replay, snapshots) and the id of the last message among them.
 	start func() ([]byte, uint64)
+	// What the handler registered the connection with, for closeStream.
+	room, nick string
+	stop       func() bool // unregisters a cancellation, or nil
 
 	// Owned by r3labs's handler goroutine.
 	cur     []byte

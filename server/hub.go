@@ -67,16 +67,19 @@ func (h *hub) leave(id string) {
 	}
 }
 
-// serve hands a validated request to r3labs on stream id, under ctx.
-// r3labs reads only the query's stream and the Last-Event-ID header (which
-// would make it answer 400 or replay from its own log), so r's URL is
-// rewritten and that header dropped in place: r is this handler's own, and
-// a copy would be kept for the connection's whole life.
-func (h *hub) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, id string) {
+// request prepares a validated request for r3labs on stream id, under
+// ctx. r3labs reads only the query's stream and the Last-Event-ID header
+// (which would make it answer 400 or replay from its own log), so r's URL
+// is rewritten and that header dropped in place: r is this handler's own,
+// and a copy would be kept for the connection's whole life.
+func (h *hub) request(ctx context.Context, r *http.Request, id string) *http.Request {
 	r.Header.Del("Last-Event-ID")
 	r.URL.RawQuery = "stream=" + url.QueryEscape(id)
-	h.sse.ServeHTTP(w, r.WithContext(ctx))
+	return r.WithContext(ctx)
 }
+
+// serve hands a request prepared by request to r3labs.
+func (h *hub) serve(w http.ResponseWriter, r *http.Request) { h.sse.ServeHTTP(w, r) }
 
 // publishRoom sends ev to the connections of one room.
 func (h *hub) publishRoom(room string, ev *sse.Event) {
