@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	rtmetrics "runtime/metrics"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -127,11 +128,20 @@ func measureIdle(b *testing.B, h http.Handler, path string, base context.Context
 	runtime.ReadMemStats(&after)
 	heap := float64(after.HeapInuse) - float64(before.HeapInuse)
 	stack := float64(after.StackInuse) - float64(before.StackInuse)
+	// The stack the runtime gives a new goroutine: the average stack in use
+	// at the last GC, rounded up to a power of two. A bigger frame parked on
+	// every connection's goroutine can double it, and with it the stack of
+	// every goroutine the next connections start.
+	start := []rtmetrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
+	rtmetrics.Read(start)
 	for b.Loop() {
 	}
 	b.ReportMetric((heap+stack)/1024/idleConns, "KB/conn")
 	b.ReportMetric(heap/1024/idleConns, "heapKB/conn")
 	b.ReportMetric(stack/1024/idleConns, "stackKB/conn")
+	if start[0].Value.Kind() == rtmetrics.KindUint64 {
+		b.ReportMetric(float64(start[0].Value.Uint64()), "B/goroutine-start")
+	}
 }
 
 // readUntil reads lines from r until one starts with prefix.
