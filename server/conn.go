@@ -28,46 +28,62 @@ import (
 // buffer beyond r3labs's own: an event's buffer goes from r3labs's side to
 // the queue to the writer and back to a pool shared by every connection.
 type conn struct {
-	w        http.ResponseWriter
-	rc       *http.ResponseController
-	cancel   context.CancelFunc
-	timeout  time.Duration
-	maxQueue int
-	onEvict  func()
-	bufs     *buffers
-	// delivered counts events queued to this connection.
-	delivered prometheus.Counter
-	// start runs at r3labs's first Flush, once the subscriber is registered,
-	// and returns the frames that go before any live event (preamble,
-	// resync, replay, snapshots) and the id of the last message among them.
-	start func() ([]byte, uint64)
-	// What the handler registered the connection with, for closeStream.
+	w      http.ResponseWriter
+	rc     *http.ResponseController
+	cancel context.CancelFunc
+	cfg    *connConfig
+
+	// What the connection was opened with: for cfg.hooks and closeStream.
 	room, nick string
+	remote     string
+	res        resume
 	stop       func() bool // unregisters a cancellation, or nil
 
 	// Owned by r3labs's handler goroutine.
-	cur     []byte
-	status  int
-	started bool
-	lastID  uint64
+	cur    []byte
+	lastID uint64
+	status int32
 
-	mu         sync.Mutex
-	queue      []byte
-	writing    bool           // a writer goroutine runs; it alone touches w
-	evicted    bool           // too slow: counted once
-	closed     bool           // nothing more is written: evicted, failed or ended
-	headerSent bool           // touched only by the writer of the moment
-	writers    sync.WaitGroup // the handler waits for the last writer
+	started bool // owned by r3labs's handler goroutine
+
+	writing    bool // guarded by mu: a writer goroutine runs; it alone touches w
+	evicted    bool // guarded by mu: too slow, counted once
+	closed     bool // guarded by mu: nothing more is written (evicted, failed or ended)
+	headerSent bool // touched only by the writer of the moment
+
+	mu      sync.Mutex
+	queue   []byte
+	writers sync.WaitGroup // the handler waits for the last writer
 }
 
-func newConn(w http.ResponseWriter, cancel context.CancelFunc, timeout time.Duration, maxQueue int, bufs *buffers) *conn {
+// connConfig is what every connection of a server shares: one per server
+// rather than copies (and closures) in each of thousands of conns.
+type connConfig struct {
+	timeout  time.Duration
+	maxQueue int
+	bufs     *buffers
+	// delivered counts events queued to a connection.
+	delivered prometheus.Counter
+	hooks     connHooks
+}
+
+// connHooks is what a conn asks of the server that opened it.
+type connHooks interface {
+	// startFrames runs at r3labs's first Flush, once the subscriber is
+	// registered, and returns the frames that go before any live event
+	// (preamble, resync, replay, snapshots) and the id of the last message
+	// among them.
+	startFrames(c *conn) ([]byte, uint64)
+	// evicted reports a client evicted as too slow.
+	evicted(c *conn)
+}
+
+func newConn(w http.ResponseWriter, cancel context.CancelFunc, cfg *connConfig) *conn {
 	return &conn{
-		bufs:     bufs,
-		w:        w,
-		rc:       http.NewResponseController(w),
-		cancel:   cancel,
-		timeout:  timeout,
-		maxQueue: maxQueue,
+		w:      w,
+		rc:     http.NewResponseController(w),
+		cancel: cancel,
+		cfg:    cfg,
 	}
 }
 
@@ -75,11 +91,11 @@ func newConn(w http.ResponseWriter, cancel context.CancelFunc, timeout time.Dura
 // before its first Flush, and the writer sends them after.
 func (c *conn) Header() http.Header { return c.w.Header() }
 
-func (c *conn) WriteHeader(status int) { c.status = status }
+func (c *conn) WriteHeader(status int) { c.status = int32(status) }
 
 func (c *conn) Write(p []byte) (int, error) {
 	if c.cur == nil {
-		c.cur = c.bufs.get()
+		c.cur = c.cfg.bufs.get()
 	}
 	c.cur = append(c.cur, p...)
 	return len(p), nil
@@ -89,26 +105,26 @@ func (c *conn) Write(p []byte) (int, error) {
 func (c *conn) Flush() {
 	if !c.started {
 		c.started = true
-		frames, last := c.start()
+		frames, last := c.cfg.hooks.startFrames(c)
 		c.lastID = last
 		if queued, _ := c.enqueue(frames, true); queued {
-			c.delivered.Inc()
+			c.cfg.delivered.Inc()
 		}
-		c.bufs.put(c.cur)
+		c.cfg.bufs.put(c.cur)
 		c.cur = nil
 		return
 	}
 	if frame, keep := c.frame(c.cur); keep {
 		queued, owned := c.enqueue(frame, false)
 		if queued {
-			c.delivered.Inc()
+			c.cfg.delivered.Inc()
 		}
 		if owned {
 			c.cur = nil // the queue owns it now
 			return
 		}
 	}
-	c.bufs.put(c.cur)
+	c.cfg.bufs.put(c.cur)
 	c.cur = nil
 }
 
@@ -152,7 +168,7 @@ func (c *conn) enqueue(p []byte, initial bool) (queued, owned bool) {
 		c.mu.Unlock()
 		return false, false
 	}
-	if !initial && len(c.queue)+len(p) > c.maxQueue {
+	if !initial && len(c.queue)+len(p) > c.cfg.maxQueue {
 		c.evicted, c.closed = true, true
 		c.queue = nil
 		c.mu.Unlock()
@@ -160,7 +176,7 @@ func (c *conn) enqueue(p []byte, initial bool) (queued, owned bool) {
 		return false, false
 	}
 	if len(c.queue) == 0 {
-		c.bufs.put(c.queue) // an empty buffer the writer left for reuse
+		c.cfg.bufs.put(c.queue) // an empty buffer the writer left for reuse
 		c.queue, owned = p, true
 	} else {
 		c.queue = append(c.queue, p...)
@@ -181,9 +197,7 @@ func (c *conn) enqueue(p []byte, initial bool) (queued, owned bool) {
 // write deadline to now unblocks a writer stuck on the socket, so the
 // connection's resources go at once rather than after the timeout.
 func (c *conn) evict() {
-	if c.onEvict != nil {
-		c.onEvict()
-	}
+	c.cfg.hooks.evicted(c)
 	_ = c.rc.SetWriteDeadline(time.Now())
 	c.cancel()
 }
@@ -199,11 +213,11 @@ func (c *conn) write() {
 		if len(c.queue) == 0 || c.closed {
 			c.writing = false
 			if len(c.queue) == 0 {
-				c.bufs.put(c.queue) // an idle connection keeps no buffer
+				c.cfg.bufs.put(c.queue) // an idle connection keeps no buffer
 				c.queue = nil
 			}
 			c.mu.Unlock()
-			c.bufs.put(spare)
+			c.cfg.bufs.put(spare)
 			return
 		}
 		// Double buffering: r3labs appends to one buffer while this
@@ -214,7 +228,7 @@ func (c *conn) write() {
 		// conn closed under it before forcing the deadline to now, so
 		// theirs always comes last and a blocked write ends at once.
 		began := time.Now()
-		_ = c.rc.SetWriteDeadline(began.Add(c.timeout))
+		_ = c.rc.SetWriteDeadline(began.Add(c.cfg.timeout))
 		c.mu.Unlock()
 
 		if !c.headerSent {
@@ -237,7 +251,7 @@ func (c *conn) write() {
 // its full deadline means a reader too slow; a deadline that close or evict
 // forced to now cuts the write short and is not counted again.
 func (c *conn) failed(err error, took time.Duration) {
-	slow := errors.Is(err, os.ErrDeadlineExceeded) && took >= c.timeout
+	slow := errors.Is(err, os.ErrDeadlineExceeded) && took >= c.cfg.timeout
 	c.mu.Lock()
 	count := slow && !c.evicted
 	c.evicted = c.evicted || slow
@@ -274,5 +288,5 @@ func (c *conn) refused() (status int, msg string, ok bool) {
 	if c.started || c.status == 0 {
 		return 0, "", false
 	}
-	return c.status, string(bytes.TrimSpace(c.cur)), true
+	return int(c.status), string(bytes.TrimSpace(c.cur)), true
 }

@@ -16,9 +16,9 @@ import (
 // the connection holds no event buffer.
 func TestConnFramesEventsAndKeepsNoBufferWhenIdle(t *testing.T) {
 	rec := httptest.NewRecorder()
-	c := newConn(rec, func() {}, time.Second, 1<<20, &buffers{})
-	c.delivered = prometheus.NewCounter(prometheus.CounterOpts{Name: "test_delivered"})
-	c.start = func() ([]byte, uint64) { return []byte(":ok\n\nid: 3\ndata: replayed\n\n"), 3 }
+	c := newConn(rec, func() {}, testConnConfig(func() ([]byte, uint64) {
+		return []byte(":ok\n\nid: 3\ndata: replayed\n\n"), 3
+	}))
 
 	events := [][]string{
 		{}, // r3labs's first Flush: the initial frames go out
@@ -61,7 +61,7 @@ func TestConnFramesEventsAndKeepsNoBufferWhenIdle(t *testing.T) {
 // reported, for the handler to answer as JSON.
 func TestConnReportsWhatR3labsRefused(t *testing.T) {
 	rec := httptest.NewRecorder()
-	c := newConn(rec, func() {}, time.Second, 1<<20, &buffers{})
+	c := newConn(rec, func() {}, testConnConfig(nil))
 	c.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	c.WriteHeader(500)
 	if _, err := c.Write([]byte("Stream not found!\n")); err != nil {
@@ -76,3 +76,18 @@ func TestConnReportsWhatR3labsRefused(t *testing.T) {
 		t.Fatalf("r3labs's error reached the client: %d %q", rec.Code, rec.Body.String())
 	}
 }
+
+// testConnConfig is a conn's configuration without a server: start gives
+// the initial frames.
+func testConnConfig(start func() ([]byte, uint64)) *connConfig {
+	return &connConfig{
+		timeout: time.Second, maxQueue: 1 << 20, bufs: &buffers{},
+		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "test_delivered"}),
+		hooks:     testHooks(start),
+	}
+}
+
+type testHooks func() ([]byte, uint64)
+
+func (h testHooks) startFrames(*conn) ([]byte, uint64) { return h() }
+func (h testHooks) evicted(*conn)                      {}

@@ -14,8 +14,8 @@ import (
 
 // resume is what a client asked to resume from.
 type resume struct {
-	requested bool
 	id        uint64
+	requested bool
 	valid     bool
 }
 
@@ -82,19 +82,13 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*conn, *htt
 		return nil, nil, errShuttingDown
 	}
 	ctx, cancel := context.WithCancel(r.Context())
-	c := newConn(w, cancel, s.opts.WriteTimeout, s.opts.QueueBytes, s.bufs)
+	c := newConn(w, cancel, &s.conns)
 	if r.Context().Value(serverKey{}) != s {
 		// Not served with BaseContext: Close must still end this stream.
 		// (With it, this would be one more child of s.ctx per connection.)
 		c.stop = context.AfterFunc(s.ctx, cancel)
 	}
-	c.room, c.nick = room, nick
-	c.delivered = s.metrics.delivered
-	c.onEvict = func() {
-		s.metrics.evictions.Inc()
-		s.log.Info("evicted slow client", "room", room, "remote", r.RemoteAddr)
-	}
-	c.start = func() ([]byte, uint64) { return s.initialFrames(room, res) }
+	c.room, c.nick, c.remote, c.res = room, nick, r.RemoteAddr, res
 
 	if room != "" {
 		s.pres.join(room, nick)
@@ -125,6 +119,15 @@ func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	if c.stop != nil {
 		c.stop()
 	}
+}
+
+// startFrames and evicted are the server's [connHooks]: methods rather
+// than closures, which would cost two allocations per connection.
+func (s *Server) startFrames(c *conn) ([]byte, uint64) { return s.initialFrames(c.room, c.res) }
+
+func (s *Server) evicted(c *conn) {
+	s.metrics.evictions.Inc()
+	s.log.Info("evicted slow client", "room", c.room, "remote", c.remote)
 }
 
 // initialFramesSize is room for the preamble and a presence event, so that

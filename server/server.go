@@ -84,7 +84,7 @@ type Server struct {
 	limits  *limiters
 	metrics *metrics
 	ticker  *tickerState
-	bufs    *buffers // event buffers, shared by every connection
+	conns   connConfig // shared by every connection
 	mux     *http.ServeMux
 
 	ctx    context.Context // cancelled by Close: ends every stream; carries serverKey
@@ -143,8 +143,11 @@ func New(opts Options) *Server {
 		limits:  newLimiters(opts.SendRate, opts.SendBurst),
 		metrics: newMetrics(),
 		ticker:  newTickerState(opts.SparklineLen),
-		bufs:    &buffers{},
 		cancel:  cancel,
+	}
+	s.conns = connConfig{
+		timeout: opts.WriteTimeout, maxQueue: opts.QueueBytes, bufs: &buffers{},
+		delivered: s.metrics.delivered, hooks: s,
 	}
 	s.ctx = context.WithValue(ctx, serverKey{}, s)
 	s.mux = s.routes()
