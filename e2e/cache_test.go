@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
 )
 
 // cacheCheckJS runs before the page's scripts. Every EventSource the page
@@ -70,9 +71,9 @@ func TestCacheWrittenWhenHidden(t *testing.T) {
 	openRoom(t, tab, srv, tt.DefaultRoom)
 	WaitFor(t, tab, statusIs("live"), UITimeout)
 
-	bob := NewSession(t, srv.URL, "bob")
+	bob := testclient.NewSession(t, srv.URL, "bob")
 	for i := range 8 {
-		m := Send(t, bob, tt.DefaultRoom, fmt.Sprintf("cached %d", i), "")
+		m := bob.Send(t, tt.DefaultRoom, fmt.Sprintf("cached %d", i), "")
 		WaitFor(t, tab, msgsWithID(m.ID)+` === 1`, UITimeout)
 		WaitFor(t, tab, `window.__ttCacheChecks.some(c => c.id === `+JS(m.ID)+`)`, UITimeout)
 	}
