@@ -13,13 +13,26 @@ import (
 // streamEvents are the event names the page listens to.
 var streamEvents = []string{tt.EventUpdate, tt.EventMessage, tt.EventPresence, tt.EventResync}
 
+// eventBatchDelay is how long the first event of a batch waits for the
+// others. The browser hands each event to the page in a task of its own,
+// and Go runs a dispatch before the next task: without the wait every
+// event would be a batch of one. A replay of 2,000 messages then costs
+// some hundred merges and scroll checks, not 2,000; a live message waits
+// at most this much, about a frame.
+const eventBatchDelay = 16 * time.Millisecond
+
 // connect (re)opens the one EventSource of the tab on the current room,
 // resuming after the last event id seen (from localStorage on a reload).
 func (p *page) connect(ctx app.Context) {
 	p.stream.close()
 	room := p.room
+	queue := &eventQueue{}
 	p.stream = openStream(streamURL(room, p.lastEventID), streamEvents, streamHandlers{
-		Event: func(ev sseEvent) { ctx.Dispatch(func(ctx app.Context) { p.onEvent(ctx, room, ev) }) },
+		Event: func(ev sseEvent) {
+			if queue.push(ev) {
+				ctx.After(eventBatchDelay, func(ctx app.Context) { p.onEvents(ctx, room, queue.take()) })
+			}
+		},
 		Open:  func() { ctx.Dispatch(func(ctx app.Context) { p.onOpen(ctx, room) }) },
 		Error: func(rs int) { ctx.Dispatch(func(ctx app.Context) { p.onStreamError(ctx, room, rs) }) },
 	})
@@ -103,42 +116,61 @@ func (p *page) onOffline(ctx app.Context) {
 	p.status = statusOffline
 }
 
-// onEvent applies one event of the stream opened on room.
-func (p *page) onEvent(ctx app.Context, room string, ev sseEvent) {
-	if room != p.room {
-		return // a late event of the previous room's stream
+// onEvents applies, in order, the events of the stream opened on room that
+// arrived since the last call. Messages are merged and stored once for the
+// whole batch, and the ticker is stored once: a replay of thousands of
+// messages costs one merge per batch, not one per message.
+func (p *page) onEvents(ctx app.Context, room string, evs []sseEvent) {
+	if room != p.room || len(evs) == 0 {
+		return // late events of the previous room's stream
 	}
 	if p.status != statusLive {
 		p.setLive()
 	}
-	var err error
-	switch ev.Name {
-	case tt.EventUpdate:
-		var u tt.TickerUpdate
-		if err = json.Unmarshal([]byte(ev.Data), &u); err == nil {
-			p.applyTicker(u)
-			p.st.setTicker(tt.TickerUpdate{Quotes: p.quotes, History: p.series})
-		}
-	case tt.EventMessage:
-		var m tt.ChatMessage
-		if err = json.Unmarshal([]byte(ev.Data), &m); err == nil && (m.Room == "" || m.Room == room) {
-			p.addMessages(ctx, m)
-			if ev.LastEventID != "" && idLess(p.lastEventID, ev.LastEventID) {
-				p.lastEventID = ev.LastEventID
-				p.st.setLastEventID(room, p.lastEventID)
+	var (
+		msgs   []tt.ChatMessage
+		ticked bool
+		lastID = p.lastEventID
+	)
+	for _, ev := range evs {
+		var err error
+		switch ev.Name {
+		case tt.EventUpdate:
+			var u tt.TickerUpdate
+			if err = json.Unmarshal([]byte(ev.Data), &u); err == nil {
+				p.applyTicker(u)
+				ticked = true
 			}
+		case tt.EventMessage:
+			var m tt.ChatMessage
+			if err = json.Unmarshal([]byte(ev.Data), &m); err == nil && (m.Room == "" || m.Room == room) {
+				msgs = append(msgs, m)
+				if ev.LastEventID != "" && idLess(lastID, ev.LastEventID) {
+					lastID = ev.LastEventID
+				}
+			}
+		case tt.EventPresence:
+			var pr tt.Presence
+			if err = json.Unmarshal([]byte(ev.Data), &pr); err == nil && (pr.Room == "" || pr.Room == room) {
+				pr.Room = room
+				p.presence = pr
+			}
+		case tt.EventResync:
+			p.loadLatest(ctx, true)
 		}
-	case tt.EventPresence:
-		var pr tt.Presence
-		if err = json.Unmarshal([]byte(ev.Data), &pr); err == nil && (pr.Room == "" || pr.Room == room) {
-			pr.Room = room
-			p.presence = pr
+		if err != nil {
+			app.Logf("decoding %s event: %v", ev.Name, err)
 		}
-	case tt.EventResync:
-		p.loadLatest(ctx, true)
 	}
-	if err != nil {
-		app.Logf("decoding %s event: %v", ev.Name, err)
+	if ticked {
+		p.st.setTicker(tt.TickerUpdate{Quotes: p.quotes, History: p.series})
+	}
+	if len(msgs) > 0 {
+		p.addMessages(ctx, msgs...)
+	}
+	if lastID != p.lastEventID {
+		p.lastEventID = lastID
+		p.st.setLastEventID(room, lastID)
 	}
 }
 
