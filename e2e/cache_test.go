@@ -79,7 +79,7 @@ func TestCacheWrittenWhenHidden(t *testing.T) {
 	}
 
 	checks := Eval[[]cacheCheck](t, tab, `window.__ttCacheChecks`)
-	deferred := map[string]int{}
+	deferred := 0
 	var log []string
 	for _, c := range checks {
 		log = append(log, fmt.Sprintf("%s %s before=%v after=%v", c.ID, c.How, c.Before, c.After))
@@ -87,15 +87,15 @@ func TestCacheWrittenWhenHidden(t *testing.T) {
 			t.Errorf("message %s not in the cache after %s", c.ID, c.How)
 		}
 		if !c.Before {
-			deferred[c.How]++
+			deferred++
 		}
 	}
-	// Each message is cached at once only when the write timer, armed by an
-	// earlier event, happens to run in its task: never for all of them.
-	for _, how := range []string{"visibilitychange", "pagehide"} {
-		if deferred[how] == 0 {
-			t.Errorf("every message was cached before %s: the writes are not coalesced", how)
-		}
+	// A message is cached at once when the write timer armed by an earlier
+	// event (a tick) is overdue and Go runs it while handling the message:
+	// on a loaded machine that can happen for several of them, never for
+	// all when writes are coalesced.
+	if deferred == 0 {
+		t.Errorf("every message was cached before the page was hidden: the writes are not coalesced")
 	}
 	if t.Failed() {
 		t.Logf("checks:\n%s", strings.Join(log, "\n"))
