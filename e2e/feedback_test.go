@@ -162,3 +162,25 @@ func msgTop(id string) string {
 
 // head is the first few of ids, for failure messages.
 func head(ids []string) []string { return ids[:min(len(ids), 3)] }
+
+// A room whose first message is on screen offers no older ones, also after
+// a reload that renders it from the cache and resumes the stream.
+func TestNoOlderMessagesInAShortRoom(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t)
+	const room = "short"
+	eve := testclient.NewSession(t, srv.URL, "eve")
+	var last tt.ChatMessage
+	for i := range 3 {
+		last = eve.Send(t, room, fmt.Sprintf("short %d", i), "")
+	}
+	page := NewBrowser(t)
+	for _, step := range []string{"first visit", "reload"} {
+		openRoom(t, page, srv, room)
+		WaitFor(t, page, msgsWithID(last.ID)+` === 1`, UITimeout)
+		WaitFor(t, page, statusIs("live"), UITimeout)
+		if Eval[bool](t, page, `document.querySelector("#older") !== null`) {
+			t.Errorf("%s: the page offers older messages in a room of 3, all shown", step)
+		}
+	}
+}

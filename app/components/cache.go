@@ -14,13 +14,16 @@ const (
 	keyOutbox    = "tt/outbox"
 	keyLastIDFmt = "tt/last-id/"
 	keyRoomFmt   = "tt/messages/"
+	keyOlderFmt  = "tt/older/"
 )
 
 // roomCache is what is kept of a room for an offline reload: its last
-// messages and the id of the last event received, to resume the stream.
+// messages, the id of the last event received, to resume the stream, and
+// whether the room has messages older than those (to offer loading them).
 type roomCache struct {
-	LastEventID string           `json:"lastEventId"`
-	Messages    []tt.ChatMessage `json:"messages"`
+	LastEventID string
+	Messages    []tt.ChatMessage
+	Older       bool
 }
 
 // store reads and writes the page's offline cache. Storage errors (quota,
@@ -72,11 +75,17 @@ func (st store) setTicker(u tt.TickerUpdate) { st.later.set(keyTicker, u) }
 func (st store) room(room string) (c roomCache) {
 	st.get(keyRoomFmt+room, &c.Messages)
 	st.get(keyLastIDFmt+room, &c.LastEventID)
+	// A cache written before the flag existed says nothing: maybe.
+	c.Older = len(c.Messages) > 0
+	st.get(keyOlderFmt+room, &c.Older)
 	return c
 }
 
-func (st store) setMessages(room string, msgs []tt.ChatMessage) {
+// setMessages keeps the newest of msgs; older says whether the room has
+// messages before msgs[0].
+func (st store) setMessages(room string, msgs []tt.ChatMessage, older bool) {
 	st.later.set(keyRoomFmt+room, newest(msgs, maxCachedMessages))
+	st.later.set(keyOlderFmt+room, older || len(msgs) > maxCachedMessages)
 }
 
 func (st store) setLastEventID(room, id string) { st.later.set(keyLastIDFmt+room, id) }

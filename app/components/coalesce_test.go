@@ -142,7 +142,7 @@ func TestStoreCoalescesTheCacheOnly(t *testing.T) {
 
 	for i := range 100 {
 		st.setTicker(tt.TickerUpdate{Quotes: []tt.Quote{{Symbol: "ACME", Price: float64(100 + i)}}})
-		st.setMessages("lobby", []tt.ChatMessage{{ID: fmt.Sprint(i + 1), Room: "lobby", Text: "hi"}})
+		st.setMessages("lobby", []tt.ChatMessage{{ID: fmt.Sprint(i + 1), Room: "lobby", Text: "hi"}}, false)
 		st.setLastEventID("lobby", fmt.Sprint(i+1))
 	}
 	st.setOutbox([]pendingMsg{{ClientID: "c1", Room: "lobby", Text: "on its way"}})
@@ -173,5 +173,37 @@ func TestStoreCoalescesTheCacheOnly(t *testing.T) {
 	p.dismount()
 	if n := s.count(keyTicker); n != 2 {
 		t.Errorf("after a set and the dismount the ticker was written %d times, want 2", n)
+	}
+}
+
+func TestRoomCacheKnowsWhetherOlderMessagesExist(t *testing.T) {
+	grab := &storageOf{}
+	load(t, grab)
+	st := newStore(grab.s)
+	msgs := func(n int) []tt.ChatMessage {
+		out := make([]tt.ChatMessage, n)
+		for i := range out {
+			out[i] = tt.ChatMessage{ID: fmt.Sprint(i + 1), Room: "lobby", Text: "hi"}
+		}
+		return out
+	}
+	// A cache from before the flag: messages, maybe older ones.
+	st.set(keyRoomFmt+"old", msgs(3))
+	for _, tc := range []struct {
+		name  string
+		room  string
+		set   func()
+		older bool
+	}{
+		{"nothing cached", "empty", func() {}, false},
+		{"a cache without the flag", "old", func() {}, true},
+		{"the whole room", "lobby", func() { st.setMessages("lobby", msgs(4), false) }, false},
+		{"the newest of a longer room", "lobby", func() { st.setMessages("lobby", msgs(4), true) }, true},
+		{"more than the cache keeps", "lobby", func() { st.setMessages("lobby", msgs(maxCachedMessages+1), false) }, true},
+	} {
+		tc.set()
+		if c := st.room(tc.room); c.Older != tc.older {
+			t.Errorf("%s: Older = %v, want %v", tc.name, c.Older, tc.older)
+		}
 	}
 }

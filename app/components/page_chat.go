@@ -23,7 +23,7 @@ func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 	if len(reconcile(p.outbox, msgs)) != len(p.outbox) {
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { return reconcile(o, msgs) })
 	}
-	p.st.setMessages(p.room, p.messages)
+	p.st.setMessages(p.room, p.messages, p.more)
 	if follow {
 		p.scrollToBottom(ctx)
 	}
@@ -50,8 +50,10 @@ func (p *page) loadLatest(ctx app.Context, replace bool) {
 			if replace {
 				p.messages = nil
 			}
-			p.addMessages(ctx, pg.Messages...)
+			// Without more, the page holds the room's first message, and so
+			// every message of the room that was shown before.
 			p.more = pg.More
+			p.addMessages(ctx, pg.Messages...)
 			if id := newestID(pg.Messages); replace || idLess(p.lastEventID, id) {
 				p.lastEventID = id
 				p.st.setLastEventID(room, id)
@@ -83,6 +85,7 @@ func (p *page) handleOlder(ctx app.Context, a app.Action) {
 			height := scrollHeight()
 			p.messages = mergeMessages(pg.Messages, p.messages...)
 			p.more = pg.More
+			p.st.setMessages(room, p.messages, p.more)
 			ctx.Defer(func(app.Context) { keepScroll(height) })
 		})
 	})

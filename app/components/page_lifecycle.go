@@ -138,7 +138,7 @@ func (p *page) loadRoomCache() {
 	// a malformed id is the server's to answer, with a resync.
 	p.messages = mergeMessages(nil, c.Messages...)
 	p.lastEventID = c.LastEventID
-	p.more = len(c.Messages) > 0
+	p.more = c.Older
 	p.loadingOld = false
 	p.latestDue, p.latestReplace = false, false
 	p.outbox = reconcile(p.outbox, p.messages)
