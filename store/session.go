@@ -26,9 +26,9 @@ var (
 // release; each retry means another client changed the nick meanwhile.
 const claimAttempts = 5
 
-// unclaimTimeout bounds the release of a nick whose session could not be
-// written; see [Store.unclaim].
-const unclaimTimeout = 5 * time.Second
+// cleanupTimeout bounds what CreateSession does after its ctx may have
+// ended: checking whether a token write landed, giving back a nick.
+const cleanupTimeout = 5 * time.Second
 
 // The sessions bucket holds two records per session, both expiring after
 // SessionTTL without a write:
@@ -64,21 +64,16 @@ func (s *Store) CreateSession(ctx context.Context, token, nick string) error {
 	if err := tt.ValidateNick(nick); err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
-	th := hashToken(token)
-	claimed, err := s.claimNick(ctx, nickKey(nick), th)
+	th, nk := hashToken(token), nickKey(nick)
+	created, err := s.claimNick(ctx, nk, th)
 	if err != nil {
 		return err
 	}
-	var oldNick string
-	if e, err := s.sessions.Get(ctx, tokenKey(th)); err == nil {
-		oldNick = string(e.Value())
-	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return s.unclaim(ctx, claimed, nickKey(nick), th, fmt.Errorf("store: create session: %w", err))
+	oldNick, err := s.bindToken(ctx, th, nick)
+	if err != nil {
+		return s.unclaim(ctx, nk, created, err)
 	}
-	if _, err := s.sessions.Put(ctx, tokenKey(th), []byte(nick)); err != nil {
-		return s.unclaim(ctx, claimed, nickKey(nick), th, fmt.Errorf("store: create session: %w", err))
-	}
-	if oldNick != "" && nickKey(oldNick) != nickKey(nick) {
+	if oldNick != "" && nickKey(oldNick) != nk {
 		if err := s.releaseNick(ctx, nickKey(oldNick), th); err != nil {
 			return err
 		}
@@ -86,51 +81,77 @@ func (s *Store) CreateSession(ctx context.Context, token, nick string) error {
 	return nil
 }
 
+// bindToken points the token record th at nick and returns the nick it
+// named before ("" for a new session). A write whose answer was lost (ctx
+// ended while JetStream acknowledged it) may still have landed: it counts
+// as done when the record reads nick afterwards.
+func (s *Store) bindToken(ctx context.Context, th, nick string) (oldNick string, err error) {
+	if e, err := s.sessions.Get(ctx, tokenKey(th)); err == nil {
+		oldNick = string(e.Value())
+	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", fmt.Errorf("store: create session: %w", err)
+	}
+	if _, err := s.sessions.Put(ctx, tokenKey(th), []byte(nick)); err != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		if e, gerr := s.sessions.Get(ctx, tokenKey(th)); gerr != nil || string(e.Value()) != nick {
+			return "", fmt.Errorf("store: create session: %w", err)
+		}
+	}
+	return oldNick, nil
+}
+
 // claimNick makes th the holder of the nick record nk, or refreshes it when
-// th already holds it. claimed reports that th did not hold it before.
-func (s *Store) claimNick(ctx context.Context, nk, th string) (claimed bool, err error) {
+// th already holds it. created is the revision of the record when this call
+// created it (th did not hold the nick before), else 0.
+func (s *Store) claimNick(ctx context.Context, nk, th string) (created uint64, err error) {
 	for range claimAttempts {
-		_, err := s.sessions.Create(ctx, nk, []byte(th))
+		rev, err := s.sessions.Create(ctx, nk, []byte(th))
 		if err == nil {
-			return true, nil
+			return rev, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return false, fmt.Errorf("store: claim nick: %w", err)
+			return 0, fmt.Errorf("store: claim nick: %w", err)
 		}
 		e, err := s.sessions.Get(ctx, nk)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			continue // released meanwhile: try again
 		}
 		if err != nil {
-			return false, fmt.Errorf("store: claim nick: %w", err)
+			return 0, fmt.Errorf("store: claim nick: %w", err)
 		}
 		if string(e.Value()) != th {
-			return false, ErrNickTaken
+			return 0, ErrNickTaken
 		}
 		_, err = s.sessions.Update(ctx, nk, []byte(th), e.Revision())
 		if err == nil {
-			return false, nil
+			return 0, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return false, fmt.Errorf("store: refresh nick: %w", err)
+			return 0, fmt.Errorf("store: refresh nick: %w", err)
 		}
 	}
-	return false, fmt.Errorf("store: claim nick: contended %d times: %w", claimAttempts, ErrNickTaken)
+	return 0, fmt.Errorf("store: claim nick: contended %d times: %w", claimAttempts, ErrNickTaken)
 }
 
-// unclaim gives back a nick that CreateSession claimed but could not bind
-// to its token, then returns cause. Without it the nick would stay held by
-// a token that has no session until the record expires (SessionTTL), and
-// nobody, its claimant included, could take it. It runs even when ctx was
-// cancelled, since that is a likely cause of the failure.
-func (s *Store) unclaim(ctx context.Context, claimed bool, nk, th string, cause error) error {
-	if !claimed {
+// unclaim gives back a nick that CreateSession created (at revision
+// created; 0: it held the nick before, nothing to give back) but could not
+// bind to its token, then returns cause. Without it the nick would stay
+// held by a token that has no session until the record expires
+// (SessionTTL), and nobody, its claimant included, could take it. The
+// delete is conditional on that revision: if a concurrent request of the
+// same token has refreshed the record since, the nick is its and stays. It
+// runs even when ctx was cancelled, since that is a likely cause of the
+// failure.
+func (s *Store) unclaim(ctx context.Context, nk string, created uint64, cause error) error {
+	if created == 0 {
 		return cause
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unclaimTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	if err := s.releaseNick(ctx, nk, th); err != nil {
-		return errors.Join(cause, err)
+	err := s.sessions.Delete(ctx, nk, jetstream.LastRevision(created))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) {
+		return errors.Join(cause, fmt.Errorf("store: give back nick: %w", err))
 	}
 	return cause
 }

@@ -176,44 +176,112 @@ func TestSessionRefreshKeepsNick(t *testing.T) {
 	}
 }
 
-// failingTokenWrites is the sessions bucket with every write of a token
-// record failing, as when the store goes away between the two writes of
-// CreateSession.
-type failingTokenWrites struct{ jetstream.KeyValue }
+// faultyTokens is the sessions bucket with faults injected into the reads
+// and writes of token records, as when the store goes away, or a request's
+// context ends, between the two writes of CreateSession. during, if set,
+// runs at the fault, before it is reported: another request at that moment.
+type faultyTokens struct {
+	jetstream.KeyValue
+	failGet    bool // the Get of a token record fails
+	failPut    bool // the Put of a token record fails without writing
+	lostPutAck bool // the Put of a token record writes, then fails
+	during     func()
+}
 
-var errInjected = errors.New("injected write failure")
+var errInjected = errors.New("injected failure")
 
-func (f failingTokenWrites) Put(ctx context.Context, key string, value []byte) (uint64, error) {
-	if strings.HasPrefix(key, "tok.") {
-		return 0, errInjected
+func (f *faultyTokens) fault() error {
+	if f.during != nil {
+		during := f.during
+		f.during = nil
+		during()
+	}
+	return errInjected
+}
+
+func (f *faultyTokens) Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	if f.failGet && strings.HasPrefix(key, "tok.") {
+		f.failGet = false
+		return nil, f.fault()
+	}
+	return f.KeyValue.Get(ctx, key)
+}
+
+func (f *faultyTokens) Put(ctx context.Context, key string, value []byte) (uint64, error) {
+	if !strings.HasPrefix(key, "tok.") {
+		return f.KeyValue.Put(ctx, key, value)
+	}
+	switch {
+	case f.failPut:
+		return 0, f.fault()
+	case f.lostPutAck:
+		if _, err := f.KeyValue.Put(ctx, key, value); err != nil {
+			return 0, err
+		}
+		return 0, f.fault()
 	}
 	return f.KeyValue.Put(ctx, key, value)
 }
 
-func TestFailedSessionReleasesItsNick(t *testing.T) {
+func TestCreateSessionWhenTheTokenWriteFails(t *testing.T) {
 	t.Parallel()
-	s := openTest(t, testConfig(t))
-	ctx := t.Context()
-	if err := s.CreateSession(ctx, "t1", "dave"); err != nil {
-		t.Fatal(err)
-	}
-	bucket := s.sessions
-	s.sessions = failingTokenWrites{bucket}
-	if err := s.CreateSession(ctx, "t2", "frank"); !errors.Is(err, errInjected) {
-		t.Fatalf("CreateSession with its token write failing: %v, want the injected error", err)
-	}
-	// A nick the token already held is its own: a failed re-claim keeps it.
-	if err := s.CreateSession(ctx, "t1", "Dave"); !errors.Is(err, errInjected) {
-		t.Fatalf("re-claim with its token write failing: %v, want the injected error", err)
-	}
-	s.sessions = bucket
-	if err := s.CreateSession(ctx, "t3", "frank"); err != nil {
-		t.Fatalf("nick of a session that was never written: %v, want it free", err)
-	}
-	if err := s.CreateSession(ctx, "t3", "dave"); !errors.Is(err, ErrNickTaken) {
-		t.Fatalf("nick of a live session after its failed re-claim: %v, want ErrNickTaken", err)
-	}
-	if nick, err := s.Session(ctx, "t1"); err != nil || nick != "dave" {
-		t.Fatalf("Session(t1) = %q, %v; want dave", nick, err)
+	for _, tc := range []struct {
+		name   string
+		fault  faultyTokens
+		same   bool   // the same token claims the nick again at the fault
+		err    error  // what CreateSession returns
+		holder string // who holds "frank" afterwards ("" nobody)
+	}{
+		{"write fails: the new nick is given back", faultyTokens{failPut: true}, false, errInjected, ""},
+		{"read fails: the new nick is given back", faultyTokens{failGet: true}, false, errInjected, ""},
+		{"write lands, its answer is lost: done", faultyTokens{lostPutAck: true}, false, nil, "t1"},
+		{"the same token wins meanwhile: the nick stays its", faultyTokens{failGet: true}, true, errInjected, "t1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := openTest(t, testConfig(t))
+			ctx := t.Context()
+			if err := s.CreateSession(ctx, "t1", "dave"); err != nil {
+				t.Fatal(err)
+			}
+			bucket := s.sessions
+			fault := tc.fault
+			fault.KeyValue = bucket
+			if tc.same {
+				fault.during = func() {
+					if err := s.CreateSession(ctx, "t1", "frank"); err != nil {
+						t.Errorf("the same token's other request: %v", err)
+					}
+				}
+			}
+			s.sessions = &fault
+			if err := s.CreateSession(ctx, "t1", "frank"); !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
+				t.Fatalf("CreateSession = %v, want %v", err, tc.err)
+			}
+			s.sessions = bucket
+
+			wantNick := "dave"
+			if tc.holder == "t1" {
+				wantNick = "frank"
+			}
+			if nick, err := s.Session(ctx, "t1"); err != nil || nick != wantNick {
+				t.Errorf("Session(t1) = %q, %v; want %q", nick, err, wantNick)
+			}
+			err := s.CreateSession(ctx, "t2", "frank")
+			switch {
+			case tc.holder == "" && err != nil:
+				t.Errorf("frank, held by no session: %v, want it free", err)
+			case tc.holder != "" && !errors.Is(err, ErrNickTaken):
+				t.Errorf("frank, held by %s: %v, want ErrNickTaken", tc.holder, err)
+			}
+			// t1's old nick is released only when t1 moved to frank.
+			err = s.CreateSession(ctx, "t3", "dave")
+			switch {
+			case wantNick == "dave" && !errors.Is(err, ErrNickTaken):
+				t.Errorf("dave, still t1's: %v, want ErrNickTaken", err)
+			case wantNick == "frank" && err != nil:
+				t.Errorf("dave, left by t1: %v, want it free", err)
+			}
+		})
 	}
 }
