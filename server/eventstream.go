@@ -64,7 +64,11 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 // returned conn is to be served with the returned request (r, rewritten
 // for r3labs, under a context the conn can cancel), then handed to
 // closeStream. An error is for the client: nothing was registered.
-func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*conn, *http.Request, error) {
+//
+// It must not be inlined into handleEventStream, whose frame it would grow.
+//
+//go:noinline
+func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr *http.Request, err error) {
 	if r.Method != http.MethodGet {
 		return nil, nil, errMethod
 	}
@@ -81,8 +85,14 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*conn, *htt
 	if !s.track() {
 		return nil, nil, errShuttingDown
 	}
+	opened := false
+	defer func() {
+		if !opened { // panicking: Close must not wait for this stream
+			s.wg.Done()
+		}
+	}()
 	ctx, cancel := context.WithCancel(r.Context())
-	c := newConn(w, cancel, &s.conns)
+	c = newConn(w, cancel, &s.connCfg)
 	if r.Context().Value(serverKey{}) != s {
 		// Not served with BaseContext: Close must still end this stream.
 		// (With it, this would be one more child of s.ctx per connection.)
@@ -94,14 +104,26 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*conn, *htt
 		s.pres.join(room, nick)
 	}
 	s.metrics.connections.Inc()
-	id := s.hub.join(room)
-	return c, s.hub.request(ctx, r, id), nil
+	sr = s.hub.request(ctx, r, s.hub.join(room))
+	opened = true
+	return c, sr, nil
 }
 
 // closeStream undoes openStream once r3labs has returned (or panicked),
-// and answers with a JSON error if r3labs refused the stream.
+// and answers with a JSON error if r3labs refused the stream. Each step is
+// deferred on its own, so that one that panics skips none of the others.
+//
+//go:noinline
 func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
+	if c.stop != nil {
+		defer c.stop()
+	}
+	if c.room != "" {
+		defer s.pres.leave(c.room, c.nick)
+	}
+	defer s.metrics.connections.Dec()
+	defer s.hub.leave(streamID(c.room))
 	c.cancel()
 	c.close()
 	if status, msg, ok := c.refused(); ok {
@@ -110,14 +132,6 @@ func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 		} else {
 			s.writeError(w, r, fmt.Errorf("r3labs refused the stream: %d %s", status, msg))
 		}
-	}
-	s.hub.leave(streamID(c.room))
-	s.metrics.connections.Dec()
-	if c.room != "" {
-		s.pres.leave(c.room, c.nick)
-	}
-	if c.stop != nil {
-		c.stop()
 	}
 }
 

@@ -84,7 +84,7 @@ type Server struct {
 	limits  *limiters
 	metrics *metrics
 	ticker  *tickerState
-	conns   connConfig // shared by every connection
+	connCfg connConfig // shared by every connection
 	mux     *http.ServeMux
 
 	ctx    context.Context // cancelled by Close: ends every stream; carries serverKey
@@ -145,7 +145,7 @@ func New(opts Options) *Server {
 		ticker:  newTickerState(opts.SparklineLen),
 		cancel:  cancel,
 	}
-	s.conns = connConfig{
+	s.connCfg = connConfig{
 		timeout: opts.WriteTimeout, maxQueue: opts.QueueBytes, bufs: &buffers{},
 		delivered: s.metrics.delivered, hooks: s,
 	}
