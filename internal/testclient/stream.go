@@ -48,7 +48,8 @@ type Stream struct {
 // returned as a *[StatusError] with the body read, so that tests can check
 // error answers. client nil means a client without a timeout and without
 // cookies; a client's Timeout would end the stream, so give one without.
-// The stream lives until ctx ends or Close.
+// Its response headers must come within [RequestTimeout]; the stream then
+// lives until ctx ends or Close.
 func DialStream(ctx context.Context, client *http.Client, url, lastEventID string) (*Stream, error) {
 	if client == nil {
 		client = &http.Client{}
@@ -64,7 +65,16 @@ func DialStream(ctx context.Context, client *http.Client, url, lastEventID strin
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
+	// ctx lives as long as the stream; only the wait for headers is bounded.
+	headers := time.AfterFunc(RequestTimeout, cancel)
 	resp, err := client.Do(req)
+	if !headers.Stop() {
+		if err == nil {
+			resp.Body.Close()
+		}
+		cancel()
+		return nil, fmt.Errorf("open event stream %s: no response headers within %v", url, RequestTimeout)
+	}
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("open event stream %s: %w", url, err)
@@ -170,7 +180,8 @@ func (s *Stream) MustNextEvent(tb testing.TB, timeout time.Duration, names ...st
 // MustNext returns the next comment or block for which match is true,
 // skipping the others, within timeout; it fails tb when the timeout passes
 // or the stream ends first. Unlike [Stream.NextEvent], match sees
-// everything, blocks without data included.
+// everything, blocks without data included. Call it from the test's
+// goroutine, as tb.Fatalf must be.
 func (s *Stream) MustNext(tb testing.TB, timeout time.Duration, match func(Event) bool) Event {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)

@@ -25,8 +25,12 @@ func TestStreamLive(t *testing.T) {
 		for i := 1; i <= 3; i++ {
 			fmt.Fprintf(w, "id: %d\nevent: message\ndata: m%d\n\n", i, i)
 			w.(http.Flusher).Flush()
-			if i == 1 {
-				<-release // the first event must arrive before the handler goes on
+			if i == 1 { // the first event must arrive before the handler goes on
+				select {
+				case <-release:
+				case <-r.Context().Done(): // the test failed and is closing
+					return
+				}
 			}
 		}
 	}))
@@ -85,11 +89,20 @@ func TestStreamClose(t *testing.T) {
 	t.Parallel()
 	srv := sseServer(t, ":ok\n\n", true)
 	s := OpenStream(t, srv.URL, "")
-	s.Close()
+	closed := make(chan struct{})
+	go func() {
+		s.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close still waiting 5s later")
+	}
 	select {
 	case <-s.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("stream still open 5s after Close")
+	default:
+		t.Fatal("Close returned with the stream still open")
 	}
 	s.Close() // twice is fine
 }
