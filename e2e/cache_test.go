@@ -62,7 +62,7 @@ func TestCacheWrittenWhenHidden(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
 	tab := NewBrowser(t)
-	script := fmt.Sprintf(cacheCheckJS, JS("tt/messages/"+tt.DefaultRoom))
+	script := fmt.Sprintf(cacheCheckJS, JS("tt/room/"+tt.DefaultRoom))
 	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument,
 		page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
 		t.Fatalf("install the cache check: %v", err)

@@ -182,5 +182,8 @@ func TestNoOlderMessagesInAShortRoom(t *testing.T) {
 		if Eval[bool](t, page, `document.querySelector("#older") !== null`) {
 			t.Errorf("%s: the page offers older messages in a room of 3, all shown", step)
 		}
+		if step == "reload" && !Eval[bool](t, page, `JSON.parse(localStorage.getItem("tt/room/`+room+`") || "{}").older === false`) {
+			t.Errorf("reload: the room's cache does not say it holds the first message")
+		}
 	}
 }

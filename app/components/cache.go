@@ -9,31 +9,33 @@ import (
 // localStorage keys. Everything the page needs to render offline lives
 // under the "tt/" prefix.
 const (
-	keyNick      = "tt/nick"
-	keyTicker    = "tt/ticker"
-	keyOutbox    = "tt/outbox"
-	keyLastIDFmt = "tt/last-id/"
-	keyRoomFmt   = "tt/messages/"
-	keyOlderFmt  = "tt/older/"
+	keyNick    = "tt/nick"
+	keyTicker  = "tt/ticker"
+	keyOutbox  = "tt/outbox"
+	keyRoomFmt = "tt/room/"
 )
 
 // roomCache is what is kept of a room for an offline reload: its last
 // messages, the id of the last event received, to resume the stream, and
 // whether the room has messages older than those (to offer loading them).
+// It is written as one value, so that the id and the messages always come
+// from the same moment: a failed or concurrent write (a full quota,
+// another tab) can never leave an id ahead of the messages, which would
+// hide the ones in between for good.
 type roomCache struct {
-	LastEventID string
-	Messages    []tt.ChatMessage
-	Older       bool
+	LastEventID string           `json:"lastEventId"`
+	Messages    []tt.ChatMessage `json:"messages"`
+	Older       bool             `json:"older"`
 }
 
 // store reads and writes the page's offline cache. Storage errors (quota,
 // private mode, corrupt JSON) are logged and otherwise ignored: the cache is
 // an optimisation, never a source of truth.
 //
-// What changes with every event (the ticker, a room's messages and last
-// event id) is written through a [coalescer]: call flush before the page may
-// go away. The nickname and the outbox, which other tabs read and merge, are
-// written at once.
+// What changes with every event (the ticker, a room's cache) is written
+// through a [coalescer]: call flush before the page may go away. The
+// nickname and the outbox, which other tabs read and merge, are written at
+// once.
 type store struct {
 	s     app.BrowserStorage
 	later *coalescer
@@ -49,8 +51,8 @@ func newStore(s app.BrowserStorage) store {
 // callback.
 func (st store) flush() { st.later.flush() }
 
-// get reads key, after writing what is pending, so that a read sees every
-// write made through the store.
+// get reads key, after writing everything pending (a read forces the
+// writes), so that a read sees every write made through the store.
 func (st store) get(key string, v any) {
 	st.flush()
 	if err := st.s.Get(key, v); err != nil {
@@ -73,19 +75,16 @@ func (st store) ticker() (u tt.TickerUpdate) { st.get(keyTicker, &u); return u }
 func (st store) setTicker(u tt.TickerUpdate) { st.later.set(keyTicker, u) }
 
 func (st store) room(room string) (c roomCache) {
-	st.get(keyRoomFmt+room, &c.Messages)
-	st.get(keyLastIDFmt+room, &c.LastEventID)
-	// A cache written before the flag existed says nothing: maybe.
-	c.Older = len(c.Messages) > 0
-	st.get(keyOlderFmt+room, &c.Older)
+	st.get(keyRoomFmt+room, &c)
 	return c
 }
 
-// setMessages keeps the newest of msgs; older says whether the room has
-// messages before msgs[0].
-func (st store) setMessages(room string, msgs []tt.ChatMessage, older bool) {
-	st.later.set(keyRoomFmt+room, newest(msgs, maxCachedMessages))
-	st.later.set(keyOlderFmt+room, older || len(msgs) > maxCachedMessages)
+// setRoom keeps c, with its newest messages only; c.Older is set when
+// some were left out.
+func (st store) setRoom(room string, c roomCache) {
+	if len(c.Messages) > maxCachedMessages {
+		c.Messages = newest(c.Messages, maxCachedMessages)
+		c.Older = true
+	}
+	st.later.set(keyRoomFmt+room, c)
 }
-
-func (st store) setLastEventID(room, id string) { st.later.set(keyLastIDFmt+room, id) }

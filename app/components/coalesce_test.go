@@ -142,8 +142,8 @@ func TestStoreCoalescesTheCacheOnly(t *testing.T) {
 
 	for i := range 100 {
 		st.setTicker(tt.TickerUpdate{Quotes: []tt.Quote{{Symbol: "ACME", Price: float64(100 + i)}}})
-		st.setMessages("lobby", []tt.ChatMessage{{ID: fmt.Sprint(i + 1), Room: "lobby", Text: "hi"}}, false)
-		st.setLastEventID("lobby", fmt.Sprint(i+1))
+		id := fmt.Sprint(i + 1)
+		st.setRoom("lobby", roomCache{LastEventID: id, Messages: []tt.ChatMessage{{ID: id, Room: "lobby", Text: "hi"}}})
 	}
 	st.setOutbox([]pendingMsg{{ClientID: "c1", Room: "lobby", Text: "on its way"}})
 	if s.count(keyTicker) != 0 || s.Contains(keyTicker) {
@@ -160,7 +160,7 @@ func TestStoreCoalescesTheCacheOnly(t *testing.T) {
 	if c := st.room("lobby"); c.LastEventID != "100" || len(c.Messages) != 1 || c.Messages[0].ID != "100" {
 		t.Errorf("room read back %+v, want message and last id 100", c)
 	}
-	for _, k := range []string{keyTicker, keyRoomFmt + "lobby", keyLastIDFmt + "lobby"} {
+	for _, k := range []string{keyTicker, keyRoomFmt + "lobby"} {
 		if n := s.count(k); n != 1 {
 			t.Errorf("%s written %d times for 100 sets, want 1", k, n)
 		}
@@ -176,7 +176,7 @@ func TestStoreCoalescesTheCacheOnly(t *testing.T) {
 	}
 }
 
-func TestRoomCacheKnowsWhetherOlderMessagesExist(t *testing.T) {
+func TestRoomCacheKeepsTheNewestAndSaysSo(t *testing.T) {
 	grab := &storageOf{}
 	load(t, grab)
 	st := newStore(grab.s)
@@ -187,23 +187,26 @@ func TestRoomCacheKnowsWhetherOlderMessagesExist(t *testing.T) {
 		}
 		return out
 	}
-	// A cache from before the flag: messages, maybe older ones.
-	st.set(keyRoomFmt+"old", msgs(3))
 	for _, tc := range []struct {
-		name  string
-		room  string
-		set   func()
-		older bool
+		name   string
+		set    roomCache
+		older  bool
+		kept   int
+		lastID string
 	}{
-		{"nothing cached", "empty", func() {}, false},
-		{"a cache without the flag", "old", func() {}, true},
-		{"the whole room", "lobby", func() { st.setMessages("lobby", msgs(4), false) }, false},
-		{"the newest of a longer room", "lobby", func() { st.setMessages("lobby", msgs(4), true) }, true},
-		{"more than the cache keeps", "lobby", func() { st.setMessages("lobby", msgs(maxCachedMessages+1), false) }, true},
+		{"the whole room", roomCache{LastEventID: "4", Messages: msgs(4)}, false, 4, "4"},
+		{"the newest of a longer room", roomCache{LastEventID: "4", Messages: msgs(4), Older: true}, true, 4, "4"},
+		{"more than the cache keeps", roomCache{LastEventID: "101", Messages: msgs(maxCachedMessages + 1)}, true, maxCachedMessages, "101"},
 	} {
-		tc.set()
-		if c := st.room(tc.room); c.Older != tc.older {
-			t.Errorf("%s: Older = %v, want %v", tc.name, c.Older, tc.older)
+		st.setRoom("lobby", tc.set)
+		c := st.room("lobby")
+		if c.Older != tc.older || len(c.Messages) != tc.kept || c.LastEventID != tc.lastID ||
+			c.Messages[len(c.Messages)-1].ID != tc.set.Messages[len(tc.set.Messages)-1].ID {
+			t.Errorf("%s: read back older=%v, %d messages, last id %q; want %v, the newest %d, %q",
+				tc.name, c.Older, len(c.Messages), c.LastEventID, tc.older, tc.kept, tc.lastID)
 		}
+	}
+	if c := st.room("never"); c.LastEventID != "" || len(c.Messages) != 0 || c.Older {
+		t.Errorf("a room never cached reads back %+v, want nothing", c)
 	}
 }

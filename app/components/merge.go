@@ -74,3 +74,9 @@ func newestID(list []tt.ChatMessage) string {
 	}
 	return list[len(list)-1].ID
 }
+
+// newerThan returns the messages of list with an id above id, as a new
+// slice (all of them when id is empty).
+func newerThan(list []tt.ChatMessage, id string) []tt.ChatMessage {
+	return slices.DeleteFunc(slices.Clone(list), func(m tt.ChatMessage) bool { return !idLess(id, m.ID) })
+}

@@ -32,10 +32,14 @@ type page struct {
 	// latestDue: loading the room's latest page failed and is retried;
 	// latestReplace: that load was a resync, which replaces the list.
 	latestDue, latestReplace bool
-	loadingOld               bool
-	lastEventID              string
-	presence                 tt.Presence
-	rooms                    []tt.RoomInfo
+	// resyncing: the server said the list may hold a gap (resync), and
+	// the room's latest page has not replaced it yet; meanwhile the room
+	// is not cached, so a reload resumes from before the gap.
+	resyncing   bool
+	loadingOld  bool
+	lastEventID string
+	presence    tt.Presence
+	rooms       []tt.RoomInfo
 
 	outbox     []pendingMsg
 	sending    bool
@@ -45,6 +49,7 @@ type page struct {
 	healthy   bool
 	lostAt    time.Time // when a live stream last dropped; zero while live or never
 	stream    *eventStream
+	events    *eventQueue // the current stream's; a batch of another is stale
 	listeners []windowListener
 	stop      context.CancelFunc
 	st        store
@@ -64,7 +69,8 @@ func (p *page) OnMount(ctx app.Context) { p.mount(ctx) }
 // OnNav switches rooms when the path names another one.
 func (p *page) OnNav(ctx app.Context) { p.navigate(ctx) }
 
-// OnDismount closes the stream and releases every JavaScript callback.
+// OnDismount writes the offline cache, closes the stream and releases
+// every JavaScript callback.
 func (p *page) OnDismount() { p.dismount() }
 
 func (p *page) Render() app.UI {

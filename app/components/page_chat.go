@@ -23,10 +23,20 @@ func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 	if len(reconcile(p.outbox, msgs)) != len(p.outbox) {
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { return reconcile(o, msgs) })
 	}
-	p.st.setMessages(p.room, p.messages, p.more)
+	p.saveRoom()
 	if follow {
 		p.scrollToBottom(ctx)
 	}
+}
+
+// saveRoom writes the room on screen to the offline cache, unless a resync
+// is pending: the list may then hold a gap, which the cache must not keep
+// (a reload resumes from the cache's older id and gets the resync again).
+func (p *page) saveRoom() {
+	if p.resyncing {
+		return
+	}
+	p.st.setRoom(p.room, roomCache{LastEventID: p.lastEventID, Messages: p.messages, Older: p.more})
 }
 
 // loadLatest fetches the latest page of the room. With replace (a resync)
@@ -46,21 +56,31 @@ func (p *page) loadLatest(ctx app.Context, replace bool) {
 				p.latestReplace = p.latestReplace || replace
 				return
 			}
-			p.latestDue, p.latestReplace = false, false
-			if replace {
-				p.messages = nil
-			}
-			// Without more, the page holds the room's first message, and so
-			// every message of the room that was shown before.
-			p.more = pg.More
-			p.addMessages(ctx, pg.Messages...)
-			if id := newestID(pg.Messages); replace || idLess(p.lastEventID, id) {
-				p.lastEventID = id
-				p.st.setLastEventID(room, id)
-			}
-			p.scrollToBottom(ctx)
+			p.applyLatest(ctx, pg, replace)
 		})
 	})
+}
+
+// applyLatest shows pg, the room's latest page. With replace (a resync)
+// the messages shown before it go, as they may hold a gap, except those
+// newer than pg that the stream brought since the server answered.
+func (p *page) applyLatest(ctx app.Context, pg tt.MessagePage, replace bool) {
+	if replace || !p.latestReplace { // a resync still due stays due
+		p.latestDue, p.latestReplace = false, false
+	}
+	newestOfPage := newestID(pg.Messages)
+	if replace {
+		p.messages = newerThan(p.messages, newestOfPage)
+		p.resyncing = false
+	}
+	if replace || idLess(p.lastEventID, newestOfPage) {
+		p.lastEventID = newestOfPage
+	}
+	// Without more, the page holds the room's first message, and so every
+	// message of the room that was shown before.
+	p.more = pg.More
+	p.addMessages(ctx, pg.Messages...)
+	p.scrollToBottom(ctx)
 }
 
 // handleOlder loads the page before the oldest message shown, keeping the
@@ -85,7 +105,7 @@ func (p *page) handleOlder(ctx app.Context, a app.Action) {
 			height := scrollHeight()
 			p.messages = mergeMessages(pg.Messages, p.messages...)
 			p.more = pg.More
-			p.st.setMessages(room, p.messages, p.more)
+			p.saveRoom()
 			ctx.Defer(func(app.Context) { keepScroll(height) })
 		})
 	})

@@ -128,7 +128,7 @@ func (p *page) onTick(ctx app.Context) {
 		p.latestDue = false // set again if this one fails too
 		p.loadLatest(ctx, p.latestReplace)
 	}
-	p.flush(ctx)
+	p.sendOutbox(ctx)
 }
 
 // loadRoomCache shows the current room as it was last seen.
@@ -139,6 +139,7 @@ func (p *page) loadRoomCache() {
 	p.messages = mergeMessages(nil, c.Messages...)
 	p.lastEventID = c.LastEventID
 	p.more = c.Older
+	p.resyncing = false
 	p.loadingOld = false
 	p.latestDue, p.latestReplace = false, false
 	p.outbox = reconcile(p.outbox, p.messages)

@@ -21,14 +21,14 @@ func (p *page) handleSend(ctx app.Context, a app.Action) {
 	msg := pendingMsg{ClientID: newClientID(), Room: p.room, Text: text, Created: time.Now()}
 	p.editOutbox(func(o []pendingMsg) []pendingMsg { return append(o, msg) })
 	p.scrollToBottom(ctx)
-	p.flush(ctx)
+	p.sendOutbox(ctx)
 }
 
-// flush sends the oldest pending message, one at a time and in order; each
+// sendOutbox sends the oldest pending message, one at a time and in order; each
 // answer sends the next. A message that got no answer stays first in line
 // and is retried (same clientId: the server stores it at most once) when
 // the connection returns, the stream opens, or on the next tick.
-func (p *page) flush(ctx app.Context) {
+func (p *page) sendOutbox(ctx app.Context) {
 	if p.sending || len(p.outbox) == 0 || p.nick == "" || p.needNick {
 		return
 	}
@@ -52,7 +52,7 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 		if p.err == p.sendErr {
 			p.err = "" // the transient send error is over
 		}
-		p.flush(ctx)
+		p.sendOutbox(ctx)
 
 	case r.Err != nil:
 		p.err = r.sentence() + ": it will be sent when the connection returns"
@@ -65,7 +65,7 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 	case r.Status == 401 && p.reauthedID != msg.ClientID:
 		p.reauthedID = msg.ClientID
 		if nick := p.st.nick(); nick != "" {
-			p.createSession(ctx, nick, p.flush)
+			p.createSession(ctx, nick, p.sendOutbox)
 			return
 		}
 		p.needNick = true
@@ -80,13 +80,13 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 		p.sending = true // hold the line until Retry-After
 		ctx.After(time.Duration(r.retryAfterSeconds())*time.Second, func(ctx app.Context) {
 			p.sending = false
-			p.flush(ctx)
+			p.sendOutbox(ctx)
 		})
 
 	default: // 400, 403, 413, 415, 422...: sending it again cannot succeed
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { o, _ = withoutClientID(o, msg.ClientID); return o })
 		p.err = sendErrPrefix + r.sentence()
-		p.flush(ctx)
+		p.sendOutbox(ctx)
 	}
 }
 

@@ -79,5 +79,5 @@ func (p *page) setSession(ctx app.Context, nick string, created bool) {
 	if created {
 		p.connect(ctx)
 	}
-	p.flush(ctx)
+	p.sendOutbox(ctx)
 }

@@ -17,8 +17,10 @@ var streamEvents = []string{tt.EventUpdate, tt.EventMessage, tt.EventPresence, t
 // others. The browser hands each event to the page in a task of its own,
 // and Go runs a dispatch before the next task: without the wait every
 // event would be a batch of one. A replay of 2,000 messages then costs
-// some hundred merges and scroll checks, not 2,000; a live message waits
-// at most this much, about a frame.
+// some hundred merges and scroll checks, not 2,000. In a visible tab a
+// live message waits about a frame; browsers throttle the timers of hidden
+// tabs (to a second, or a minute after a while), so there a batch holds
+// that long a stretch of events, shown when the tab is looked at again.
 const eventBatchDelay = 16 * time.Millisecond
 
 // connect (re)opens the one EventSource of the tab on the current room,
@@ -26,11 +28,12 @@ const eventBatchDelay = 16 * time.Millisecond
 func (p *page) connect(ctx app.Context) {
 	p.stream.close()
 	room := p.room
-	queue := &eventQueue{}
+	events := &eventQueue{}
+	p.events = events
 	p.stream = openStream(streamURL(room, p.lastEventID), streamEvents, streamHandlers{
 		Event: func(ev sseEvent) {
-			if queue.push(ev) {
-				ctx.After(eventBatchDelay, func(ctx app.Context) { p.onEvents(ctx, room, queue.take()) })
+			if events.push(ev) {
+				ctx.After(eventBatchDelay, func(ctx app.Context) { p.onEvents(ctx, events) })
 			}
 		},
 		Open:  func() { ctx.Dispatch(func(ctx app.Context) { p.onOpen(ctx, room) }) },
@@ -48,7 +51,7 @@ func (p *page) onOpen(ctx app.Context, room string) {
 		// opened comes from the API, the rest from the stream.
 		p.loadLatest(ctx, false)
 	}
-	p.flush(ctx)
+	p.sendOutbox(ctx)
 }
 
 func (p *page) onStreamError(ctx app.Context, room string, readyState int) {
@@ -109,24 +112,30 @@ func (p *page) resume(ctx app.Context) {
 	}
 	p.refreshStatus()
 	p.probeHealth(ctx)
-	p.flush(ctx)
+	p.sendOutbox(ctx)
 }
 
 func (p *page) onOffline(ctx app.Context) {
 	p.status = statusOffline
 }
 
-// onEvents applies, in order, the events of the stream opened on room that
-// arrived since the last call. Messages are merged and stored once for the
-// whole batch, and the ticker is stored once: a replay of thousands of
-// messages costs one merge per batch, not one per message.
-func (p *page) onEvents(ctx app.Context, room string, evs []sseEvent) {
-	if room != p.room || len(evs) == 0 {
-		return // late events of the previous room's stream
+// onEvents applies, in order, the events of a stream that arrived since
+// the last call. Messages are merged and stored once for the whole batch,
+// and the ticker is stored once: a replay of thousands of messages costs
+// one merge per batch, not one per message. A batch of a stream that is no
+// longer the page's (a room switch, a reconnect) is dropped: it did not
+// move the last event id, so the current stream replays what it held.
+func (p *page) onEvents(ctx app.Context, events *eventQueue) {
+	evs := events.take()
+	if events != p.events || len(evs) == 0 {
+		return
 	}
-	if p.status != statusLive {
+	// Events come up to eventBatchDelay late: the stream may have failed
+	// since, and only an open stream makes the page live.
+	if p.status != statusLive && p.stream.readyState() == esOpen {
 		p.setLive()
 	}
+	room := p.room
 	var (
 		msgs   []tt.ChatMessage
 		ticked bool
@@ -156,6 +165,7 @@ func (p *page) onEvents(ctx app.Context, room string, evs []sseEvent) {
 				p.presence = pr
 			}
 		case tt.EventResync:
+			p.resyncing = true
 			p.loadLatest(ctx, true)
 		}
 		if err != nil {
@@ -166,11 +176,8 @@ func (p *page) onEvents(ctx app.Context, room string, evs []sseEvent) {
 		p.st.setTicker(tt.TickerUpdate{Quotes: p.quotes, History: p.series})
 	}
 	if len(msgs) > 0 {
-		p.addMessages(ctx, msgs...)
-	}
-	if lastID != p.lastEventID {
 		p.lastEventID = lastID
-		p.st.setLastEventID(room, lastID)
+		p.addMessages(ctx, msgs...) // and caches the room, with its id
 	}
 }
 
