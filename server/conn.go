@@ -46,6 +46,14 @@ type conn struct {
 
 	started bool // owned by r3labs's handler goroutine
 
+	// The ticker snapshot goes out with the first batch, at snapAt in the
+	// initial frames, written from the slice every connection shares: a
+	// copy per connection was the biggest allocation of a connect (the
+	// sparklines), garbage a moment later. Set before the writer starts,
+	// then the writer's; never modified.
+	snapAt int32
+	snap   []byte
+
 	writing    bool // guarded by mu: a writer goroutine runs; it alone touches w
 	evicted    bool // guarded by mu: too slow, counted once
 	closed     bool // guarded by mu: nothing more is written (evicted, failed or ended)
@@ -73,9 +81,20 @@ type connHooks interface {
 	// registered, and returns the frames that go before any live event
 	// (preamble, resync, replay, snapshots) and the id of the last message
 	// among them.
-	startFrames(c *conn) ([]byte, uint64)
+	startFrames(c *conn) firstFrames
 	// evicted reports a client evicted as too slow.
 	evicted(c *conn)
+}
+
+// firstFrames is what a connection sends before any live event: buf, its
+// own frames (a pooled buffer), with snap, a frame shared by every
+// connection and never modified, inserted at snapAt; last is the id of the
+// last message among them.
+type firstFrames struct {
+	buf    []byte
+	snapAt int
+	snap   []byte
+	last   uint64
 }
 
 func newConn(w http.ResponseWriter, cancel context.CancelFunc, cfg *connConfig) *conn {
@@ -105,10 +124,17 @@ func (c *conn) Write(p []byte) (int, error) {
 func (c *conn) Flush() {
 	if !c.started {
 		c.started = true
-		frames, last := c.cfg.hooks.startFrames(c)
-		c.lastID = last
-		if queued, _ := c.enqueue(frames, true); queued {
+		f := c.cfg.hooks.startFrames(c)
+		c.lastID = f.last
+		// The queue is empty until this first Flush, so f.buf starts it
+		// and snapAt holds for the writer's first batch.
+		c.snap, c.snapAt = f.snap, int32(f.snapAt)
+		queued, owned := c.enqueue(f.buf, true)
+		if queued {
 			c.cfg.delivered.Inc()
+		}
+		if !owned {
+			c.cfg.bufs.put(f.buf)
 		}
 		c.cfg.bufs.put(c.cur)
 		c.cur = nil
@@ -231,11 +257,7 @@ func (c *conn) write() {
 		_ = c.rc.SetWriteDeadline(began.Add(c.cfg.timeout))
 		c.mu.Unlock()
 
-		if !c.headerSent {
-			c.headerSent = true
-			c.w.WriteHeader(http.StatusOK)
-		}
-		_, err := c.w.Write(buf)
+		err := c.writeBatch(buf)
 		if err == nil {
 			err = c.rc.Flush()
 		}
@@ -245,6 +267,27 @@ func (c *conn) write() {
 		}
 		spare = buf
 	}
+}
+
+// writeBatch writes one batch from the queue; the first one goes after
+// the headers and with the shared snapshot.
+func (c *conn) writeBatch(buf []byte) error {
+	if !c.headerSent {
+		c.headerSent = true
+		c.w.WriteHeader(http.StatusOK)
+		if c.snap != nil {
+			at := min(int(c.snapAt), len(buf))
+			if _, err := c.w.Write(buf[:at]); err != nil {
+				return err
+			}
+			if _, err := c.w.Write(c.snap); err != nil {
+				return err
+			}
+			buf, c.snap = buf[at:], nil
+		}
+	}
+	_, err := c.w.Write(buf)
+	return err
 }
 
 // failed ends the connection after a write error. A write that ran into

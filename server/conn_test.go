@@ -89,5 +89,8 @@ func testConnConfig(start func() ([]byte, uint64)) *connConfig {
 
 type testHooks func() ([]byte, uint64)
 
-func (h testHooks) startFrames(*conn) ([]byte, uint64) { return h() }
-func (h testHooks) evicted(*conn)                      {}
+func (h testHooks) startFrames(*conn) firstFrames {
+	buf, last := h()
+	return firstFrames{buf: buf, snapAt: len(buf), last: last}
+}
+func (h testHooks) evicted(*conn) {}

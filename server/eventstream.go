@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -137,26 +136,23 @@ func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 
 // startFrames and evicted are the server's [connHooks]: methods rather
 // than closures, which would cost two allocations per connection.
-func (s *Server) startFrames(c *conn) ([]byte, uint64) { return s.initialFrames(c.room, c.res) }
+func (s *Server) startFrames(c *conn) firstFrames {
+	return s.initialFrames(c.cfg.bufs.get(), c.room, c.res)
+}
 
 func (s *Server) evicted(c *conn) {
 	s.metrics.evictions.Inc()
 	s.log.Info("evicted slow client", "room", c.room, "remote", c.remote)
 }
 
-// initialFramesSize is room for the preamble and a presence event, so that
-// building a connection's first frames allocates once in the common case.
-const initialFramesSize = 512
-
 // initialFrames runs once r3labs has registered the connection: what is
 // read from history now is replayed, what is delivered after arrives live,
 // and the returned id lets the conn drop live copies of replayed messages.
-func (s *Server) initialFrames(room string, res resume) ([]byte, uint64) {
-	snapshot := s.ticker.snapshotFrame()
-	var b bytes.Buffer
-	b.Grow(initialFramesSize + len(snapshot))
-	b.WriteString(":ok\n\n")
-	var last uint64
+// The frames are appended to buf (a pooled buffer, usually big enough for
+// the preamble and a presence event); the ticker snapshot is not copied
+// into them but returned, shared, for the conn to write in its place.
+func (s *Server) initialFrames(buf []byte, room string, res resume) firstFrames {
+	f := firstFrames{buf: append(buf, ":ok\n\n"...)}
 	if room != "" && res.requested {
 		var entries []history.Entry
 		var err error
@@ -165,43 +161,44 @@ func (s *Server) initialFrames(room string, res resume) ([]byte, uint64) {
 		}
 		switch {
 		case !res.valid:
-			s.writeResync(&b, room, "malformed Last-Event-ID")
+			f.buf = s.appendResync(f.buf, room, "malformed Last-Event-ID")
 		case errors.Is(err, history.ErrGap):
-			s.writeResync(&b, room, "Last-Event-ID is outside the retained history")
+			f.buf = s.appendResync(f.buf, room, "Last-Event-ID is outside the retained history")
 		default:
-			last = res.id
+			f.last = res.id
 			for _, e := range entries {
-				writeFrame(&b, tt.EventMessage, e.Msg.ID, e.JSON)
-				last = e.Seq
+				f.buf = appendFrame(f.buf, tt.EventMessage, e.Msg.ID, e.JSON)
+				f.last = e.Seq
 			}
 			s.metrics.replayed.Add(float64(len(entries)))
 		}
 	}
-	b.Write(snapshot)
+	f.snapAt, f.snap = len(f.buf), s.ticker.snapshotFrame()
 	if room != "" {
 		if data, err := json.Marshal(s.pres.snapshot(room)); err == nil {
-			writeFrame(&b, tt.EventPresence, "", data)
+			f.buf = appendFrame(f.buf, tt.EventPresence, "", data)
 		}
 	}
-	return b.Bytes(), last
+	return f
 }
 
-func (s *Server) writeResync(b *bytes.Buffer, room, reason string) {
+func (s *Server) appendResync(b []byte, room, reason string) []byte {
 	s.metrics.resyncs.Inc()
 	data, _ := json.Marshal(tt.Resync{Room: room, Reason: reason})
-	writeFrame(b, tt.EventResync, "", data)
+	return appendFrame(b, tt.EventResync, "", data)
 }
 
-// writeFrame writes one event as r3labs would, without an empty id line.
-func writeFrame(b *bytes.Buffer, name, id string, data []byte) {
+// appendFrame appends one event as r3labs would write it, without an empty
+// id line.
+func appendFrame(b []byte, name, id string, data []byte) []byte {
 	if id != "" {
-		b.WriteString("id: ")
-		b.WriteString(id)
-		b.WriteByte('\n')
+		b = append(b, "id: "...)
+		b = append(b, id...)
+		b = append(b, '\n')
 	}
-	b.WriteString("data: ")
-	b.Write(data)
-	b.WriteString("\nevent: ")
-	b.WriteString(name)
-	b.WriteString("\n\n")
+	b = append(b, "data: "...)
+	b = append(b, data...)
+	b = append(b, "\nevent: "...)
+	b = append(b, name...)
+	return append(b, "\n\n"...)
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,9 +60,9 @@ func (t *tickerState) apply(u tt.TickerUpdate) {
 	t.frame = nil
 	if snap, ok := t.snapshotLocked(); ok {
 		if data, err := json.Marshal(snap); err == nil {
-			var b bytes.Buffer
-			writeFrame(&b, tt.EventUpdate, "", data)
-			t.frame = b.Bytes()
+			// A new slice every tick, never appended to or modified:
+			// conns write it as is, perhaps after the next tick.
+			t.frame = appendFrame(make([]byte, 0, len(data)+32), tt.EventUpdate, "", data)
 		}
 	}
 }

@@ -1,12 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/wait"
 	"tickertalk/market"
 )
 
@@ -60,3 +65,56 @@ func TestTickerForgetsSymbolsThatLeft(t *testing.T) {
 		t.Fatalf("history keeps %d symbols, HOOLI among them: %v", len(ts.history), ts.history)
 	}
 }
+
+// TestFirstFramesShareTheSnapshot: a connection's first frames do not copy
+// the ticker snapshot (a few KB with the sparklines, on every connect) but
+// carry the one frame every connection shares, and the conn writes it in
+// its place: after the preamble and any replay, before presence. A
+// ticker-only connect then allocates nothing once the buffer pool is warm.
+func TestFirstFramesShareTheSnapshot(t *testing.T) {
+	srv := New(Options{History: newBenchIndex(), Sessions: noSessions{}}) // no ticker of its own
+	t.Cleanup(srv.Close)
+	if err := srv.Ticker([]byte(`{"quotes":[{"symbol":"ACME","price":2,"open":1}],"history":{"ACME":[1,1.5,2]}}`)); err != nil {
+		t.Fatal(err)
+	}
+	shared := srv.ticker.snapshotFrame()
+	bufs := srv.conns.bufs
+
+	f := srv.initialFrames(bufs.get(), "lobby", resume{})
+	if len(f.snap) == 0 || &f.snap[0] != &shared[0] {
+		t.Fatal("the first frames do not carry the shared snapshot frame")
+	}
+	if bytes.Contains(f.buf, shared) {
+		t.Error("the snapshot was copied into the connection's own frames")
+	}
+	rec := httptest.NewRecorder()
+	c := newConn(rec, func() {}, testConnConfig(nil))
+	c.cfg.hooks = fixedFrames(f)
+	c.Flush()
+	wait.For(t, 5*time.Second, "the writer to finish", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return !c.writing
+	})
+	want := ":ok\n\n" + string(shared) + string(f.buf[f.snapAt:])
+	if got := rec.Body.String(); got != want || !strings.Contains(got, "event: "+tt.EventPresence) {
+		t.Errorf("the socket got\n%q\nwant\n%q", got, want)
+	}
+
+	if raceEnabled {
+		return // sync.Pool drops items at random under the race detector
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	allocs := testing.AllocsPerRun(100, func() {
+		bufs.put(srv.initialFrames(bufs.get(), "", resume{}).buf)
+	})
+	if allocs != 0 {
+		t.Errorf("a ticker-only connection's first frames allocate %v times, want 0", allocs)
+	}
+}
+
+type fixedFrames firstFrames
+
+func (f fixedFrames) startFrames(*conn) firstFrames { return firstFrames(f) }
+func (fixedFrames) evicted(*conn)                   {}
