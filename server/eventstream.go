@@ -18,12 +18,17 @@ type resume struct {
 	valid     bool
 }
 
+// lastEventIDHeader is Last-Event-ID in the canonical form net/http keys
+// headers by: looking up "Last-Event-ID" canonicalizes it into a new
+// string on every call.
+const lastEventIDHeader = "Last-Event-Id"
+
 // parseResume reads the Last-Event-ID header (EventSource's reconnect), or
 // else the lastEventId query (a page resuming from its cache).
 func parseResume(r *http.Request) resume {
-	raw := r.Header.Get("Last-Event-ID")
+	raw := r.Header.Get(lastEventIDHeader)
 	if raw == "" {
-		raw = r.URL.Query().Get(tt.QueryLastEventID)
+		raw, _ = queryValue(r.URL.RawQuery, tt.QueryLastEventID)
 	}
 	if raw == "" {
 		return resume{}
@@ -71,9 +76,8 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 	if r.Method != http.MethodGet {
 		return nil, nil, errMethod
 	}
-	q := r.URL.Query()
-	room := q.Get(tt.QueryRoom)
-	if _, present := q[tt.QueryRoom]; present {
+	room, present := queryValue(r.URL.RawQuery, tt.QueryRoom)
+	if present {
 		if err := tt.ValidateRoom(room); err != nil {
 			return nil, nil, invalidField(err, http.StatusBadRequest)
 		}

@@ -73,7 +73,7 @@ func (h *hub) leave(id string) {
 // is rewritten and that header dropped in place: r is this handler's own,
 // and a copy would be kept for the connection's whole life.
 func (h *hub) request(ctx context.Context, r *http.Request, id string) *http.Request {
-	r.Header.Del("Last-Event-ID")
+	r.Header.Del(lastEventIDHeader)
 	r.URL.RawQuery = "stream=" + url.QueryEscape(id)
 	return r.WithContext(ctx)
 }

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"unicode/utf8"
 
 	tt "tickertalk/app"
@@ -62,4 +63,30 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return badJSON(errors.New("trailing data after the JSON object"))
 	}
 	return nil
+}
+
+// queryValue returns the first value of key in a raw query string, as
+// url.Values.Get would after url.ParseQuery (pairs it would refuse, with a
+// semicolon or a bad escape, are skipped), and whether key is present. It
+// builds no map and allocates only to unescape: every connect reads two
+// parameters, and r3labs then parses the query it is handed again, so two
+// url.Values maps per connect (about 700 bytes) were garbage at once.
+func queryValue(raw, key string) (value string, present bool) {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil || k != key {
+			continue
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			continue
+		}
+		return v, true
+	}
+	return "", false
 }
