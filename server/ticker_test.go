@@ -78,7 +78,7 @@ func TestFirstFramesShareTheSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	shared := srv.ticker.snapshotFrame()
-	bufs := srv.conns.bufs
+	bufs := srv.connCfg.bufs
 
 	f := srv.initialFrames(bufs.get(), "lobby", resume{})
 	if len(f.snap) == 0 || &f.snap[0] != &shared[0] {
