@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -131,8 +132,19 @@ loop:
 	}
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), ttl/3)
 	defer rcancel()
-	if err := s.leases.Delete(rctx, key, jetstream.LastRevision(rev)); err != nil {
+	err := s.leases.Delete(rctx, key, jetstream.LastRevision(rev))
+	if err != nil {
+		// A refresh cut short by ctx may have landed after all, at a
+		// revision we never learnt: the record is still ours if it holds
+		// our id (unique to this Lead). Left there, it would keep the next
+		// holder waiting for the whole TTL.
+		if e, gerr := s.leases.Get(rctx, key); gerr == nil && bytes.Equal(e.Value(), id) {
+			err = s.leases.Delete(rctx, key, jetstream.LastRevision(e.Revision()))
+		}
+	}
+	if err != nil {
 		s.log.Debug("lease release failed", "lease", name, "err", err)
+		return
 	}
 	s.log.Info("lease released", "lease", name)
 }

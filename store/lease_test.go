@@ -164,3 +164,34 @@ func TestLeadReturnsOnClose(t *testing.T) {
 	}
 	wg.Wait() // Lead returned: otherwise the test times out
 }
+
+// TestLeadReleasesAfterALostRefreshAnswer: a refresh that landed while its
+// answer was lost (the holder stepping down cancels it mid-flight) leaves
+// the record at a revision the holder never learnt; stepping down still
+// releases it, so the next holder takes over at once, not after the TTL.
+func TestLeadReleasesAfterALostRefreshAnswer(t *testing.T) {
+	t.Parallel()
+	a := openTest(t, testConfig(t))
+	b := attachTest(t, a)
+	h := &holders{}
+	first := startLeader(t, a, "ticker", h)
+	wait.For(t, time.Second, "first holder", first.active.Load)
+	second := startLeader(t, b, "ticker", h)
+
+	// The landed refresh: same holder id, a new revision.
+	e, err := a.leases.Get(t.Context(), leaseKey("ticker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.leases.Update(t.Context(), leaseKey("ticker"), e.Value(), e.Revision()); err != nil {
+		t.Fatal(err)
+	}
+	stepDown := time.Now()
+	first.cancel()
+	<-first.done
+	ttl := a.cfg.LeaseTTL
+	wait.For(t, ttl, "takeover", second.active.Load)
+	if took := time.Since(stepDown); took > ttl/2 {
+		t.Errorf("takeover after %v: the lease was left to expire (TTL %v)", took, ttl)
+	}
+}
