@@ -31,11 +31,28 @@ type Entry struct {
 }
 
 type room struct {
-	entries []Entry // ascending Seq
+	entries []Entry  // ascending Seq
+	skipped []uint64 // ascending: log entries of the room not shown, see Skip
 }
 
-// Index is safe for concurrent use. Add must be called from one goroutine, in
-// log order.
+// slots is how many of the room's log entries the index accounts for.
+func (r *room) slots() int { return len(r.entries) + len(r.skipped) }
+
+// oldest is the seq of the room's oldest accounted log entry (0: none).
+func (r *room) oldest() uint64 {
+	switch {
+	case len(r.entries) == 0 && len(r.skipped) == 0:
+		return 0
+	case len(r.skipped) == 0:
+		return r.entries[0].Seq
+	case len(r.entries) == 0:
+		return r.skipped[0]
+	}
+	return min(r.entries[0].Seq, r.skipped[0])
+}
+
+// Index is safe for concurrent use. Add and Skip must be called from one
+// goroutine, in log order.
 type Index struct {
 	limit int
 
@@ -73,16 +90,49 @@ func (x *Index) Add(e Entry) bool {
 		return false
 	}
 	x.last = e.Seq
-	r := x.rooms[e.Msg.Room]
-	if r == nil {
-		r = &room{}
-		x.rooms[e.Msg.Room] = r
-	}
+	r := x.room(e.Msg.Room)
 	r.entries = append(r.entries, e)
 	if e.Msg.ClientID != "" {
 		x.clients[ClientKey(e.Msg.Nick, e.Msg.ClientID)] = sent{e.Msg.Room, e.Seq}
 	}
-	if len(r.entries) > x.limit {
+	x.trim(r)
+	return true
+}
+
+// Skip records that the log holds at seq an entry of roomName that is not
+// a message (something other than this server published it, invalid): it
+// is never shown, but it takes one of the room's places in the log, which
+// keeps as many entries per subject as this index keeps per room. Counting
+// it keeps the index's idea of a full room, and so of a possible gap, the
+// log's. Seqs at or below the last one are ignored, as in Add.
+func (x *Index) Skip(roomName string, seq uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if seq <= x.last {
+		return
+	}
+	x.last = seq
+	r := x.room(roomName)
+	r.skipped = append(r.skipped, seq)
+	x.trim(r)
+}
+
+func (x *Index) room(name string) *room {
+	r := x.rooms[name]
+	if r == nil {
+		r = &room{}
+		x.rooms[name] = r
+	}
+	return r
+}
+
+// trim drops the room's oldest entries beyond the limit, as the log does.
+func (x *Index) trim(r *room) {
+	for r.slots() > x.limit {
+		if len(r.skipped) > 0 && (len(r.entries) == 0 || r.skipped[0] < r.entries[0].Seq) {
+			r.skipped = r.skipped[1:]
+			continue
+		}
 		old := r.entries[0]
 		if old.Msg.ClientID != "" {
 			k := ClientKey(old.Msg.Nick, old.Msg.ClientID)
@@ -93,7 +143,6 @@ func (x *Index) Add(e Entry) bool {
 		r.entries[0] = Entry{}
 		r.entries = r.entries[1:]
 	}
-	return true
 }
 
 // Last returns the highest seq added so far (0 when empty).
@@ -120,7 +169,7 @@ func (x *Index) After(roomName string, after uint64) ([]Entry, error) {
 	// A full room may have lost older messages: to this index's bound, or
 	// to the log's before a restart, when the index was filled again from a
 	// log already trimmed to the bound (so nothing was dropped here).
-	if len(r.entries) >= x.limit && after < r.entries[0].Seq-1 {
+	if r.slots() >= x.limit && after < r.oldest()-1 {
 		return nil, ErrGap
 	}
 	i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq > after })
@@ -179,11 +228,11 @@ func (x *Index) Rooms() []RoomSummary {
 	defer x.mu.RUnlock()
 	out := make([]RoomSummary, 0, len(x.rooms))
 	for name, r := range x.rooms {
-		s := RoomSummary{Name: name}
-		if n := len(r.entries); n > 0 {
-			s.LastMessageAt = r.entries[n-1].Msg.Time
+		n := len(r.entries)
+		if n == 0 {
+			continue // only entries that are not messages
 		}
-		out = append(out, s)
+		out = append(out, RoomSummary{Name: name, LastMessageAt: r.entries[n-1].Msg.Time})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

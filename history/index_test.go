@@ -89,6 +89,40 @@ func TestAfterFullRoomMayHaveAGap(t *testing.T) {
 	}
 }
 
+// TestSkippedEntriesTakeTheirPlace: entries of the log that are not
+// messages take places in their room as they do in the log, so a room full
+// of them is full, and one dropped to make room counts as dropped.
+func TestSkippedEntriesTakeTheirPlace(t *testing.T) {
+	// Filled again after a restart from a log of a (limit 3) that had
+	// already dropped message 1 to make room: 2 is not a message.
+	x := New(3)
+	x.Skip("a", 2)
+	add(t, x, 3, "a", "n", "")
+	add(t, x, 4, "a", "n", "")
+	if got, err := x.After("a", 0); !errors.Is(err, ErrGap) {
+		t.Fatalf("After(a, 0) = %v, %v; want ErrGap: message 1 may be gone", seqs(got), err)
+	}
+	if got, err := x.After("a", 1); err != nil || len(got) != 2 || got[0].Seq != 3 {
+		t.Fatalf("After(a, 1) = %v, %v; want 3 and 4: 2 was no message", seqs(got), err)
+	}
+	// A new message drops the oldest place, the skipped 2.
+	add(t, x, 5, "a", "n", "")
+	if got, err := x.After("a", 2); err != nil || len(got) != 3 {
+		t.Fatalf("After(a, 2) = %v, %v; want 3, 4, 5", seqs(got), err)
+	}
+	if got, err := x.After("a", 1); !errors.Is(err, ErrGap) {
+		t.Fatalf("After(a, 1) = %v, %v; want ErrGap", seqs(got), err)
+	}
+	// Skipped entries move Last, and a room of nothing else is no room.
+	x.Skip("b", 6)
+	if x.Last() != 6 || x.Add(Entry{Seq: 6, Msg: tt.ChatMessage{Room: "b"}}) {
+		t.Fatalf("Last() = %d after Skip(6); Add(6) must be refused", x.Last())
+	}
+	if rooms := x.Rooms(); len(rooms) != 1 || rooms[0].Name != "a" {
+		t.Fatalf("Rooms() = %+v, want only a", rooms)
+	}
+}
+
 func TestAddIgnoresOldSeqs(t *testing.T) {
 	x := New(10)
 	add(t, x, 2, "a", "n", "")

@@ -129,11 +129,11 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
-	if err := st.Follow(runCtx, func(m tt.ChatMessage) {
+	if err := st.FollowSkipping(runCtx, func(m tt.ChatMessage) {
 		if err := srv.Deliver(m); err != nil {
 			log.Error("deliver message", "id", m.ID, "err", err)
 		}
-	}); err != nil {
+	}, index.Skip); err != nil {
 		return fmt.Errorf("follow chat log: %w", err)
 	}
 	log.Info("history loaded", "last", index.Last(), "took", time.Since(start).Round(time.Millisecond))

@@ -118,6 +118,15 @@ func validStored(subject string, m tt.ChatMessage) error {
 // when ctx ends before it has caught up (delivery then stops). A message
 // that cannot be decoded is logged and skipped. fn must not call Close.
 func (s *Store) Follow(ctx context.Context, fn func(tt.ChatMessage)) error {
+	return s.FollowSkipping(ctx, fn, nil)
+}
+
+// FollowSkipping is Follow, and it also calls skipped, in stream order
+// with the messages, for each log entry on a valid room's subject that is
+// not a valid message: such an entry is never delivered, but it takes one
+// of the room's places in the log, which an index of the log must count
+// (history.Index.Skip). skipped may be nil.
+func (s *Store) FollowSkipping(ctx context.Context, fn func(tt.ChatMessage), skipped func(room string, seq uint64)) error {
 	info, err := s.stream.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("store: follow: stream info: %w", err)
@@ -138,7 +147,7 @@ func (s *Store) Follow(ctx context.Context, fn func(tt.ChatMessage)) error {
 		defer close(done)
 		defer stopOnClose()
 		defer cancel()
-		s.follow(fctx, target, caught, fn)
+		s.follow(fctx, target, caught, fn, skipped)
 	}()
 	select {
 	case <-caught:
@@ -155,7 +164,7 @@ func (s *Store) Follow(ctx context.Context, fn func(tt.ChatMessage)) error {
 // after the last delivered sequence when it fails for good. It closes
 // caught once the message at target (or the end of the stream) was handed
 // to fn.
-func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{}, fn func(tt.ChatMessage)) {
+func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{}, fn func(tt.ChatMessage), skipped func(string, uint64)) {
 	var last uint64
 	isCaught := false
 	markCaught := func() {
@@ -172,7 +181,7 @@ func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{
 			if seq >= target || pending == 0 {
 				markCaught()
 			}
-		}, fn)
+		}, fn, skipped)
 		if ctx.Err() != nil {
 			return
 		}
@@ -187,7 +196,7 @@ func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{
 
 // consume runs one ordered consumer starting after *last until ctx is done
 // or it fails, advancing *last and calling progress after each message.
-func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pending uint64), fn func(tt.ChatMessage)) error {
+func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pending uint64), fn func(tt.ChatMessage), skipped func(string, uint64)) error {
 	cfg := jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{chatWildcard},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
@@ -223,11 +232,13 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 			continue // never twice, whatever the consumer does
 		}
 		*last = seq
-		m, err := decodeChat(msg.Subject(), msg.Data(), seq)
-		if err != nil {
-			s.log.Error("skipping an invalid chat message", "seq", seq, "err", err)
-		} else {
+		if m, err := decodeChat(msg.Subject(), msg.Data(), seq); err == nil {
 			fn(m)
+		} else {
+			s.log.Error("skipping an invalid chat message", "seq", seq, "err", err)
+			if room, ok := strings.CutPrefix(msg.Subject(), chatPrefix); ok && skipped != nil && tt.ValidateRoom(room) == nil {
+				skipped(room, seq)
+			}
 		}
 		progress(seq, meta.NumPending)
 	}

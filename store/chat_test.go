@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -284,4 +285,26 @@ func TestFollowSkipsInvalid(t *testing.T) {
 	}
 	last := publish(t, s, "lobby", "after", "")
 	checkStream(t, follow(t, s).snapshot(), []tt.ChatMessage{chatMsg("lobby", "good"), chatMsg("lobby", "after")}, []uint64{seq, last})
+
+	// Each one on a valid room's subject is reported: it takes a place in
+	// the room's log.
+	var want, got []string
+	for i, b := range bad {
+		if b.subject == "chat.lobby" {
+			want = append(want, fmt.Sprintf("lobby %d", seq+1+uint64(i)))
+		}
+	}
+	var mu sync.Mutex
+	if err := s.FollowSkipping(t.Context(), func(tt.ChatMessage) {}, func(room string, seq uint64) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, fmt.Sprintf("%s %d", room, seq))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(got, want) {
+		t.Errorf("skipped %v, want %v", got, want)
+	}
 }
