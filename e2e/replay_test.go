@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -74,23 +73,14 @@ func TestLongReplay(t *testing.T) {
 	if dups := duplicateIDs(ids); len(dups) > 0 {
 		t.Fatalf("messages shown twice after the replay: %v", dups)
 	}
-	if !slices.IsSortedFunc(ids, func(a, b string) int { return numeric(t, a) - numeric(t, b) }) {
+	if !slices.IsSortedFunc(ids, func(a, b string) int { return mustAtoi(t, a) - mustAtoi(t, b) }) {
 		t.Fatalf("messages out of order after the replay: %v", ids)
 	}
 	// Every id from the oldest shown to the last is there: nothing skipped.
-	lo, hi := numeric(t, ids[0]), numeric(t, ids[len(ids)-1])
-	if hi != numeric(t, last.ID) || len(ids) != hi-lo+1 || len(ids) < 100 {
+	lo, hi := mustAtoi(t, ids[0]), mustAtoi(t, ids[len(ids)-1])
+	if hi != mustAtoi(t, last.ID) || len(ids) != hi-lo+1 || len(ids) < 100 {
 		t.Fatalf("after the replay %d messages shown, ids %d..%d; want a run without holes ending at %s", len(ids), lo, hi, last.ID)
 	}
 	before := Eval[map[string]string](t, tab, shownQuotes)
 	WaitFor(t, tab, `(q => Object.keys(q).some(s => q[s] !== `+JS(before)+`[s]))(`+shownQuotes+`)`, UITimeout)
-}
-
-func numeric(t *testing.T, id string) int {
-	t.Helper()
-	n, err := strconv.Atoi(id)
-	if err != nil {
-		t.Fatalf("message id %q: %v", id, err)
-	}
-	return n
 }
