@@ -13,6 +13,12 @@ const (
 	keyTicker  = "tt/ticker"
 	keyOutbox  = "tt/outbox"
 	keyRoomFmt = "tt/room/"
+
+	// A room's cache before it was one value: read when keyRoomFmt is
+	// missing, so that an update keeps the offline cache, and removed once
+	// the room has been written again.
+	legacyMessagesFmt = "tt/messages/"
+	legacyLastIDFmt   = "tt/last-id/"
 )
 
 // roomCache is what is kept of a room for an offline reload: its last
@@ -75,7 +81,16 @@ func (st store) ticker() (u tt.TickerUpdate) { st.get(keyTicker, &u); return u }
 func (st store) setTicker(u tt.TickerUpdate) { st.later.set(keyTicker, u) }
 
 func (st store) room(room string) (c roomCache) {
-	st.get(keyRoomFmt+room, &c)
+	st.flush()
+	if st.s.Contains(keyRoomFmt + room) {
+		st.get(keyRoomFmt+room, &c)
+		st.s.Del(legacyMessagesFmt + room)
+		st.s.Del(legacyLastIDFmt + room)
+		return c
+	}
+	st.get(legacyMessagesFmt+room, &c.Messages)
+	st.get(legacyLastIDFmt+room, &c.LastEventID)
+	c.Older = len(c.Messages) > 0 // not known: maybe
 	return c
 }
 

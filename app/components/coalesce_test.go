@@ -210,3 +210,23 @@ func TestRoomCacheKeepsTheNewestAndSaysSo(t *testing.T) {
 		t.Errorf("a room never cached reads back %+v, want nothing", c)
 	}
 }
+
+func TestRoomCacheOfAnEarlierBuild(t *testing.T) {
+	grab := &storageOf{}
+	load(t, grab)
+	st := newStore(grab.s)
+	old := []tt.ChatMessage{{ID: "7", Room: "lobby", Nick: "bob", Text: "kept"}}
+	st.set(legacyMessagesFmt+"lobby", old)
+	st.set(legacyLastIDFmt+"lobby", "7")
+
+	if c := st.room("lobby"); c.LastEventID != "7" || len(c.Messages) != 1 || c.Messages[0].Text != "kept" || !c.Older {
+		t.Fatalf("an earlier build's cache read back as %+v, want its message and id, older unknown", c)
+	}
+	st.setRoom("lobby", roomCache{LastEventID: "8", Messages: append(old, tt.ChatMessage{ID: "8", Room: "lobby", Text: "new"})})
+	if c := st.room("lobby"); c.LastEventID != "8" || len(c.Messages) != 2 {
+		t.Fatalf("after a write the room reads back as %+v, want the new cache", c)
+	}
+	if grab.s.Contains(legacyMessagesFmt+"lobby") || grab.s.Contains(legacyLastIDFmt+"lobby") {
+		t.Error("the earlier build's keys are still there once the room was written again")
+	}
+}
