@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
-
 	tt "tickertalk/app"
 	"tickertalk/internal/testclient"
 )
@@ -63,10 +60,7 @@ func TestCacheWrittenWhenHidden(t *testing.T) {
 	srv := StartServer(t)
 	tab := NewBrowser(t)
 	script := fmt.Sprintf(cacheCheckJS, JS("tt/room/"+tt.DefaultRoom))
-	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument,
-		page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
-		t.Fatalf("install the cache check: %v", err)
-	}
+	RunBeforePage(t, tab, "the cache check", script)
 	openRoom(t, tab, srv, tt.DefaultRoom)
 	WaitFor(t, tab, statusIs("live"), UITimeout)
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -28,6 +29,18 @@ func Do(tb testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		tb.Fatalf("browser: %v", err)
+	}
+}
+
+// RunBeforePage has the tab of ctx run script in every document it loads
+// from now on, before the page's own scripts; what names it in a failure.
+func RunBeforePage(tb testing.TB, ctx context.Context, what, script string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, ActionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
+		page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+		tb.Fatalf("install %s: %v", what, err)
 	}
 }
 

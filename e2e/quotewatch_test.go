@@ -3,9 +3,6 @@ package e2e
 import (
 	"context"
 	"testing"
-
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 )
 
 // quoteWatchJS runs in every new document of a tab before the page's own
@@ -58,10 +55,7 @@ type quoteWatch struct {
 // navigation.
 func watchQuotes(t *testing.T, ctx context.Context) {
 	t.Helper()
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
-		page.AddScriptToEvaluateOnNewDocumentParams{Source: quoteWatchJS}); err != nil {
-		t.Fatalf("install the quote watch: %v", err)
-	}
+	RunBeforePage(t, ctx, "the quote watch", quoteWatchJS)
 }
 
 // readQuoteWatch returns what the watch of the current document recorded.

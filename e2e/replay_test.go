@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
-
 	tt "tickertalk/app"
 	"tickertalk/internal/testclient"
 )
@@ -41,10 +38,7 @@ func TestLongReplay(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t, WithFlags("--send-rate", "0"))
 	tab := NewBrowser(t)
-	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument,
-		page.AddScriptToEvaluateOnNewDocumentParams{Source: messageTimesJS}); err != nil {
-		t.Fatalf("install the message clock: %v", err)
-	}
+	RunBeforePage(t, tab, "the message clock", messageTimesJS)
 	openRoom(t, tab, srv, tt.DefaultRoom)
 	bob := testclient.NewSession(t, srv.URL, "bob")
 	first := bob.Send(t, tt.DefaultRoom, "before the gap", "")
