@@ -81,7 +81,7 @@ type browserState struct {
 	tabCount atomic.Int64
 }
 
-// NewBrowser starts a headless Chromium for tb with the flags of DESIGN.md
+// NewBrowser starts a headless Chromium for tb with flags that keep it on loopback
 // (no sandbox, no GPU, no QUIC, no background networking, a fresh profile,
 // host resolution limited to 127.0.0.1) and returns the context of its first
 // tab. Each tab's console is logged; if the test fails, each open tab leaves
