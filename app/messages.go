@@ -25,12 +25,19 @@ type TickerUpdate struct {
 // event. ID is the decimal JetStream sequence assigned by the server: ids
 // increase, survive restarts and are the same on every node.
 type ChatMessage struct {
-	ID       string    `json:"id"`
-	Room     string    `json:"room"`
-	Nick     string    `json:"nick"`
-	Text     string    `json:"text"`
-	Time     time.Time `json:"time"`
-	ClientID string    `json:"clientId,omitempty"`
+	ID   string    `json:"id"`
+	Room string    `json:"room"`
+	Nick string    `json:"nick"`
+	Text string    `json:"text"`
+	Time time.Time `json:"time"`
+	// ClientID is the sender's idempotency key ([SendRequest]). The server
+	// sends it only in the answer to the sender's POST /send, never on the
+	// stream or in scrollback.
+	ClientID string `json:"clientId,omitempty"`
+	// Sender is the server's id of the sending session, which keys the
+	// idempotency of sends across renames. The chat log keeps it; it is
+	// never encoded for a client.
+	Sender string `json:"-"`
 }
 
 // Presence is the payload of an [EventPresence] event: who is online in a

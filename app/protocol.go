@@ -75,4 +75,5 @@ const (
 	CodeRateLimited      = "rate_limited"
 	CodeNotFound         = "not_found"
 	CodeUnavailable      = "unavailable"
+	CodeTooManySessions  = "too_many_sessions"
 )

@@ -39,7 +39,11 @@ func ValidateRoom(name string) error {
 }
 
 // ValidateNick reports whether nick is a nickname: 1 to 24 letters (any
-// script), digits, '_', '-' or '.'.
+// script), digits, '_', '-' or '.', none of them invisible (a letter that
+// is a default-ignorable code point, such as the Hangul filler U+3164,
+// shows as nothing). These are the checks the page can run cheaply; the
+// server also enforces the PRECIS Nickname profile and refuses look-alikes
+// of held nicks (package nickname).
 func ValidateNick(nick string) error {
 	if nick == "" {
 		return invalid(CodeInvalidNick, "nick must not be empty")
@@ -54,17 +58,24 @@ func ValidateNick(nick string) error {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != '.' {
 			return invalid(CodeInvalidNick, "nick may hold only letters, digits, '_', '-' and '.'")
 		}
+		if unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			return invalid(CodeInvalidNick, "nick must not hold invisible characters")
+		}
 	}
 	return nil
 }
 
-// NickKey folds a nickname for uniqueness: "Alice" and "alice" are the same
-// person to the people reading the chat.
+// NickKey folds the case of a nickname, for lists that must name each
+// person once (presence): "Alice" and "alice" are the same person. Held
+// nicks are unique under a stricter key (package nickname: look-alikes
+// too), so two live nicks never share a NickKey.
 func NickKey(nick string) string { return strings.ToLower(nick) }
 
 // NormalizeText trims text and reports whether the result is a valid chat
 // text: 1 to 2000 characters of valid UTF-8 with no control characters but
-// newline and tab. CR LF and lone CR become LF first.
+// newline and tab, and no bidirectional controls (see [IsBidiControl]),
+// which would change how the rest of the page reads. CR LF and lone CR
+// become LF first.
 func NormalizeText(text string) (string, error) {
 	if !utf8.ValidString(text) {
 		return "", invalid(CodeInvalidText, "text must be valid UTF-8")
@@ -85,9 +96,19 @@ func NormalizeText(text string) (string, error) {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return "", invalid(CodeInvalidText, "text must not contain control characters")
 		}
+		if IsBidiControl(r) {
+			return "", invalid(CodeInvalidText, "text must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)")
+		}
 	}
 	return text, nil
 }
+
+// IsBidiControl reports whether r is a bidirectional formatting character
+// (Unicode's Bidi_Control property): the embeddings and overrides
+// U+202A-U+202E, the isolates U+2066-U+2069, and the marks U+200E, U+200F
+// and U+061C. An override in a message ("hello \u202egnp.exe") would make
+// it read as something else ("hello exe.png").
+func IsBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
 
 // ValidateClientID reports whether id can serve as an idempotency key: 1 to
 // 64 characters of letters, digits and '-' (a UUID fits).

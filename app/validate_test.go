@@ -50,6 +50,11 @@ func TestValidateNick(t *testing.T) {
 		{"alice\r\n", false},
 		{"<b>", false},
 		{"\xff", false},
+		{"山田", true},
+		{"\u3164", false},       // Hangul filler: a letter that shows as nothing
+		{"alice\u3164", false},  // the same after a name
+		{"bob\uFFA0", false},    // halfwidth Hangul filler
+		{"\u115F\u1160", false}, // Hangul choseong and jungseong fillers
 	}
 	for _, tt := range tests {
 		err := ValidateNick(tt.nick)
@@ -80,6 +85,20 @@ func TestNormalizeText(t *testing.T) {
 		{"del\x7f", "", false},
 		{"c1\u0085x", "", false},
 		{"bad\xffutf8", "", false},
+		{"hello \u202egnp.exe", "", false}, // right-to-left override
+		{"a\u202ab", "", false},
+		{"a\u202bb", "", false},
+		{"a\u202cb", "", false},
+		{"a\u202db", "", false},
+		{"a\u2066b", "", false}, // isolates
+		{"a\u2067b", "", false},
+		{"a\u2068b", "", false},
+		{"a\u2069b", "", false},
+		{"a\u200eb", "", false}, // marks
+		{"a\u200fb", "", false},
+		{"a\u061cb", "", false},
+		{"שלום world", "שלום world", true},
+		{"emoji 👩\u200d💻", "emoji 👩\u200d💻", true}, // a joiner is no bidi control
 	}
 	for _, tt := range tests {
 		got, err := NormalizeText(tt.in)

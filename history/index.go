@@ -76,9 +76,9 @@ type sent struct {
 	seq  uint64
 }
 
-// ClientKey is the idempotency key of a send: the sender's nick (folded, it
-// is unique among live sessions) and the client's own id.
-func ClientKey(nick, clientID string) string { return tt.NickKey(nick) + "\x00" + clientID }
+// ClientKey is the idempotency key of a send: the id of the sending
+// session (which a rename keeps) and the client's own id.
+func ClientKey(sessionID, clientID string) string { return sessionID + "\x00" + clientID }
 
 // Add appends e to its room and reports whether it was new. Entries at or
 // below the last seq are ignored, so a follower that re-delivers cannot
@@ -93,7 +93,7 @@ func (x *Index) Add(e Entry) bool {
 	r := x.room(e.Msg.Room)
 	r.entries = append(r.entries, e)
 	if e.Msg.ClientID != "" {
-		x.clients[ClientKey(e.Msg.Nick, e.Msg.ClientID)] = sent{e.Msg.Room, e.Seq}
+		x.clients[ClientKey(e.Msg.Sender, e.Msg.ClientID)] = sent{e.Msg.Room, e.Seq}
 	}
 	x.trim(r)
 	return true
@@ -135,7 +135,7 @@ func (x *Index) trim(r *room) {
 		}
 		old := r.entries[0]
 		if old.Msg.ClientID != "" {
-			k := ClientKey(old.Msg.Nick, old.Msg.ClientID)
+			k := ClientKey(old.Msg.Sender, old.Msg.ClientID)
 			if x.clients[k].seq == old.Seq {
 				delete(x.clients, k)
 			}
@@ -197,11 +197,12 @@ func (x *Index) Before(roomName string, before uint64, limit int) ([]tt.ChatMess
 	return out, start > 0
 }
 
-// Lookup returns the message sent by nick with clientID, while retained.
-func (x *Index) Lookup(nick, clientID string) (tt.ChatMessage, bool) {
+// Lookup returns the message the session sessionID sent with clientID,
+// while retained.
+func (x *Index) Lookup(sessionID, clientID string) (tt.ChatMessage, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	at, ok := x.clients[ClientKey(nick, clientID)]
+	at, ok := x.clients[ClientKey(sessionID, clientID)]
 	if !ok {
 		return tt.ChatMessage{}, false
 	}

@@ -164,21 +164,33 @@ func TestBefore(t *testing.T) {
 	}
 }
 
+// TestLookupFollowsRetention: sends are found by session and clientId,
+// whatever nick the session had, while their message is retained.
 func TestLookupFollowsRetention(t *testing.T) {
 	x := New(2)
-	add(t, x, 1, "a", "Alice", "c1")
-	if m, ok := x.Lookup("alice", "c1"); !ok || m.ID != "1" {
-		t.Fatalf("Lookup = %+v, %v; want message 1 (nick folded)", m, ok)
+	sent := func(seq uint64, nick, session, clientID string) {
+		t.Helper()
+		m := tt.ChatMessage{ID: strconv.FormatUint(seq, 10), Room: "a", Nick: nick, Text: "m", ClientID: clientID, Sender: session}
+		if !x.Add(Entry{Seq: seq, Msg: m}) {
+			t.Fatalf("Add(%d) = false", seq)
+		}
 	}
-	if _, ok := x.Lookup("bob", "c1"); ok {
-		t.Fatal("Lookup found another nick's clientId")
+	sent(1, "Alice", "s1", "c1")
+	if m, ok := x.Lookup("s1", "c1"); !ok || m.ID != "1" {
+		t.Fatalf("Lookup = %+v, %v; want message 1", m, ok)
 	}
-	add(t, x, 2, "a", "Alice", "c2")
-	add(t, x, 3, "a", "Alice", "c3")
-	if _, ok := x.Lookup("alice", "c1"); ok {
+	if _, ok := x.Lookup("s2", "c1"); ok {
+		t.Fatal("Lookup found another session's clientId")
+	}
+	sent(2, "Alicia", "s1", "c2") // renamed: the same session
+	if m, ok := x.Lookup("s1", "c2"); !ok || m.ID != "2" {
+		t.Fatalf("Lookup after a rename = %+v, %v; want message 2", m, ok)
+	}
+	sent(3, "Alicia", "s1", "c3")
+	if _, ok := x.Lookup("s1", "c1"); ok {
 		t.Fatal("Lookup found a message dropped from history")
 	}
-	if _, ok := x.Lookup("alice", "c3"); !ok {
+	if _, ok := x.Lookup("s1", "c3"); !ok {
 		t.Fatal("Lookup lost a retained message")
 	}
 }

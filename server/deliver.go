@@ -12,13 +12,16 @@ import (
 // one goroutine that follows the log. It records the message in the history
 // index first and then sends it to the room's connections: a connection
 // resuming in between reads it from the index and drops the live copy by
-// id, so it sees the message exactly once.
+// id, so it sees the message exactly once. What goes to connections (and
+// to replays) carries no clientId: that is the sender's alone.
 func (s *Server) Deliver(m tt.ChatMessage) error {
 	seq, ok := history.ParseID(m.ID)
 	if !ok {
 		return fmt.Errorf("deliver message: bad id %q", m.ID)
 	}
-	data, err := json.Marshal(m)
+	public := m
+	public.ClientID = ""
+	data, err := json.Marshal(public)
 	if err != nil {
 		return fmt.Errorf("deliver message %s: %w", m.ID, err)
 	}

@@ -139,6 +139,10 @@ func newBenchIndex() *history.Index { return history.New(tt.DefaultHistory) }
 // noSessions: the benchmark's subscribers are anonymous.
 type noSessions struct{}
 
-func (noSessions) CreateSession(context.Context, string, string) error { return store.ErrNoSession }
-func (noSessions) Session(context.Context, string) (string, error)     { return "", store.ErrNoSession }
-func (noSessions) DeleteSession(context.Context, string) error         { return nil }
+func (noSessions) ReplaceSession(context.Context, string, string, string) error {
+	return store.ErrNoSession
+}
+func (noSessions) Session(context.Context, string) (store.SessionInfo, error) {
+	return store.SessionInfo{}, store.ErrNoSession
+}
+func (noSessions) DeleteSession(context.Context, string) error { return nil }

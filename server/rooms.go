@@ -72,6 +72,9 @@ func (s *Server) handleRoomMessages(w http.ResponseWriter, r *http.Request) erro
 		limit = n
 	}
 	msgs, more := s.opts.History.Before(room, before, limit)
+	for i := range msgs {
+		msgs[i].ClientID = "" // the sender's alone: see Deliver
+	}
 	writeJSON(w, http.StatusOK, tt.MessagePage{Messages: msgs, More: more})
 	return nil
 }

@@ -23,7 +23,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOrigin(r); err != nil {
 		return err
 	}
-	token, nick, err := s.requireSession(r)
+	token, si, err := s.requireSession(r)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalidField(err, http.StatusUnprocessableEntity)
 	}
-	if m, ok := s.opts.History.Lookup(nick, req.ClientID); ok {
+	if m, ok := s.opts.History.Lookup(si.ID, req.ClientID); ok {
 		s.metrics.messages.WithLabelValues("duplicate").Inc()
 		writeJSON(w, http.StatusOK, m)
 		return nil
@@ -49,12 +49,13 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	m := tt.ChatMessage{
 		Room:     req.Room,
-		Nick:     nick,
+		Nick:     si.Nick,
 		Text:     req.Text,
 		Time:     now.UTC().Truncate(time.Millisecond),
 		ClientID: req.ClientID,
+		Sender:   si.ID,
 	}
-	seq, dup, err := s.opts.Log.Publish(r.Context(), m, dedupID(nick, req.ClientID))
+	seq, dup, err := s.opts.Log.Publish(r.Context(), m, dedupID(si.ID, req.ClientID))
 	if err != nil {
 		return fmt.Errorf("publish message: %w", err)
 	}
@@ -73,9 +74,10 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// dedupID is the chat log's deduplication id of a send: the same person
-// retrying the same clientId maps to the same id, on any node.
-func dedupID(nick, clientID string) string {
-	sum := sha256.Sum256([]byte(history.ClientKey(nick, clientID)))
+// dedupID is the chat log's deduplication id of a send: the same session
+// retrying the same clientId maps to the same id, on any node, whatever
+// nick it holds by then.
+func dedupID(sessionID, clientID string) string {
+	sum := sha256.Sum256([]byte(history.ClientKey(sessionID, clientID)))
 	return hex.EncodeToString(sum[:16])
 }

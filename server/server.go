@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	tt "tickertalk/app"
 	"tickertalk/history"
 	"tickertalk/market"
+	"tickertalk/store"
 )
 
 // ChatLog is the durable, ordered chat log the server publishes to.
@@ -30,12 +32,15 @@ type ChatLog interface {
 	Message(ctx context.Context, seq uint64) (tt.ChatMessage, error)
 }
 
-// Sessions binds session tokens to nicknames. CreateSession fails with an
-// error matching ErrNickTaken when another session holds the nick; Session
-// fails with one matching ErrNoSession for an unknown token.
+// Sessions binds session tokens to nicknames (see [store.Store]).
+// ReplaceSession binds a new token to nick, taking over prev's session
+// when prev names one (prev then stops working) or making a new session;
+// it fails with an error matching store.ErrNickTaken when another session
+// holds the nick or a look-alike. Session fails with one matching
+// store.ErrNoSession for an unknown token.
 type Sessions interface {
-	CreateSession(ctx context.Context, token, nick string) error
-	Session(ctx context.Context, token string) (string, error)
+	ReplaceSession(ctx context.Context, prev, token, nick string) error
+	Session(ctx context.Context, token string) (store.SessionInfo, error)
 	DeleteSession(ctx context.Context, token string) error
 }
 
@@ -72,20 +77,42 @@ type Options struct {
 	// SparklineLen is how many recent prices per symbol the first update
 	// of a connection carries; default 60.
 	SparklineLen int
+
+	// SessionRate is how many nicknames a second one client address may
+	// choose (a new session or a rename); 0 disables the limit.
+	SessionRate float64
+	// SessionBurst is the burst of SessionRate.
+	SessionBurst int
+	// MaxSessions refuses new sessions (503) while about this many exist;
+	// 0: no cap. Sessions must then implement [SessionCounter].
+	MaxSessions int
+	// SessionTTL is how long the browser keeps the session cookie: as long
+	// as the store keeps an unused session. Default store.DefaultSessionTTL.
+	SessionTTL time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For (the
+	// client address, for SessionRate) and X-Forwarded-Proto (https makes
+	// the cookie Secure) are believed. Empty: no header is.
+	TrustedProxies []netip.Prefix
+	// CookieSecure marks the session cookie Secure on every answer, for a
+	// server behind a TLS proxy.
+	CookieSecure bool
 }
 
 // Server is safe for concurrent use. Start its background work with Run;
 // stop it with Close, which ends every open stream first.
 type Server struct {
-	opts    Options
-	log     *slog.Logger
-	hub     *hub
-	pres    *presence
-	limits  *limiters
-	metrics *metrics
-	ticker  *tickerState
-	connCfg connConfig // shared by every connection
-	mux     *http.ServeMux
+	opts   Options
+	log    *slog.Logger
+	hub    *hub
+	pres   *presence
+	limits *limiters
+	// sessionLimits holds one bucket per client address for nick choices.
+	sessionLimits *limiters
+	proxies       proxies
+	metrics       *metrics
+	ticker        *tickerState
+	connCfg       connConfig // shared by every connection
+	mux           *http.ServeMux
 
 	ctx    context.Context // cancelled by Close: ends every stream; carries serverKey
 	cancel context.CancelFunc
@@ -134,16 +161,21 @@ func New(opts Options) *Server {
 	if opts.Ready == nil {
 		opts.Ready = func() bool { return true }
 	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = store.DefaultSessionTTL
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		hub:     newHub(),
-		pres:    newPresence(opts.Presence != nil, opts.PresenceHeartbeat),
-		limits:  newLimiters(opts.SendRate, opts.SendBurst),
-		metrics: newMetrics(),
-		ticker:  newTickerState(opts.SparklineLen),
-		cancel:  cancel,
+		opts:          opts,
+		log:           opts.Logger,
+		hub:           newHub(),
+		pres:          newPresence(opts.Presence != nil, opts.PresenceHeartbeat),
+		limits:        newLimiters(opts.SendRate, opts.SendBurst),
+		sessionLimits: newLimiters(opts.SessionRate, opts.SessionBurst),
+		proxies:       proxies(opts.TrustedProxies),
+		metrics:       newMetrics(),
+		ticker:        newTickerState(opts.SparklineLen),
+		cancel:        cancel,
 	}
 	s.connCfg = connConfig{
 		timeout: opts.WriteTimeout, maxQueue: opts.QueueBytes, bufs: &buffers{},
@@ -217,6 +249,7 @@ func (s *Server) Run(ctx context.Context) {
 			s.flushPresence(now)
 		case now := <-sweep.C:
 			s.limits.sweep(now)
+			s.sessionLimits.sweep(now)
 		}
 	}
 }

@@ -35,7 +35,7 @@ func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (
 		return 0, false, fmt.Errorf("store: publish: %w", err)
 	}
 	m.ID = ""
-	data, err := json.Marshal(m)
+	data, err := json.Marshal(record{ChatMessage: m, Sender: m.Sender})
 	if err != nil {
 		return 0, false, fmt.Errorf("store: publish: encode: %w", err)
 	}
@@ -68,15 +68,24 @@ func (s *Store) Message(ctx context.Context, seq uint64) (tt.ChatMessage, error)
 	return m, nil
 }
 
+// record is a message as the log stores it: the message and the id of the
+// session that sent it, which [tt.ChatMessage] never encodes for clients.
+type record struct {
+	tt.ChatMessage
+	Sender string `json:"sender,omitempty"`
+}
+
 // decodeChat decodes the message stored at seq on subject and sets its ID
 // to seq. The log is shared with whatever else can publish on the NATS
 // server, so a message is checked as /send checks one: its room is its
 // subject's, and room, nick, text and clientId are valid.
 func decodeChat(subject string, data []byte, seq uint64) (tt.ChatMessage, error) {
-	var m tt.ChatMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("store: message %d: decode: %w", seq, err)
+	var rec record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return tt.ChatMessage{}, fmt.Errorf("store: message %d: decode: %w", seq, err)
 	}
+	m := rec.ChatMessage
+	m.Sender = rec.Sender
 	if err := validStored(subject, m); err != nil {
 		return tt.ChatMessage{}, fmt.Errorf("store: message %d: %w", seq, err)
 	}
@@ -100,6 +109,9 @@ func validStored(subject string, m tt.ChatMessage) error {
 		return err
 	} else if text != m.Text {
 		return errors.New("text not normalized")
+	}
+	if len(m.Sender) > 64 {
+		return errors.New("sender id too long")
 	}
 	if m.ClientID != "" {
 		return tt.ValidateClientID(m.ClientID)

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,12 +13,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	tt "tickertalk/app"
+	"tickertalk/nickname"
 )
 
 // Session errors.
 var (
-	// ErrNickTaken reports that another live session holds the nick
-	// (compared case-insensitively, see [tt.NickKey]).
+	// ErrNickTaken reports that another live session holds the nick or a
+	// look-alike of it (see [nickname.Key]).
 	ErrNickTaken = errors.New("store: nick taken")
 	// ErrNoSession reports an unknown, ended or expired session token.
 	ErrNoSession = errors.New("store: no session")
@@ -33,19 +36,54 @@ const cleanupTimeout = 5 * time.Second
 // The sessions bucket holds two records per session, both expiring after
 // SessionTTL without a write:
 //
-//	tok.<sha256 hex of token>   -> nick as chosen
-//	nick.<hex of tt.NickKey>    -> sha256 hex of the holding token
+//	tok.<sha256 hex of token>      -> {"nick": nick as chosen, "id": session id}
+//	nick.<hex of nickname.Key>     -> id of the holding session
 //
 // The nick record is the lock: it is only ever created with KV Create and
-// changed or removed with the holder's revision, so two tokens can never
-// both hold a nick. Tokens are never stored in clear.
+// changed or removed with the holder's revision, so two sessions can never
+// both hold a nick, nor two look-alike nicks (nickname.Key folds case,
+// width and confusable characters). Tokens are never stored in clear. The
+// session id is random and outlives the tokens of its session (a token is
+// replaced on every nick change), so it keys what must survive a rename:
+// the holder of a nick, the idempotency of sends. A token record written
+// before ids existed holds the bare nick; its id is the token's hash, which
+// is what its nick record holds.
 func tokenKey(th string) string { return "tok." + th }
 func nickKey(nick string) string {
-	return "nick." + hex.EncodeToString([]byte(tt.NickKey(nick)))
+	return "nick." + hex.EncodeToString([]byte(nickname.Key(nick)))
 }
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// SessionInfo is what a session token stands for.
+type SessionInfo struct {
+	// Nick is the nickname the session holds, as chosen.
+	Nick string `json:"nick"`
+	// ID names the session for as long as it lives, across nick changes
+	// and token rotations: 32 hex digits (64 for a session made before
+	// ids existed). It is never sent to a client.
+	ID string `json:"id"`
+}
+
+// decodeSession reads a token record; th is the token's hash, the id of a
+// record written before ids existed.
+func decodeSession(th string, value []byte) (SessionInfo, error) {
+	if len(value) == 0 || value[0] != '{' {
+		return SessionInfo{Nick: string(value), ID: th}, nil
+	}
+	var si SessionInfo
+	if err := json.Unmarshal(value, &si); err != nil || si.ID == "" {
+		return SessionInfo{}, fmt.Errorf("store: session record: malformed %q", value)
+	}
+	return si, nil
+}
+
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24).
+	return hex.EncodeToString(b[:])
 }
 
 // touchAfter is how old a session's records may get before Session rewrites
@@ -55,8 +93,10 @@ func (s *Store) touchAfter() time.Duration { return s.cfg.SessionTTL / 30 }
 // CreateSession binds token to nick, which must pass [tt.ValidateNick]. The
 // same token claiming its own nick again succeeds (and may change its
 // case); a token that changes nick releases its old one. When another
-// session holds the nick, it returns [ErrNickTaken]. Concurrent claims of
-// one nick by different tokens are race-free: exactly one wins.
+// session holds the nick or a look-alike of it ([nickname.Key]), it
+// returns [ErrNickTaken]. Concurrent claims of one nick by different
+// tokens are race-free: exactly one wins. The token is kept: servers use
+// [Store.ReplaceSession], which gives the session a new one.
 func (s *Store) CreateSession(ctx context.Context, token, nick string) error {
 	if token == "" {
 		return fmt.Errorf("store: create session: %w", ErrNoSession)
@@ -65,48 +105,130 @@ func (s *Store) CreateSession(ctx context.Context, token, nick string) error {
 		return fmt.Errorf("store: create session: %w", err)
 	}
 	th, nk := hashToken(token), nickKey(nick)
-	created, err := s.claimNick(ctx, nk, th)
+	old, _, err := s.lookup(ctx, th)
+	if errors.Is(err, ErrNoSession) {
+		old = SessionInfo{ID: newSessionID()}
+	} else if err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	created, err := s.claimNick(ctx, nk, old.ID)
 	if err != nil {
 		return err
 	}
-	oldNick, err := s.bindToken(ctx, th, nick)
-	if err != nil {
+	if err := s.bindToken(ctx, th, SessionInfo{Nick: nick, ID: old.ID}); err != nil {
 		return s.unclaim(ctx, nk, created, err)
 	}
-	if oldNick != "" && nickKey(oldNick) != nk {
-		if err := s.releaseNick(ctx, nickKey(oldNick), th); err != nil {
+	if old.Nick != "" && nickKey(old.Nick) != nk {
+		if err := s.releaseNick(ctx, nickKey(old.Nick), old.ID); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// bindToken points the token record th at nick and returns the nick it
-// named before ("" for a new session). A write whose answer was lost (ctx
-// ended while JetStream acknowledged it) may still have landed: it counts
-// as done when the record reads nick afterwards.
-func (s *Store) bindToken(ctx context.Context, th, nick string) (oldNick string, err error) {
-	if e, err := s.sessions.Get(ctx, tokenKey(th)); err == nil {
-		oldNick = string(e.Value())
-	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", fmt.Errorf("store: create session: %w", err)
+// ReplaceSession binds the new token to nick in place of the token prev:
+// when prev names a live session, token takes it over (same session id),
+// prev stops working at once, and prev's nick is released if it differs.
+// When prev is "" or names no live session, a new session is made for
+// token. A token planted in a person's browser before they choose a nick
+// therefore never becomes theirs. nick must pass [tt.ValidateNick]; a nick
+// held by another session, or a look-alike of it, fails with
+// [ErrNickTaken]. Of concurrent replacements of one prev, exactly one
+// takes the session over; the others fail with [ErrNoSession].
+func (s *Store) ReplaceSession(ctx context.Context, prev, token, nick string) error {
+	if token == "" || token == prev {
+		return fmt.Errorf("store: replace session: a new token is needed: %w", ErrNoSession)
 	}
-	if _, err := s.sessions.Put(ctx, tokenKey(th), []byte(nick)); err != nil {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-		defer cancel()
-		if e, gerr := s.sessions.Get(ctx, tokenKey(th)); gerr != nil || string(e.Value()) != nick {
-			return "", fmt.Errorf("store: create session: %w", err)
+	if err := tt.ValidateNick(nick); err != nil {
+		return fmt.Errorf("store: replace session: %w", err)
+	}
+	if prev == "" {
+		return s.CreateSession(ctx, token, nick)
+	}
+	pth, th, nk := hashToken(prev), hashToken(token), nickKey(nick)
+	old, rev, err := s.lookup(ctx, pth)
+	if errors.Is(err, ErrNoSession) {
+		return s.CreateSession(ctx, token, nick)
+	}
+	if err != nil {
+		return fmt.Errorf("store: replace session: %w", err)
+	}
+	created, err := s.claimNick(ctx, nk, old.ID)
+	if err != nil {
+		return err
+	}
+	// The old token goes first, conditionally: of two replacements racing
+	// (or a replacement racing a refresh, which rewrites the record), one
+	// deletes and the other sees a new revision and gives up.
+	if err := s.sessions.Delete(ctx, tokenKey(pth), jetstream.LastRevision(rev)); err != nil {
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+			err = ErrNoSession
+		}
+		return s.unclaim(ctx, nk, created, fmt.Errorf("store: replace session: end the old token: %w", err))
+	}
+	if err := s.bindToken(ctx, th, SessionInfo{Nick: nick, ID: old.ID}); err != nil {
+		return s.unclaim(ctx, nk, created, err)
+	}
+	if old.Nick != "" && nickKey(old.Nick) != nk {
+		if err := s.releaseNick(ctx, nickKey(old.Nick), old.ID); err != nil {
+			return err
 		}
 	}
-	return oldNick, nil
+	return nil
 }
 
-// claimNick makes th the holder of the nick record nk, or refreshes it when
-// th already holds it. created is the revision of the record when this call
-// created it (th did not hold the nick before), else 0.
-func (s *Store) claimNick(ctx context.Context, nk, th string) (created uint64, err error) {
+// lookup reads the token record th: the session and the record's revision,
+// or [ErrNoSession].
+func (s *Store) lookup(ctx context.Context, th string) (SessionInfo, uint64, error) {
+	e, err := s.sessions.Get(ctx, tokenKey(th))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return SessionInfo{}, 0, ErrNoSession
+	}
+	if err != nil {
+		return SessionInfo{}, 0, err
+	}
+	si, err := decodeSession(th, e.Value())
+	return si, e.Revision(), err
+}
+
+// SessionCount returns about how many sessions the store keeps: its
+// records halved, since a live session has two (its token and its nick).
+// It can count high: an ended session, a replaced token and a released
+// nick each leave a deletion marker that counts until it expires
+// (SessionTTL). It costs one request to the bus.
+func (s *Store) SessionCount(ctx context.Context) (int, error) {
+	st, err := s.sessions.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: session count: %w", err)
+	}
+	return int(st.Values() / 2), nil
+}
+
+// bindToken points the token record th at si. A write whose answer was
+// lost (ctx ended while JetStream acknowledged it) may still have landed:
+// it counts as done when the record reads si afterwards.
+func (s *Store) bindToken(ctx context.Context, th string, si SessionInfo) error {
+	value, err := json.Marshal(si)
+	if err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	if _, err := s.sessions.Put(ctx, tokenKey(th), value); err != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		if e, gerr := s.sessions.Get(ctx, tokenKey(th)); gerr != nil || string(e.Value()) != string(value) {
+			return fmt.Errorf("store: create session: %w", err)
+		}
+	}
+	return nil
+}
+
+// claimNick makes the session id the holder of the nick record nk, or
+// refreshes it when id already holds it. created is the revision of the
+// record when this call created it (id did not hold the nick before), else
+// 0.
+func (s *Store) claimNick(ctx context.Context, nk, id string) (created uint64, err error) {
 	for range claimAttempts {
-		rev, err := s.sessions.Create(ctx, nk, []byte(th))
+		rev, err := s.sessions.Create(ctx, nk, []byte(id))
 		if err == nil {
 			return rev, nil
 		}
@@ -120,10 +242,10 @@ func (s *Store) claimNick(ctx context.Context, nk, th string) (created uint64, e
 		if err != nil {
 			return 0, fmt.Errorf("store: claim nick: %w", err)
 		}
-		if string(e.Value()) != th {
+		if string(e.Value()) != id {
 			return 0, ErrNickTaken
 		}
-		_, err = s.sessions.Update(ctx, nk, []byte(th), e.Revision())
+		_, err = s.sessions.Update(ctx, nk, []byte(id), e.Revision())
 		if err == nil {
 			return 0, nil
 		}
@@ -156,8 +278,8 @@ func (s *Store) unclaim(ctx context.Context, nk string, created uint64, cause er
 	return cause
 }
 
-// releaseNick removes the nick record nk if th holds it.
-func (s *Store) releaseNick(ctx context.Context, nk, th string) error {
+// releaseNick removes the nick record nk if the session id holds it.
+func (s *Store) releaseNick(ctx context.Context, nk, id string) error {
 	e, err := s.sessions.Get(ctx, nk)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil
@@ -165,7 +287,7 @@ func (s *Store) releaseNick(ctx context.Context, nk, th string) error {
 	if err != nil {
 		return fmt.Errorf("store: release nick: %w", err)
 	}
-	if string(e.Value()) != th {
+	if string(e.Value()) != id {
 		return nil
 	}
 	err = s.sessions.Delete(ctx, nk, jetstream.LastRevision(e.Revision()))
@@ -175,38 +297,41 @@ func (s *Store) releaseNick(ctx context.Context, nk, th string) error {
 	return nil
 }
 
-// Session returns the nick bound to token, or [ErrNoSession]. A session
-// in use is kept alive: when its records are older than a thirtieth of
+// Session returns the session of token, or [ErrNoSession]. A session in
+// use is kept alive: when its records are older than a thirtieth of
 // SessionTTL, Session rewrites them.
-func (s *Store) Session(ctx context.Context, token string) (nick string, err error) {
+func (s *Store) Session(ctx context.Context, token string) (SessionInfo, error) {
 	if token == "" {
-		return "", ErrNoSession
+		return SessionInfo{}, ErrNoSession
 	}
 	th := hashToken(token)
 	e, err := s.sessions.Get(ctx, tokenKey(th))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", ErrNoSession
+		return SessionInfo{}, ErrNoSession
 	}
 	if err != nil {
-		return "", fmt.Errorf("store: session: %w", err)
+		return SessionInfo{}, fmt.Errorf("store: session: %w", err)
 	}
-	nick = string(e.Value())
+	si, err := decodeSession(th, e.Value())
+	if err != nil {
+		return SessionInfo{}, err
+	}
 	if time.Since(e.Created()) < s.touchAfter() {
-		return nick, nil
+		return si, nil
 	}
-	switch _, err := s.claimNick(ctx, nickKey(nick), th); {
+	switch _, err := s.claimNick(ctx, nickKey(si.Nick), si.ID); {
 	case errors.Is(err, ErrNickTaken):
 		// The nick record expired and someone else took it.
 		_ = s.sessions.Delete(ctx, tokenKey(th), jetstream.LastRevision(e.Revision()))
-		return "", ErrNoSession
+		return SessionInfo{}, ErrNoSession
 	case err != nil:
 		s.log.Warn("session refresh failed", "err", err)
-		return nick, nil
+		return si, nil
 	}
 	if _, err := s.sessions.Update(ctx, tokenKey(th), e.Value(), e.Revision()); err != nil {
 		s.log.Debug("session refresh raced", "err", err)
 	}
-	return nick, nil
+	return si, nil
 }
 
 // DeleteSession ends the session of token and releases its nick. An
@@ -216,15 +341,15 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 		return nil
 	}
 	th := hashToken(token)
-	e, err := s.sessions.Get(ctx, tokenKey(th))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	si, _, err := s.lookup(ctx, th)
+	if errors.Is(err, ErrNoSession) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	// Nick first: if deleting the token then fails, a retry still works.
-	if err := s.releaseNick(ctx, nickKey(string(e.Value())), th); err != nil {
+	if err := s.releaseNick(ctx, nickKey(si.Nick), si.ID); err != nil {
 		return err
 	}
 	if err := s.sessions.Delete(ctx, tokenKey(th)); err != nil {

@@ -172,7 +172,7 @@ func TestRestartKeepsMessagesAndSessions(t *testing.T) {
 	if err != nil || m.Text != "before-1" || m.ID != fmt.Sprint(seqs[1]) || !m.Time.Equal(want[1].Time) || m.ClientID != want[1].ClientID {
 		t.Fatalf("Message(%d) = %+v, %v", seqs[1], m, err)
 	}
-	if nick, err := s.Session(ctx, "token-1"); err != nil || nick != "Alice" {
+	if nick, err := sessionNick(ctx, s, "token-1"); err != nil || nick != "Alice" {
 		t.Fatalf("Session after restart = %q, %v", nick, err)
 	}
 	if err := s.CreateSession(ctx, "token-2", "alice"); !errors.Is(err, ErrNickTaken) {
