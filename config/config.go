@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	tt "tickertalk/app"
@@ -39,6 +40,11 @@ const (
 	MaxSendBurst    = 1_000_000
 	MinQueueBytes   = 1 << 10
 	MaxQueueBytes   = 1 << 30
+	MinSessionTTL   = time.Second
+	MaxSessionTTL   = 365 * 24 * time.Hour
+	MaxSessionRate  = 1_000_000
+	MaxSessionBurst = 1_000_000
+	MaxMaxSessions  = 100_000_000
 )
 
 // ErrInvalid reports an invalid flag or environment value; the error is a
@@ -69,6 +75,13 @@ type Config struct {
 	WebDir       string        // --web-dir: static assets; "" lets the caller resolve web/
 	LogLevel     string        // --log-level: debug, info, warn or error
 	LogFormat    string        // --log-format: text or json
+
+	SessionTTL     time.Duration  // --session-ttl: an unused session (and its nick) expires after this
+	SessionRate    float64        // --session-rate: nick choices a minute per client address; 0 disables limiting
+	SessionBurst   int            // --session-burst: burst of the session rate limit
+	MaxSessions    int            // --max-sessions: cap on sessions; 0 none
+	TrustedProxies []netip.Prefix // --trusted-proxies: proxies whose X-Forwarded-* headers are believed
+	CookieSecure   bool           // --cookie-secure: the session cookie is always Secure
 }
 
 // Default returns the configuration used when no flag or variable is set.
@@ -86,8 +99,17 @@ func Default() Config {
 		QueueBytes:   server.DefaultQueueBytes,
 		LogLevel:     "info",
 		LogFormat:    "text",
+		SessionTTL:   DefaultSessionTTL,
+		SessionRate:  10,
+		SessionBurst: 20,
+		MaxSessions:  100_000,
 	}
 }
+
+// DefaultSessionTTL is how long an unused session keeps its nickname by
+// default: a day, so that a nickname cannot be held for long by a client
+// that left (the page of a person who comes back claims it again).
+const DefaultSessionTTL = 24 * time.Hour
 
 // Market returns the market configuration these settings describe.
 func (c Config) Market() market.Config {
@@ -165,6 +187,13 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 			Flag: "send-burst", Env: EnvName("send-burst"), Value: fmt.Sprint(cfg.SendBurst),
 			Source: sourceOf(from, "send-burst"),
 			Err:    fmt.Errorf("must be at least 1 while --send-rate is %v (0 disables limiting)", cfg.SendRate),
+		}
+	}
+	if cfg.SessionRate > 0 && cfg.SessionBurst < 1 {
+		return Config{}, &ValueError{
+			Flag: "session-burst", Env: EnvName("session-burst"), Value: fmt.Sprint(cfg.SessionBurst),
+			Source: sourceOf(from, "session-burst"),
+			Err:    fmt.Errorf("must be at least 1 while --session-rate is %v (0 disables limiting)", cfg.SessionRate),
 		}
 	}
 	if cfg.NATSListen != "" && cfg.NATSURL != "" {

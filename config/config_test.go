@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -52,6 +53,10 @@ func TestDefaults(t *testing.T) {
 		WebDir:       "",
 		LogLevel:     "info",
 		LogFormat:    "text",
+		SessionTTL:   24 * time.Hour,
+		SessionRate:  10,
+		SessionBurst: 20,
+		MaxSessions:  100_000,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -87,6 +92,15 @@ func everyOption() []struct {
 		{"web-dir", "/srv/web", func(c Config) bool { return c.WebDir == "/srv/web" }},
 		{"log-level", "DEBUG", func(c Config) bool { return c.LogLevel == "debug" }},
 		{"log-format", "json", func(c Config) bool { return c.LogFormat == "json" }},
+		{"session-ttl", "90m", func(c Config) bool { return c.SessionTTL == 90*time.Minute }},
+		{"session-rate", "2.5", func(c Config) bool { return c.SessionRate == 2.5 }},
+		{"session-burst", "4", func(c Config) bool { return c.SessionBurst == 4 }},
+		{"max-sessions", "0", func(c Config) bool { return c.MaxSessions == 0 }},
+		{"trusted-proxies", "10.0.0.0/8, 192.0.2.7,::1", func(c Config) bool {
+			return reflect.DeepEqual(c.TrustedProxies, []netip.Prefix{
+				netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("::1/128")})
+		}},
+		{"cookie-secure", "true", func(c Config) bool { return c.CookieSecure }},
 	}
 }
 
@@ -101,7 +115,7 @@ func TestEveryOptionFromFlagAndEnv(t *testing.T) {
 				t.Fatalf("%s: test value equals the default", o.flag)
 			}
 			for _, args := range [][]string{{"--" + o.flag + "=" + o.value}, {"-" + o.flag, o.value}} {
-				if o.flag == "sync-always" && len(args) == 2 {
+				if (o.flag == "sync-always" || o.flag == "cookie-secure") && len(args) == 2 {
 					args = args[:1] // a bool flag stands alone
 				}
 				if c := mustParse(t, args, env()); !o.check(c) {
@@ -146,22 +160,28 @@ func TestPrecedence(t *testing.T) {
 
 func TestInvalidValues(t *testing.T) {
 	bad := map[string][]string{
-		"addr":          {"8000", "localhost", "host:port", ":70000", ":-1", "a b:80"},
-		"data-dir":      {" "},
-		"nats-url":      {"http://127.0.0.1:4222", "nats://", "nats://a:1,,nats://b:2", "nats://a b:1"},
-		"nats-listen":   {"4222", "localhost", "a b:4222", ":70000"},
-		"send-rate":     {"fast", "-1", "NaN", "Inf", "1e9"},
-		"send-burst":    {"x", "-1", "1.5", "2000000"},
-		"history":       {"0", "-5", "1000001", "lots"},
-		"tick":          {"0", "5ms", "2s", "1", "-1s", "soon"},
-		"symbols":       {",", "acme", "ACME,ACME", "TOOLONGSYMBOL", "AC ME"},
-		"seed":          {"x", "1.5", "99999999999999999999"},
-		"heartbeat":     {"0", "50ms", "16s", "15"},
-		"write-timeout": {"0", "1ms", "11m", "x"},
-		"queue-bytes":   {"0", "100", "2GiB", "1TiB", "lots", "-1MiB", "1.5MiB"},
-		"sync-always":   {"maybe", "2"},
-		"log-level":     {"verbose", "trace", "warning"},
-		"log-format":    {"xml", "logfmt"},
+		"addr":            {"8000", "localhost", "host:port", ":70000", ":-1", "a b:80"},
+		"data-dir":        {" "},
+		"nats-url":        {"http://127.0.0.1:4222", "nats://", "nats://a:1,,nats://b:2", "nats://a b:1"},
+		"nats-listen":     {"4222", "localhost", "a b:4222", ":70000"},
+		"send-rate":       {"fast", "-1", "NaN", "Inf", "1e9"},
+		"send-burst":      {"x", "-1", "1.5", "2000000"},
+		"history":         {"0", "-5", "1000001", "lots"},
+		"tick":            {"0", "5ms", "2s", "1", "-1s", "soon"},
+		"symbols":         {",", "acme", "ACME,ACME", "TOOLONGSYMBOL", "AC ME"},
+		"seed":            {"x", "1.5", "99999999999999999999"},
+		"heartbeat":       {"0", "50ms", "16s", "15"},
+		"write-timeout":   {"0", "1ms", "11m", "x"},
+		"queue-bytes":     {"0", "100", "2GiB", "1TiB", "lots", "-1MiB", "1.5MiB"},
+		"sync-always":     {"maybe", "2"},
+		"log-level":       {"verbose", "trace", "warning"},
+		"log-format":      {"xml", "logfmt"},
+		"session-ttl":     {"0", "500ms", "9000h", "x"},
+		"session-rate":    {"-1", "fast", "2e6"},
+		"session-burst":   {"-1", "x", "2000000"},
+		"max-sessions":    {"-1", "x", "1e9", "200000000"},
+		"trusted-proxies": {"10.0.0.0/33", "proxy.example", "10.0.0.1,,10.0.0.2"},
+		"cookie-secure":   {"maybe"},
 	}
 	for _, o := range options() {
 		if _, ok := bad[o.name]; !ok && o.name != "web-dir" {
@@ -227,6 +247,13 @@ func TestBurstNeedsRate(t *testing.T) {
 			!strings.Contains(err.Error(), "TICKERTALK_SEND_BURST") || !strings.Contains(err.Error(), "--send-rate") {
 			t.Errorf("Parse(%q, %q) = %v, want a send-burst error from the %s naming --send-rate", tc.args, tc.env, err, tc.source)
 		}
+	}
+	_, err := Parse([]string{"--session-burst=0"}, env(), &bytes.Buffer{})
+	if ve := (*ValueError)(nil); !errors.As(err, &ve) || ve.Flag != "session-burst" || !strings.Contains(err.Error(), "--session-rate") {
+		t.Errorf("--session-burst=0 with the default rate: %v, want a session-burst error naming --session-rate", err)
+	}
+	if c := mustParse(t, []string{"--session-rate=0", "--session-burst=0"}, env()); c.SessionRate != 0 || c.SessionBurst != 0 {
+		t.Errorf("--session-rate=0 --session-burst=0: %+v", c)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -87,6 +88,64 @@ func options() []option {
 				return err
 			},
 			show: func(c Config) string { return strconv.Itoa(c.SendBurst) },
+		},
+		{
+			name: "session-ttl", arg: "duration",
+			usage: fmt.Sprintf("an unused session ends after this, and its nickname is free again, %v to %v", MinSessionTTL, MaxSessionTTL),
+			set: func(c *Config, v string) (err error) {
+				c.SessionTTL, err = parseDuration(v, MinSessionTTL, MaxSessionTTL)
+				return err
+			},
+			show: func(c Config) string { return c.SessionTTL.String() },
+		},
+		{
+			name: "session-rate", arg: "per-minute",
+			usage: "nicknames a minute one client address may choose (new sessions and renames); 0 disables the limit (load tests)",
+			set: func(c *Config, v string) (err error) {
+				c.SessionRate, err = parseFloat(v, 0, MaxSessionRate)
+				return err
+			},
+			show: func(c Config) string { return strconv.FormatFloat(c.SessionRate, 'g', -1, 64) },
+		},
+		{
+			name: "session-burst", arg: "choices",
+			usage: "nicknames one client address may choose at once before --session-rate applies; at least 1 unless the rate is 0",
+			set: func(c *Config, v string) (err error) {
+				c.SessionBurst, err = parseInt(v, 0, MaxSessionBurst)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.SessionBurst) },
+		},
+		{
+			name: "max-sessions", arg: "sessions",
+			usage: fmt.Sprintf("new sessions are refused (503) while about this many exist, up to %d; 0: no cap", MaxMaxSessions),
+			set: func(c *Config, v string) (err error) {
+				c.MaxSessions, err = parseInt(v, 0, MaxMaxSessions)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.MaxSessions) },
+		},
+		{
+			name: "trusted-proxies", arg: "cidrs",
+			usage: "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For (the right-most untrusted hop is the client, for --session-rate) and X-Forwarded-Proto (https makes the cookie Secure) are believed; empty: none",
+			set: func(c *Config, v string) (err error) {
+				c.TrustedProxies, err = parsePrefixes(v)
+				return err
+			},
+			show: func(c Config) string { return strconv.Quote(formatPrefixes(c.TrustedProxies)) + " (none)" },
+		},
+		{
+			name: "cookie-secure", arg: "", isBool: true,
+			usage: "mark the session cookie Secure on every answer, for a server that browsers reach over HTTPS through a proxy (without it, only when this process serves TLS or a trusted proxy says https)",
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return errors.New("must be true or false")
+				}
+				c.CookieSecure = b
+				return nil
+			},
+			show: func(c Config) string { return strconv.FormatBool(c.CookieSecure) },
 		},
 		{
 			name: "history", arg: "messages",
@@ -307,6 +366,36 @@ func formatSize(n int) string {
 		}
 	}
 	return strconv.Itoa(n)
+}
+
+// parsePrefixes reads a comma-separated list of CIDR ranges or single
+// addresses ("10.0.0.0/8, 192.0.2.7, ::1").
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR range such as 10.0.0.0/8 or 192.0.2.7", part)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+func formatPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
 }
 
 // oneOf returns v in lower case if it is one of choices.

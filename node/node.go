@@ -96,6 +96,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	st, err := store.Open(ctx, store.Config{
 		DataDir: cfg.DataDir, URL: cfg.NATSURL, ListenAddr: cfg.NATSListen, History: cfg.History,
 		SyncAlways: cfg.SyncAlways, Logger: log,
+		SessionTTL: cfg.SessionTTL,
 	})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
@@ -123,6 +124,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		SendRate: cfg.SendRate, SendBurst: cfg.SendBurst, Heartbeat: cfg.Heartbeat,
 		WriteTimeout: cfg.WriteTimeout, QueueBytes: cfg.QueueBytes,
 		Presence: bus, PresenceInterval: o.presenceInterval, PresenceHeartbeat: o.presenceHeartbeat,
+		SessionRate: cfg.SessionRate / 60, SessionBurst: cfg.SessionBurst, MaxSessions: cfg.MaxSessions,
+		SessionTTL: cfg.SessionTTL, TrustedProxies: cfg.TrustedProxies, CookieSecure: cfg.CookieSecure,
 	})
 	defer srv.Close()
 
