@@ -10,7 +10,9 @@ import (
 
 // messageList shows a room's messages oldest first, then the messages of
 // the outbox still pending, greyed with "sending…". Texts are rendered as
-// text nodes only, never as HTML. A "load older" button at the top asks the
+// text nodes only, never as HTML. Each nick (a <bdi>) and each text has its
+// own direction (dir="auto"): a right-to-left name or message reads as it
+// should and cannot reorder what follows it on the page. A "load older" button at the top asks the
 // page for the previous page of history while More is true.
 type messageList struct {
 	app.Compo
@@ -60,9 +62,9 @@ func olderLabel(loading bool) string {
 // storedRow renders a message the server stored.
 func storedRow(m tt.ChatMessage) app.UI {
 	return app.Article().Class("msg").DataSet("id", m.ID).Body(
-		app.Span().Class("nick").Text(m.Nick),
+		app.Bdi().Class("nick").Dir("auto").Text(m.Nick),
 		app.Time().Class("time").DateTime("%s", m.Time.Format(time.RFC3339)).Text(formatClock(m.Time, time.Local)),
-		app.P().Class("text").Text(m.Text),
+		app.P().Class("text").Dir("auto").Text(m.Text),
 	)
 }
 
@@ -70,8 +72,8 @@ func storedRow(m tt.ChatMessage) app.UI {
 // one, so that its replacement updates it in place.
 func pendingRow(p pendingMsg, nick string) app.UI {
 	return app.Article().Class("msg pending").DataSet("pending", "true").Body(
-		app.Span().Class("nick").Text(nick),
+		app.Bdi().Class("nick").Dir("auto").Text(nick),
 		app.Time().Class("time").DateTime("%s", p.Created.Format(time.RFC3339)).Text("sending…"),
-		app.P().Class("text").Text(p.Text),
+		app.P().Class("text").Dir("auto").Text(p.Text),
 	)
 }

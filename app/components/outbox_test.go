@@ -1,9 +1,11 @@
 package components
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	tt "tickertalk/app"
 )
@@ -59,13 +61,60 @@ func TestOutboxOrderAndRemoval(t *testing.T) {
 }
 
 func TestReconcile(t *testing.T) {
-	box := []pendingMsg{{ClientID: "a"}, {ClientID: "b"}, {ClientID: "c"}}
+	box := []pendingMsg{{ClientID: "a", Room: "r"}, {ClientID: "b", Room: "r"}, {ClientID: "c", Room: "r"}}
 	stored := []tt.ChatMessage{{ID: "7", ClientID: "b"}, {ID: "8"}}
-	if got := clientIDs(reconcile(box, stored)); !slices.Equal(got, []string{"a", "c"}) {
-		t.Errorf("reconcile = %v, want [a c]", got)
+	got := reconcile(box, stored)
+	if ids := clientIDs(pendingIn(got, "r")); !slices.Equal(ids, []string{"a", "c"}) {
+		t.Errorf("pending after reconcile = %v, want [a c]", ids)
+	}
+	if got[1].Sent != "7" || got[1].SentAt.IsZero() {
+		t.Errorf("b after reconcile = %+v, want sent as 7", got[1])
+	}
+	if box[1].Sent != "" {
+		t.Errorf("reconcile modified its input")
 	}
 	if got := reconcile(nil, stored); len(got) != 0 {
 		t.Errorf("reconcile(nil) = %v", got)
+	}
+}
+
+// TestSentRecords: an acknowledged message stays as sent (not pending, not
+// sent again) until pruned, so that another tab merging the outbox learns
+// of it; the stream's copy carries no clientId to tell it.
+func TestSentRecords(t *testing.T) {
+	now := time.Unix(1000, 0)
+	box := []pendingMsg{{ClientID: "a", Room: "r"}, {ClientID: "b", Room: "r"}}
+	box = markSent(box, "a", "41", now)
+	if next, ok := nextToSend(box); !ok || next.ClientID != "b" {
+		t.Errorf("nextToSend = %v, %v; want b", next, ok)
+	}
+	if n := countPending(box); n != 1 {
+		t.Errorf("countPending = %d, want 1", n)
+	}
+	// The other tab still holds a as pending: the merge says sent.
+	other := []pendingMsg{{ClientID: "a", Room: "r"}, {ClientID: "b", Room: "r"}}
+	for _, merged := range [][]pendingMsg{mergeOutbox(box, other), mergeOutbox(other, box)} {
+		if ids := clientIDs(pendingIn(merged, "r")); !slices.Equal(ids, []string{"b"}) {
+			t.Errorf("pending after the merge = %v, want [b]", ids)
+		}
+	}
+	if got := markSent(nil, "z", "9", now); len(got) != 1 || got[0].Sent != "9" {
+		t.Errorf("markSent of an unknown message = %+v, want a sent record", got)
+	}
+	if got := pruneSent(box, now.Add(keepSent+time.Second)); !slices.Equal(clientIDs(got), []string{"b"}) {
+		t.Errorf("pruneSent after keepSent = %v, want [b]", clientIDs(got))
+	}
+	if got := pruneSent(box, now.Add(time.Minute)); len(got) != 2 {
+		t.Errorf("pruneSent within keepSent = %v", clientIDs(got))
+	}
+	var many []pendingMsg
+	for i := range maxSent + 5 {
+		many = markSent(many, fmt.Sprint(i), fmt.Sprint(i), now)
+	}
+	many = append(many, pendingMsg{ClientID: "p"})
+	got := pruneSent(many, now)
+	if len(got) != maxSent+1 || got[0].ClientID != "5" || got[len(got)-1].ClientID != "p" {
+		t.Errorf("pruneSent of %d sent records kept %d, from %s", maxSent+5, len(got), got[0].ClientID)
 	}
 }
 

@@ -78,7 +78,7 @@ func (p *page) Render() app.UI {
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("Tickertalk"),
 			&statusBadge{Status: p.status},
-			app.Span().ID("me").Class("me").Text(p.nick),
+			app.Bdi().ID("me").Class("me").Dir("auto").Text(p.nick),
 			&pwaPrompts{},
 		),
 		app.P().ID("error").Class("error").Role("alert").Text(p.err),

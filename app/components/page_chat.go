@@ -20,13 +20,31 @@ func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 		p.messages = newest(p.messages, maxShownMessages)
 		p.more = true
 	}
-	if len(reconcile(p.outbox, msgs)) != len(p.outbox) {
+	switch pending := countPending(p.outbox); {
+	case pending == 0:
+	case countPending(reconcile(p.outbox, msgs)) != pending:
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { return reconcile(o, msgs) })
+	case fromNick(msgs, p.nick):
+		// The stream says not whose message this is: it may be one of ours
+		// that another tab sent (its record is in the shared outbox), or
+		// one whose answer was lost (a retry gets the original at once).
+		p.editOutbox(func(o []pendingMsg) []pendingMsg { return o })
+		p.sendOutbox(ctx)
 	}
 	p.saveRoom()
 	if follow {
 		p.scrollToBottom(ctx)
 	}
+}
+
+// fromNick reports whether one of msgs is by nick.
+func fromNick(msgs []tt.ChatMessage, nick string) bool {
+	for _, m := range msgs {
+		if nick != "" && m.Nick == nick {
+			return true
+		}
+	}
+	return false
 }
 
 // saveRoom writes the room on screen to the offline cache, unless a resync

@@ -29,10 +29,13 @@ func (p *page) handleSend(ctx app.Context, a app.Action) {
 // and is retried (same clientId: the server stores it at most once) when
 // the connection returns, the stream opens, or on the next tick.
 func (p *page) sendOutbox(ctx app.Context) {
-	if p.sending || len(p.outbox) == 0 || p.nick == "" || p.needNick {
+	if p.sending || p.nick == "" || p.needNick {
 		return
 	}
-	msg := p.outbox[0]
+	msg, ok := nextToSend(p.outbox)
+	if !ok {
+		return
+	}
 	p.sending = true
 	fetch("POST", tt.PathSend, msg.request(), func(r response) {
 		ctx.Dispatch(func(ctx app.Context) { p.sent(ctx, msg, r) })
@@ -45,7 +48,7 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 	var stored tt.ChatMessage
 	switch {
 	case r.decode(&stored) == nil:
-		p.editOutbox(func(o []pendingMsg) []pendingMsg { o, _ = withoutClientID(o, msg.ClientID); return o })
+		p.editOutbox(func(o []pendingMsg) []pendingMsg { return markSent(o, msg.ClientID, stored.ID, time.Now()) })
 		if stored.Room == p.room && stored.ID != "" {
 			p.addMessages(ctx, stored)
 		}
@@ -94,10 +97,11 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 // of the same person share the outbox in localStorage: edit gets this tab's
 // outbox merged with the stored one ([mergeOutbox]), so that saving never
 // drops a message another tab queued (and an offline reload of this tab
-// still finds its own). What this tab already shows as stored is dropped
-// from the merge: never shown twice, never sent again.
+// still finds its own), and a message another tab sent is sent here too.
+// What this tab already shows as stored (with its clientId) is marked
+// sent: never shown twice, never sent again.
 func (p *page) editOutbox(edit func([]pendingMsg) []pendingMsg) {
-	p.outbox = edit(reconcile(mergeOutbox(p.st.outbox(), p.outbox), p.messages))
+	p.outbox = pruneSent(edit(reconcile(mergeOutbox(p.st.outbox(), p.outbox), p.messages)), time.Now())
 	p.st.setOutbox(p.outbox)
 }
 

@@ -25,7 +25,7 @@ func (p *presenceList) Render() app.UI {
 			app.H2().Text(onlineLabel(p.Presence.Count)),
 			app.Ul().Body(
 				app.Range(names).Slice(func(i int) app.UI {
-					return app.Li().Class("who").Text(names[i])
+					return app.Li().Class("who").Dir("auto").Text(names[i])
 				}),
 			),
 			app.If(p.Presence.Count > len(names), func() app.UI {
