@@ -82,6 +82,22 @@ func TestMessageListRendersTextNotHTML(t *testing.T) {
 	match(t, c, app.Text("on its way"), 0, 1, 2, 0)
 }
 
+// TestMessageListIsolatesDirection: each nick is a <bdi> and each text has
+// dir="auto", so a right-to-left name or text keeps its own direction and
+// cannot reorder the rest of the row or the page.
+func TestMessageListIsolatesDirection(t *testing.T) {
+	c := &messageList{
+		Messages: []tt.ChatMessage{{ID: "7", Nick: "דנה", Text: "שלום, world"}},
+		Pending:  []pendingMsg{{ClientID: "c1", Room: "lobby", Text: "مرحبا"}},
+		Nick:     "سارة",
+	}
+	load(t, c)
+	for row := range 2 {
+		match(t, c, app.Bdi().Class("nick").Dir("auto"), 0, row, 0)
+		match(t, c, app.P().Class("text").Dir("auto"), 0, row, 2)
+	}
+}
+
 func TestMessageListOlderButton(t *testing.T) {
 	c := &messageList{More: true, Loading: true}
 	load(t, c)
