@@ -180,3 +180,32 @@ func mergeOutbox(stored, mine []pendingMsg) []pendingMsg {
 	slices.SortStableFunc(out, func(a, b pendingMsg) int { return a.Created.Compare(b.Created) })
 	return out
 }
+
+// unclaimedShown returns the pending messages to show: pending, less one
+// for each message of unclaimed (by id, found in stored) with the same text,
+// oldest first. unclaimed are messages of ours that arrived on the stream
+// while ours were pending and that no answer has claimed yet: most likely a
+// pending message whose answer was lost, stored already. It is shown once,
+// as stored, while its retry (which gets the original back) is under way;
+// if it was another message after all, the retry stores and shows it.
+func unclaimedShown(pending []pendingMsg, stored []tt.ChatMessage, unclaimed []string) []pendingMsg {
+	if len(unclaimed) == 0 || len(pending) == 0 {
+		return pending
+	}
+	texts := make(map[string]int, len(unclaimed))
+	for _, id := range unclaimed {
+		i := slices.IndexFunc(stored, func(m tt.ChatMessage) bool { return m.ID == id })
+		if i >= 0 {
+			texts[stored[i].Text]++
+		}
+	}
+	out := make([]pendingMsg, 0, len(pending))
+	for _, p := range pending {
+		if texts[p.Text] > 0 {
+			texts[p.Text]--
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -124,3 +124,29 @@ func TestSendRequestOfPending(t *testing.T) {
 		t.Errorf("request of a pending message is invalid: %v", err)
 	}
 }
+
+// TestUnclaimedShown: a message of ours that arrived on the stream while
+// ours were pending, and that no answer claimed, hides one pending message
+// with its text (the one whose answer was lost), oldest first; others stay.
+func TestUnclaimedShown(t *testing.T) {
+	pending := []pendingMsg{{ClientID: "a", Text: "ok"}, {ClientID: "b", Text: "hi"}, {ClientID: "c", Text: "ok"}}
+	stored := []tt.ChatMessage{{ID: "5", Text: "ok"}, {ID: "6", Text: "hi"}, {ID: "7", Text: "other"}}
+	tests := []struct {
+		name      string
+		unclaimed []string
+		want      []string
+	}{
+		{"none unclaimed", nil, []string{"a", "b", "c"}},
+		{"one ok hides the oldest ok", []string{"5"}, []string{"b", "c"}},
+		{"two texts", []string{"5", "6"}, []string{"c"}},
+		{"another text hides nothing", []string{"7"}, []string{"a", "b", "c"}},
+		{"an id not shown hides nothing", []string{"99"}, []string{"a", "b", "c"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := clientIDs(unclaimedShown(pending, stored, tc.unclaimed)); !slices.Equal(got, tc.want) {
+				t.Errorf("unclaimedShown = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -42,6 +42,7 @@ type page struct {
 	rooms       []tt.RoomInfo
 
 	outbox     []pendingMsg
+	unclaimed  []string // ids of our messages from the stream no answer claimed: see unclaimedShown
 	sending    bool
 	reauthedID string // clientId already retried once after a 401
 	sendErr    string // the transient send error shown, cleared by a success
@@ -90,7 +91,7 @@ func (p *page) Render() app.UI {
 					app.H2().ID("room-title").Text("#"+p.room),
 					&messageList{
 						Messages: p.messages,
-						Pending:  pendingIn(p.outbox, p.room),
+						Pending:  unclaimedShown(pendingIn(p.outbox, p.room), p.messages, p.unclaimed),
 						More:     p.more,
 						Loading:  p.loadingOld,
 						Nick:     p.nick,

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -29,11 +30,28 @@ func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 		// that another tab sent (its record is in the shared outbox), or
 		// one whose answer was lost (a retry gets the original at once).
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { return o })
+		p.claimLater(msgs)
 		p.sendOutbox(ctx)
 	}
 	p.saveRoom()
 	if follow {
 		p.scrollToBottom(ctx)
+	}
+}
+
+// claimLater records the messages of ours among msgs that no sent record
+// of the outbox claims, while any of ours is pending (see unclaimedShown).
+func (p *page) claimLater(msgs []tt.ChatMessage) {
+	if countPending(p.outbox) == 0 {
+		p.unclaimed = nil
+		return
+	}
+	for _, m := range msgs {
+		if m.Nick != p.nick || m.Room != p.room || slices.Contains(p.unclaimed, m.ID) ||
+			slices.ContainsFunc(p.outbox, func(o pendingMsg) bool { return o.Sent == m.ID }) {
+			continue
+		}
+		p.unclaimed = append(p.unclaimed, m.ID)
 	}
 }
 

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"slices"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -103,6 +104,10 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 func (p *page) editOutbox(edit func([]pendingMsg) []pendingMsg) {
 	p.outbox = pruneSent(edit(reconcile(mergeOutbox(p.st.outbox(), p.outbox), p.messages)), time.Now())
 	p.st.setOutbox(p.outbox)
+	// A message the outbox records as sent is claimed.
+	p.unclaimed = slices.DeleteFunc(p.unclaimed, func(id string) bool {
+		return countPending(p.outbox) == 0 || slices.ContainsFunc(p.outbox, func(o pendingMsg) bool { return o.Sent == id })
+	})
 }
 
 // sendErrPrefix starts the error shown for a message the server refused.
