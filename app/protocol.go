@@ -76,4 +76,10 @@ const (
 	CodeNotFound         = "not_found"
 	CodeUnavailable      = "unavailable"
 	CodeTooManySessions  = "too_many_sessions"
+	// CodeTooManyStreams answers a stream past the node's or the client
+	// address's cap (503 with Retry-After).
+	CodeTooManyStreams = "too_many_streams"
+	// CodeBodyTimeout answers a request whose body did not arrive within
+	// the body timeout (408).
+	CodeBodyTimeout = "body_timeout"
 )

@@ -45,7 +45,15 @@ const (
 	MaxSessionRate  = 1_000_000
 	MaxSessionBurst = 1_000_000
 	MaxMaxSessions  = 100_000_000
+	MaxStreams      = 10_000_000
+	MinBodyTimeout  = time.Second
+	MaxBodyTimeout  = 10 * time.Minute
 )
+
+// DefaultMaxStreamsPerIP is the default of --max-streams-per-ip: more tabs
+// than anyone keeps open, and room for a few hundred people behind one
+// NAT, while one address cannot take a node's every stream.
+const DefaultMaxStreamsPerIP = 500
 
 // ErrInvalid reports an invalid flag or environment value; the error is a
 // [*ValueError] that says which.
@@ -82,6 +90,13 @@ type Config struct {
 	MaxSessions    int            // --max-sessions: cap on sessions; 0 none
 	TrustedProxies []netip.Prefix // --trusted-proxies: proxies whose X-Forwarded-* headers are believed
 	CookieSecure   bool           // --cookie-secure: the session cookie is always Secure
+
+	// MaxStreams (--max-streams) caps the open event streams; 0: derived
+	// from the file descriptor limit by the node.
+	MaxStreams      int
+	MaxStreamsPerIP int           // --max-streams-per-ip: per client address; 0 no cap
+	BodyTimeout     time.Duration // --body-timeout: a request body must arrive within it
+	AllowedOrigins  []string      // --allowed-origins: accepted Origins besides the server's own
 }
 
 // Default returns the configuration used when no flag or variable is set.
@@ -103,6 +118,9 @@ func Default() Config {
 		SessionRate:  10,
 		SessionBurst: 20,
 		MaxSessions:  100_000,
+
+		MaxStreamsPerIP: DefaultMaxStreamsPerIP,
+		BodyTimeout:     server.DefaultBodyTimeout,
 	}
 }
 

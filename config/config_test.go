@@ -57,6 +57,9 @@ func TestDefaults(t *testing.T) {
 		SessionRate:  10,
 		SessionBurst: 20,
 		MaxSessions:  100_000,
+
+		MaxStreamsPerIP: 500,
+		BodyTimeout:     10 * time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -88,6 +91,12 @@ func everyOption() []struct {
 		{"heartbeat", "2s", func(c Config) bool { return c.Heartbeat == 2*time.Second }},
 		{"write-timeout", "3s", func(c Config) bool { return c.WriteTimeout == 3*time.Second }},
 		{"queue-bytes", "64KiB", func(c Config) bool { return c.QueueBytes == 64<<10 }},
+		{"max-streams", "100", func(c Config) bool { return c.MaxStreams == 100 }},
+		{"max-streams-per-ip", "0", func(c Config) bool { return c.MaxStreamsPerIP == 0 }},
+		{"body-timeout", "3s", func(c Config) bool { return c.BodyTimeout == 3*time.Second }},
+		{"allowed-origins", "HTTPS://Chat.example.com, http://127.0.0.1:8000", func(c Config) bool {
+			return reflect.DeepEqual(c.AllowedOrigins, []string{"https://chat.example.com", "http://127.0.0.1:8000"})
+		}},
 		{"sync-always", "true", func(c Config) bool { return c.SyncAlways }},
 		{"web-dir", "/srv/web", func(c Config) bool { return c.WebDir == "/srv/web" }},
 		{"log-level", "DEBUG", func(c Config) bool { return c.LogLevel == "debug" }},
@@ -182,6 +191,11 @@ func TestInvalidValues(t *testing.T) {
 		"max-sessions":    {"-1", "x", "1e9", "200000000"},
 		"trusted-proxies": {"10.0.0.0/33", "proxy.example", "10.0.0.1,,10.0.0.2"},
 		"cookie-secure":   {"maybe"},
+
+		"max-streams":        {"-1", "x", "10000001", "1.5"},
+		"max-streams-per-ip": {"-1", "many", "10000001"},
+		"body-timeout":       {"0", "500ms", "11m", "10"},
+		"allowed-origins":    {"chat.example.com", "ftp://a", "https://", "https://a/path", "https://a?x=1", "https://u@a", "https://a,,https://b", "https://a#x"},
 	}
 	for _, o := range options() {
 		if _, ok := bad[o.name]; !ok && o.name != "web-dir" {

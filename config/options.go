@@ -214,6 +214,42 @@ func options() []option {
 			show: func(c Config) string { return formatSize(c.QueueBytes) },
 		},
 		{
+			name: "max-streams", arg: "streams",
+			usage: fmt.Sprintf("event streams open at once on this node, past which a new one is answered 503 with Retry-After; 0 derives it from the file descriptor limit (the limit less max(256, a tenth of it), kept for other requests, NATS and files); at most %d", MaxStreams),
+			set: func(c *Config, v string) (err error) {
+				c.MaxStreams, err = parseInt(v, 0, MaxStreams)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.MaxStreams) + " (from the descriptor limit)" },
+		},
+		{
+			name: "max-streams-per-ip", arg: "streams",
+			usage: fmt.Sprintf("event streams open at once from one client address (an IPv4 address or an IPv6 /64), likewise answered 503 past it; loopback clients (a reverse proxy on this machine, load tests) count only against --max-streams; 0: no per-address cap; at most %d", MaxStreams),
+			set: func(c *Config, v string) (err error) {
+				c.MaxStreamsPerIP, err = parseInt(v, 0, MaxStreams)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.MaxStreamsPerIP) },
+		},
+		{
+			name: "body-timeout", arg: "duration",
+			usage: fmt.Sprintf("a request body that has not fully arrived this long after its headers is answered 408 (streams have no body and are not affected), %v to %v", MinBodyTimeout, MaxBodyTimeout),
+			set: func(c *Config, v string) (err error) {
+				c.BodyTimeout, err = parseDuration(v, MinBodyTimeout, MaxBodyTimeout)
+				return err
+			},
+			show: func(c Config) string { return c.BodyTimeout.String() },
+		},
+		{
+			name: "allowed-origins", arg: "origins",
+			usage: "comma-separated origins (scheme://host[:port]) whose pages may post, besides this server's own (http, or https when it serves TLS, with the Host header): behind a TLS proxy, the public one, such as https://chat.example.com",
+			set: func(c *Config, v string) (err error) {
+				c.AllowedOrigins, err = parseOrigins(v)
+				return err
+			},
+			show: func(c Config) string { return strconv.Quote(strings.Join(c.AllowedOrigins, ",")) + " (none)" },
+		},
+		{
 			name: "sync-always", arg: "", isBool: true,
 			usage: "fsync every JetStream write: survives power loss, but each acknowledged send waits for the disk (measured 8-20x slower sequential sends here); a process crash loses nothing acknowledged either way",
 			set: func(c *Config, v string) error {
@@ -293,6 +329,26 @@ func parseNATSURL(v string) (string, error) {
 		}
 	}
 	return v, nil
+}
+
+// parseOrigins accepts "" or a comma-separated list of http:// or https://
+// origins, without path, query or user; they are returned in lower case,
+// as browsers send them.
+func parseOrigins(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var origins []string
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.ToLower(strings.TrimSpace(part))
+		u, err := url.Parse(part)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") ||
+			u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(part, "?") {
+			return nil, fmt.Errorf("%q is not an origin such as https://chat.example.com", part)
+		}
+		origins = append(origins, part)
+	}
+	return origins, nil
 }
 
 func parseFloat(v string, lo, hi float64) (float64, error) {

@@ -123,6 +123,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		Log: st, Sessions: st, History: index, Ready: st.Ready, UI: ui, Logger: log,
 		SendRate: cfg.SendRate, SendBurst: cfg.SendBurst, Heartbeat: cfg.Heartbeat,
 		WriteTimeout: cfg.WriteTimeout, QueueBytes: cfg.QueueBytes,
+		MaxStreams: maxStreams(cfg, log), MaxStreamsPerIP: cfg.MaxStreamsPerIP,
+		BodyTimeout: cfg.BodyTimeout, AllowedOrigins: cfg.AllowedOrigins,
 		Presence: bus, PresenceInterval: o.presenceInterval, PresenceHeartbeat: o.presenceHeartbeat,
 		SessionRate: cfg.SessionRate / 60, SessionBurst: cfg.SessionBurst, MaxSessions: cfg.MaxSessions,
 		SessionTTL: cfg.SessionTTL, TrustedProxies: cfg.TrustedProxies, CookieSecure: cfg.CookieSecure,
@@ -185,6 +187,29 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		log.Warn("http shutdown", "err", err)
 	}
 	return nil
+}
+
+// maxStreams raises the file descriptor limit and returns the stream cap:
+// cfg.MaxStreams, or else one derived from the limit (see [streamCap]); 0,
+// no cap, only when the limit cannot be read. It logs the limits.
+func maxStreams(cfg config.Config, log *slog.Logger) int {
+	soft, hard, err := raiseFDLimit()
+	if err != nil {
+		log.Warn("file descriptor limit", "err", err)
+	}
+	n := cfg.MaxStreams
+	switch {
+	case n == 0 && soft > 0:
+		n = streamCap(soft)
+	case n == 0:
+		log.Warn("no stream cap: the descriptor limit is unknown, set --max-streams")
+	case soft > 0 && n > streamCap(soft):
+		log.Warn("--max-streams leaves few descriptors for other requests: at the cap, health checks and sends may fail",
+			"maxStreams", n, "fdLimit", soft, "suggested", streamCap(soft))
+	}
+	log.Info("connection limits", "fdSoft", soft, "fdHard", hard, "maxStreams", n,
+		"maxStreamsPerIP", cfg.MaxStreamsPerIP, "bodyTimeout", cfg.BodyTimeout)
+	return n
 }
 
 // waitTicker returns once srv has a ticker snapshot, or after d.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	tt "tickertalk/app"
 )
@@ -36,6 +37,7 @@ var (
 	errNotFound     = errorf(http.StatusNotFound, tt.CodeNotFound, "not found")
 	errShuttingDown = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the server is shutting down, reconnect")
 	errUnavailable  = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the message store is unavailable, try again")
+	errBodyTimeout  = errorf(http.StatusRequestTimeout, tt.CodeBodyTimeout, "the request body did not arrive in time")
 )
 
 func badJSON(err error) *apiError {
@@ -79,7 +81,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // allowFor is the Allow header of a 405 on path: the methods its handler
-// takes (a test pins each against the handler).
+// takes (a test pins each against the handler). Every path that is not an
+// API write (health, metrics, the pages and static files) takes GET and
+// HEAD only.
 func allowFor(path string) string {
 	switch path {
 	case tt.PathSend:
@@ -91,4 +95,15 @@ func allowFor(path string) string {
 	default:
 		return "GET, HEAD"
 	}
+}
+
+// methodAllowed reports whether method is listed in allow, an Allow header
+// value such as "GET, HEAD".
+func methodAllowed(method, allow string) bool {
+	for m := range strings.SplitSeq(allow, ", ") {
+		if m == method {
+			return true
+		}
+	}
+	return false
 }

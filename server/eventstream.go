@@ -85,13 +85,22 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 	res := parseResume(r)
 	nick := s.sessionNick(r)
 
+	// Capped before anything is registered, so that a refused stream costs
+	// no more than its answer.
+	addr := clientAddr(r)
+	if err := s.streams.acquire(addr); err != nil {
+		s.metrics.streamsRefused.Inc()
+		return nil, nil, err
+	}
 	if !s.track() {
+		s.streams.release(addr)
 		return nil, nil, errShuttingDown
 	}
 	opened := false
 	defer func() {
 		if !opened { // panicking: Close must not wait for this stream
 			s.wg.Done()
+			s.streams.release(addr)
 		}
 	}()
 	ctx, cancel := context.WithCancel(r.Context())
@@ -119,6 +128,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 //go:noinline
 func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
+	defer s.streams.release(clientAddr(r))
 	if c.stop != nil {
 		defer c.stop()
 	}

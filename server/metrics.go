@@ -17,6 +17,8 @@ type metrics struct {
 	resyncs       prometheus.Counter
 	requestErrors *prometheus.CounterVec
 	messages      *prometheus.CounterVec
+	// streamsRefused counts streams answered 503 at a stream cap.
+	streamsRefused prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -46,9 +48,12 @@ func newMetrics() *metrics {
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tickertalk_messages_sent_total", Help: "POST /send outcomes: created or duplicate.",
 		}, []string{"outcome"}),
+		streamsRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickertalk_streams_refused_total", Help: "Streams refused with 503 because a stream cap (total or per address) was reached.",
+		}),
 	}
 	m.registry.MustRegister(m.connections, m.published, m.delivered, m.evictions, m.replayed,
-		m.resyncs, m.requestErrors, m.messages,
+		m.resyncs, m.requestErrors, m.messages, m.streamsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

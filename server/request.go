@@ -9,16 +9,22 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	tt "tickertalk/app"
 )
 
-// checkOrigin refuses a request a browser sent from another site. Browsers
-// send Origin on every POST and DELETE; tools like curl send none and are
-// not a cross-site threat, so an absent Origin passes.
-func checkOrigin(r *http.Request) error {
+// checkOrigin refuses a request a browser sent from another origin.
+// Browsers send Origin on every POST and DELETE; tools like curl send none
+// and are not a cross-site threat, so an absent Origin passes. A present
+// one must be the server's own origin, scheme included (http, or https
+// when this process serves TLS: a page on https://host must not write to
+// http://host, whose traffic anyone on the path can read and change), or
+// one of [Options.AllowedOrigins].
+func (s *Server) checkOrigin(r *http.Request) error {
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return errCrossOrigin
 	}
@@ -26,8 +32,17 @@ func checkOrigin(r *http.Request) error {
 	if origin == "" {
 		return nil
 	}
+	for _, o := range s.opts.AllowedOrigins {
+		if strings.EqualFold(origin, o) {
+			return nil
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" || u.Host != r.Host {
+	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) || !strings.EqualFold(u.Scheme, scheme) {
 		return errCrossOrigin
 	}
 	return nil
@@ -43,9 +58,16 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return errNotJSON
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, tt.MaxBodyBytes))
+	// The body is in (or failed): lift ServeHTTP's body deadline, which
+	// would otherwise cut net/http's background read, and with it the
+	// request's context, while the handler still works.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return errTooLarge
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errBodyTimeout
 	}
 	if err != nil {
 		return badJSON(fmt.Errorf("read body: %w", err))

@@ -20,7 +20,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodPost {
 		return errMethod
 	}
-	if err := checkOrigin(r); err != nil {
+	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
 	token, si, err := s.requireSession(r)

@@ -96,6 +96,26 @@ type Options struct {
 	// CookieSecure marks the session cookie Secure on every answer, for a
 	// server behind a TLS proxy.
 	CookieSecure bool
+
+	// MaxStreams caps the streams open at once on this server: past it a
+	// new stream is answered 503 with Retry-After, while every other
+	// request is served as usual. 0: no cap.
+	MaxStreams int
+	// MaxStreamsPerIP caps the streams open at once from one client
+	// address (an IPv4 address, or an IPv6 /64), likewise. Loopback
+	// addresses are not capped: they are this machine (a reverse proxy,
+	// load tests), and count only against MaxStreams. 0: no cap.
+	MaxStreamsPerIP int
+	// BodyTimeout bounds how long a request's body may take to arrive,
+	// counted from when its handler starts: a body still arriving then is
+	// answered 408 (or its connection closed). It does not apply to the
+	// streams, which have no body. Default [DefaultBodyTimeout].
+	BodyTimeout time.Duration
+	// AllowedOrigins are origins ("https://chat.example.com", compared
+	// without regard to case) accepted in a browser's Origin header besides
+	// the server's own (the Host header with http, or https when this
+	// process serves TLS): behind a TLS proxy, the public https origin.
+	AllowedOrigins []string
 }
 
 // Server is safe for concurrent use. Start its background work with Run;
@@ -113,6 +133,7 @@ type Server struct {
 	ticker        *tickerState
 	connCfg       connConfig // shared by every connection
 	mux           *http.ServeMux
+	streams       *streamLimits
 
 	ctx    context.Context // cancelled by Close: ends every stream; carries serverKey
 	cancel context.CancelFunc
@@ -130,6 +151,10 @@ const (
 	// DefaultQueueBytes is how much a connection may have waiting to be
 	// written before the client is evicted as too slow.
 	DefaultQueueBytes = 1 << 20
+	// DefaultBodyTimeout is how long a request body may take to arrive:
+	// 16 KiB (the largest accepted) in well under a second on any working
+	// link, so only a client trickling its body on purpose hits it.
+	DefaultBodyTimeout = 10 * time.Second
 )
 
 // New returns a server ready to serve; call Run for heartbeats and presence.
@@ -158,6 +183,9 @@ func New(opts Options) *Server {
 	if opts.SparklineLen <= 0 {
 		opts.SparklineLen = market.DefaultHistoryLen
 	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
+	}
 	if opts.Ready == nil {
 		opts.Ready = func() bool { return true }
 	}
@@ -175,6 +203,7 @@ func New(opts Options) *Server {
 		proxies:       proxies(opts.TrustedProxies),
 		metrics:       newMetrics(),
 		ticker:        newTickerState(opts.SparklineLen),
+		streams:       newStreamLimits(opts.MaxStreams, opts.MaxStreamsPerIP),
 		cancel:        cancel,
 	}
 	s.connCfg = connConfig{
@@ -214,8 +243,25 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 	})
 }
 
-// ServeHTTP serves the whole contract.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the whole contract. A method the path does not take is
+// answered 405 with Allow before any handler runs; a request with a body
+// gets [Options.BodyTimeout] to send it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !methodAllowed(r.Method, allowFor(r.URL.Path)) {
+		s.writeError(w, r, errMethod)
+		return
+	}
+	if r.ContentLength != 0 { // -1: chunked, length unknown
+		// A deadline on the connection, which is the only way net/http
+		// offers to bound a body read. readJSON clears it once the body is
+		// read; a handler that leaves the body unread leaves it set, so
+		// net/http's discard of the rest before the answer is bounded
+		// too. (http.Server.ReadTimeout would bound the streams as well:
+		// its deadline stays on the connection for the request's life.)
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // Run sends heartbeats and coalesced presence until ctx ends or Close.
 // With a presence bus it also announces this node's presence, merges the

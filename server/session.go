@@ -72,7 +72,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	case http.MethodPost:
 		return s.createSession(w, r)
 	case http.MethodDelete:
-		if err := checkOrigin(r); err != nil {
+		if err := s.checkOrigin(r); err != nil {
 			return err
 		}
 		if tok := sessionToken(r); tok != "" {
@@ -94,7 +94,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 // theirs). Every choice costs one token of the client address's bucket;
 // a new session is refused while the store holds MaxSessions.
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
-	if err := checkOrigin(r); err != nil {
+	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
 	var req tt.Session
