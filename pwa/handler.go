@@ -128,13 +128,15 @@ func Handler(cfg Config) (http.Handler, error) {
 }
 
 // ui sends /web/*, the wasm aliases and go-app's proxied files to the static
-// half, and everything else to go-app.
+// half, and everything else to go-app; every answer carries the security
+// headers.
 type ui struct {
 	goapp  *app.Handler
 	static *static
 }
 
 func (u *ui) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header())
 	if u.static.owns(r.URL.Path) {
 		u.static.ServeHTTP(w, r)
 		return
