@@ -87,7 +87,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 
 	// Capped before anything is registered, so that a refused stream costs
 	// no more than its answer.
-	addr := clientAddr(r)
+	addr := streamKey(s.proxies.clientAddr(r))
 	if err := s.streams.acquire(addr); err != nil {
 		s.metrics.streamsRefused.Inc()
 		return nil, nil, err
@@ -128,7 +128,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 //go:noinline
 func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
-	defer s.streams.release(clientAddr(r))
+	defer s.streams.release(streamKey(s.proxies.clientAddr(r)))
 	if c.stop != nil {
 		defer c.stop()
 	}

@@ -116,6 +116,10 @@ type Options struct {
 	// the server's own (the Host header with http, or https when this
 	// process serves TLS): behind a TLS proxy, the public https origin.
 	AllowedOrigins []string
+
+	// capLoopback applies MaxStreamsPerIP to loopback addresses too: for
+	// tests, which can only connect from loopback.
+	capLoopback bool
 }
 
 // Server is safe for concurrent use. Start its background work with Run;
@@ -203,7 +207,7 @@ func New(opts Options) *Server {
 		proxies:       proxies(opts.TrustedProxies),
 		metrics:       newMetrics(),
 		ticker:        newTickerState(opts.SparklineLen),
-		streams:       newStreamLimits(opts.MaxStreams, opts.MaxStreamsPerIP),
+		streams:       newStreamLimits(opts.MaxStreams, opts.MaxStreamsPerIP, opts.capLoopback),
 		cancel:        cancel,
 	}
 	s.connCfg = connConfig{

@@ -28,17 +28,16 @@ var (
 // one release of the same key.
 type streamLimits struct {
 	maxTotal, maxPerAddr int
-	// capLoopback applies the per-address cap to loopback addresses too
-	// (tests, which can only connect from loopback).
-	capLoopback bool
+	capLoopback          bool // see Options.capLoopback
 
 	mu     sync.Mutex
 	total  int
 	byAddr map[netip.Addr]int // only addresses with open streams
 }
 
-func newStreamLimits(maxTotal, maxPerAddr int) *streamLimits {
-	return &streamLimits{maxTotal: maxTotal, maxPerAddr: maxPerAddr, byAddr: make(map[netip.Addr]int)}
+func newStreamLimits(maxTotal, maxPerAddr int, capLoopback bool) *streamLimits {
+	return &streamLimits{maxTotal: maxTotal, maxPerAddr: maxPerAddr, capLoopback: capLoopback,
+		byAddr: make(map[netip.Addr]int)}
 }
 
 // acquire counts one more stream from key, or returns the 503 to answer
@@ -70,19 +69,13 @@ func (l *streamLimits) release(key netip.Addr) {
 	}
 }
 
-// clientAddr is the address that per-client limits count r against: the
-// connection's remote IP, with IPv4-mapped IPv6 unmapped and IPv6 reduced to
-// its /64 (one subscriber usually holds a whole /64, so a per-address cap
-// on single IPv6 addresses would cap nothing). A remote address that does
-// not parse (not TCP) counts as the zero address, all such requests
-// together.
-func clientAddr(r *http.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return netip.Addr{}
-	}
-	a := ap.Addr().Unmap()
-	if a.Is6() {
+// streamKey is what a stream from client address a counts under: the
+// address, with IPv4-mapped IPv6 unmapped and IPv6 reduced to its /64 (one
+// subscriber usually holds a whole /64, so a cap on single IPv6 addresses
+// would cap nothing), except ::1, which stays loopback.
+func streamKey(a netip.Addr) netip.Addr {
+	a = a.Unmap()
+	if a.Is6() && !a.IsLoopback() {
 		p, _ := a.Prefix(64)
 		return p.Addr()
 	}
