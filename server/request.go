@@ -58,10 +58,13 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return errNotJSON
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, tt.MaxBodyBytes))
-	// The body is in (or failed): lift ServeHTTP's body deadline, which
-	// would otherwise cut net/http's background read, and with it the
-	// request's context, while the handler still works.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	if err == nil {
+		// The body is in: lift ServeHTTP's body deadline, which would
+		// otherwise cut net/http's background read, and with it the
+		// request's context, while the handler still works. On an error
+		// it stays: net/http reads what is left before answering.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return errTooLarge

@@ -251,18 +251,18 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 // answered 405 with Allow before any handler runs; a request with a body
 // gets [Options.BodyTimeout] to send it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !methodAllowed(r.Method, allowFor(r.URL.Path)) {
-		s.writeError(w, r, errMethod)
-		return
-	}
 	if r.ContentLength != 0 { // -1: chunked, length unknown
 		// A deadline on the connection, which is the only way net/http
 		// offers to bound a body read. readJSON clears it once the body is
-		// read; a handler that leaves the body unread leaves it set, so
-		// net/http's discard of the rest before the answer is bounded
+		// read; an answer that leaves the body unread leaves it set, so
+		// that net/http's discard of the rest before it answers is bounded
 		// too. (http.Server.ReadTimeout would bound the streams as well:
 		// its deadline stays on the connection for the request's life.)
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+	}
+	if !methodAllowed(r.Method, allowFor(r.URL.Path)) {
+		s.writeError(w, r, errMethod)
+		return
 	}
 	s.mux.ServeHTTP(w, r)
 }
