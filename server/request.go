@@ -20,10 +20,11 @@ import (
 // checkOrigin refuses a request a browser sent from another origin.
 // Browsers send Origin on every POST and DELETE; tools like curl send none
 // and are not a cross-site threat, so an absent Origin passes. A present
-// one must be the server's own origin, scheme included (http, or https
-// when this process serves TLS: a page on https://host must not write to
-// http://host, whose traffic anyone on the path can read and change), or
-// one of [Options.AllowedOrigins].
+// one must be the server's own origin, scheme included, or one of
+// [Options.AllowedOrigins]. The own scheme is https when this process
+// serves TLS, when a trusted proxy says X-Forwarded-Proto: https, or with
+// [Options.CookieSecure] (browsers reach the node over HTTPS); else http.
+// A page on http://host must not write to https://host, nor the reverse.
 func (s *Server) checkOrigin(r *http.Request) error {
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return errCrossOrigin
@@ -38,7 +39,7 @@ func (s *Server) checkOrigin(r *http.Request) error {
 		}
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if r.TLS != nil || s.opts.CookieSecure || s.proxies.forwardedTLS(r) {
 		scheme = "https"
 	}
 	u, err := url.Parse(origin)

@@ -113,8 +113,8 @@ type Options struct {
 	BodyTimeout time.Duration
 	// AllowedOrigins are origins ("https://chat.example.com", compared
 	// without regard to case) accepted in a browser's Origin header besides
-	// the server's own (the Host header with http, or https when this
-	// process serves TLS): behind a TLS proxy, the public https origin.
+	// the server's own (the Host header with the request's scheme, see
+	// checkOrigin): for a proxy that does not pass the public host on.
 	AllowedOrigins []string
 
 	// capLoopback applies MaxStreamsPerIP to loopback addresses too: for
