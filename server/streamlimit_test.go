@@ -113,3 +113,37 @@ func TestStreamKey(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamCapPerForwardedAddress: behind a trusted proxy, the per-address
+// cap counts the address the proxy forwards, not the proxy's own.
+func TestStreamCapPerForwardedAddress(t *testing.T) {
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	n := startNode(t, "", func(o *Options) { o.MaxStreamsPerIP, o.TrustedProxies = 1, loopback })
+	open := func(forwardedFor string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, n.URL+tt.PathEventStream, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp.StatusCode
+	}
+	for i, tc := range []struct {
+		forwardedFor string
+		status       int
+	}{
+		{"192.0.2.1", http.StatusOK},
+		{"192.0.2.1", http.StatusServiceUnavailable},
+		{"192.0.2.2", http.StatusOK},
+		{"198.51.100.9, 192.0.2.1", http.StatusServiceUnavailable}, // the right-most untrusted hop
+	} {
+		if got := open(tc.forwardedFor); got != tc.status {
+			t.Errorf("stream %d from %q: %d, want %d", i, tc.forwardedFor, got, tc.status)
+		}
+	}
+}
