@@ -224,7 +224,7 @@ func options() []option {
 		},
 		{
 			name: "max-streams-per-ip", arg: "streams",
-			usage: fmt.Sprintf("event streams open at once from one client address (an IPv4 address or an IPv6 /64), likewise answered 503 past it; loopback clients (a reverse proxy on this machine, load tests) count only against --max-streams; 0: no per-address cap; at most %d", MaxStreams),
+			usage: fmt.Sprintf("event streams open at once from one client address (an IPv4 address or an IPv6 /64; behind --trusted-proxies, the forwarded one), likewise answered 503 past it; loopback clients (an untrusted reverse proxy on this machine, load tests) count only against --max-streams; 0: no per-address cap; at most %d", MaxStreams),
 			set: func(c *Config, v string) (err error) {
 				c.MaxStreamsPerIP, err = parseInt(v, 0, MaxStreams)
 				return err
@@ -242,7 +242,7 @@ func options() []option {
 		},
 		{
 			name: "allowed-origins", arg: "origins",
-			usage: "comma-separated origins (scheme://host[:port]) whose pages may post, besides this server's own (http, or https when it serves TLS, with the Host header): behind a TLS proxy, the public one, such as https://chat.example.com",
+			usage: "comma-separated origins (scheme://host[:port]) whose pages may post, besides this server's own (the Host header, with https when it serves TLS, a trusted proxy says so or --cookie-secure is set, else http): behind a proxy that rewrites Host, the public one, such as https://chat.example.com",
 			set: func(c *Config, v string) (err error) {
 				c.AllowedOrigins, err = parseOrigins(v)
 				return err
