@@ -163,6 +163,10 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		}
 	}
+	// Streams are capped per address by the server; a connection costs a
+	// descriptor before it is a stream, or even a request, so the listener
+	// caps them too, with room for a request or two beside each stream.
+	ln = server.LimitListener(ln, 2*cfg.MaxStreamsPerIP)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
