@@ -45,6 +45,9 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
 			key = streamKey(ap.Addr())
 		}
+		if key.IsLoopback() && !l.limits.capLoopback {
+			return c, nil // not capped: not counted, not wrapped
+		}
 		if l.limits.acquire(key) != nil {
 			_ = c.Close()
 			continue
