@@ -224,7 +224,7 @@ func options() []option {
 		},
 		{
 			name: "max-streams-per-ip", arg: "streams",
-			usage: fmt.Sprintf("event streams open at once from one client address (an IPv4 address or an IPv6 /64; behind --trusted-proxies, the forwarded one), likewise answered 503 past it; loopback clients (an untrusted reverse proxy on this machine, load tests) count only against --max-streams; 0: no per-address cap; at most %d", MaxStreams),
+			usage: fmt.Sprintf("event streams open at once from one client address (an IPv4 address or an IPv6 /64; behind --trusted-proxies, the forwarded one), likewise answered 503 past it, and the listener closes a connection from an address with twice as many open; loopback clients (an untrusted reverse proxy on this machine, load tests) count only against --max-streams; 0: no per-address cap; at most %d", MaxStreams),
 			set: func(c *Config, v string) (err error) {
 				c.MaxStreamsPerIP, err = parseInt(v, 0, MaxStreams)
 				return err
