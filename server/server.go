@@ -102,12 +102,14 @@ type Options struct {
 	// request is served as usual. 0: no cap.
 	MaxStreams int
 	// MaxStreamsPerIP caps the streams open at once from one client
-	// address (an IPv4 address, or an IPv6 /64), likewise. Loopback
-	// addresses are not capped: they are this machine (a reverse proxy,
-	// load tests), and count only against MaxStreams. 0: no cap.
+	// address (an IPv4 address, or an IPv6 /64; behind one of
+	// TrustedProxies, the address it forwards), likewise. Loopback
+	// addresses are not capped: they are this machine (an untrusted
+	// reverse proxy, load tests), and count only against MaxStreams. 0: no
+	// cap.
 	MaxStreamsPerIP int
 	// BodyTimeout bounds how long a request's body may take to arrive,
-	// counted from when its handler starts: a body still arriving then is
+	// counted from the end of its headers: a body still arriving then is
 	// answered 408 (or its connection closed). It does not apply to the
 	// streams, which have no body. Default [DefaultBodyTimeout].
 	BodyTimeout time.Duration
