@@ -215,7 +215,7 @@ func options() []option {
 		},
 		{
 			name: "max-streams", arg: "streams",
-			usage: fmt.Sprintf("event streams open at once on this node, past which a new one is answered 503 with Retry-After; 0 derives it from the file descriptor limit (the limit less max(256, a tenth of it), kept for other requests, NATS and files); at most %d", MaxStreams),
+			usage: fmt.Sprintf("event streams open at once on this node, past which a new one is answered 503 with Retry-After; 0 derives it from the file descriptor limit (the limit less max(512, a 32nd of it), kept for other requests, NATS and files); at most %d", MaxStreams),
 			set: func(c *Config, v string) (err error) {
 				c.MaxStreams, err = parseInt(v, 0, MaxStreams)
 				return err

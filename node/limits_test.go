@@ -86,10 +86,11 @@ func TestStreamCapFromTheDescriptorLimit(t *testing.T) {
 		limit uint64
 		want  int
 	}{
-		{20_000, 18_000},   // a tenth kept
-		{1024, 768},        // 256 kept
-		{300, 150},         // never more than half kept
-		{1 << 20, 943_719}, // 104,857 kept
+		{20_000, 19_375},     // a 32nd kept
+		{1024, 512},          // 512 kept, half
+		{300, 150},           // never more than half kept
+		{4096, 3584},         // 512 kept
+		{1 << 20, 1_015_808}, // 32,768 kept
 		{1 << 40, 1<<31 - 1},
 	}
 	for _, tc := range tests {
