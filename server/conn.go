@@ -23,6 +23,10 @@ import (
 // fan-out: its queue fills and it is evicted, and the browser resumes from
 // its Last-Event-ID.
 //
+// A resume is replayed by the writer too, a page at a time, as the socket
+// takes it (replay.go): the replay holds about one queue's worth whatever
+// its length, and live events meanwhile wait in no queue.
+//
 // The writer exists only while there is something to write: an idle
 // connection (most of them, most of the time) costs no goroutine and no
 // buffer beyond r3labs's own: an event's buffer goes from r3labs's side to
@@ -41,16 +45,16 @@ type conn struct {
 
 	// Owned by r3labs's handler goroutine.
 	cur    []byte
-	lastID uint64
 	status int32
 
 	started bool // owned by r3labs's handler goroutine
 
 	// The ticker snapshot goes out with the first batch, at snapAt in the
-	// initial frames, written from the slice every connection shares: a
-	// copy per connection was the biggest allocation of a connect (the
-	// sparklines), garbage a moment later. Set before the writer starts,
-	// then the writer's; never modified.
+	// initial frames (with a replay, the first batch after it), written
+	// from the slice every connection shares: a copy per connection was
+	// the biggest allocation of a connect (the sparklines), garbage a
+	// moment later. Set before the writer starts, then the writer's; the
+	// slice is never modified.
 	snapAt int32
 	snap   []byte
 
@@ -58,6 +62,9 @@ type conn struct {
 	evicted    bool // guarded by mu: too slow, counted once
 	closed     bool // guarded by mu: nothing more is written (evicted, failed or ended)
 	headerSent bool // touched only by the writer of the moment
+
+	lastID uint64  // guarded by mu: the last message id queued or replayed
+	rep    *replay // guarded by mu: the resume being replayed, or nil
 
 	mu      sync.Mutex
 	queue   []byte
@@ -69,32 +76,40 @@ type conn struct {
 type connConfig struct {
 	timeout  time.Duration
 	maxQueue int
+	pageSize int // messages read from history at once by a replay
 	bufs     *buffers
-	// delivered counts events queued to a connection.
-	delivered prometheus.Counter
-	hooks     connHooks
+	// delivered counts events queued to a connection; replayed, the
+	// messages a replay wrote.
+	delivered, replayed prometheus.Counter
+	hooks               connHooks
+	replays             replaySource
 }
 
 // connHooks is what a conn asks of the server that opened it.
 type connHooks interface {
 	// startFrames runs at r3labs's first Flush, once the subscriber is
 	// registered, and returns the frames that go before any live event
-	// (preamble, resync, replay, snapshots) and the id of the last message
-	// among them.
+	// (preamble, resync, snapshots) and whether a replay follows them.
 	startFrames(c *conn) firstFrames
 	// evicted reports a client evicted as too slow.
 	evicted(c *conn)
+	// replayFailed reports a replay ended because history could not be
+	// read; the conn then ends, and the client resumes.
+	replayFailed(c *conn, err error)
 }
 
 // firstFrames is what a connection sends before any live event: buf, its
 // own frames (a pooled buffer), with snap, a frame shared by every
-// connection and never modified, inserted at snapAt; last is the id of the
-// last message among them.
+// connection and never modified, inserted at snapAt. With replay set,
+// the writer replays the messages after the id last once buf is written,
+// and then writes snap and tail (a pooled buffer, or nil) instead.
 type firstFrames struct {
 	buf    []byte
 	snapAt int
 	snap   []byte
 	last   uint64
+	replay bool
+	tail   []byte
 }
 
 func newConn(w http.ResponseWriter, cancel context.CancelFunc, cfg *connConfig) *conn {
@@ -125,11 +140,15 @@ func (c *conn) Flush() {
 	if !c.started {
 		c.started = true
 		f := c.cfg.hooks.startFrames(c)
-		c.lastID = f.last
-		// The queue is empty until this first Flush, so f.buf starts it
-		// and snapAt holds for the writer's first batch.
+		// The queue is empty and no writer runs until this first Flush,
+		// so f.buf starts the queue and snapAt holds for the writer's
+		// first batch.
 		c.snap, c.snapAt = f.snap, int32(f.snapAt)
-		queued, owned := c.enqueue(f.buf, true)
+		c.lastID = f.last
+		if f.replay {
+			c.rep = &replay{after: f.last, tail: f.tail}
+		}
+		queued, owned := c.enqueue(f.buf, 0, true)
 		if queued {
 			c.cfg.delivered.Inc()
 		}
@@ -140,8 +159,8 @@ func (c *conn) Flush() {
 		c.cur = nil
 		return
 	}
-	if frame, keep := c.frame(c.cur); keep {
-		queued, owned := c.enqueue(frame, false)
+	if frame, seq, keep := c.frame(c.cur); keep {
+		queued, owned := c.enqueue(frame, seq, false)
 		if queued {
 			c.cfg.delivered.Inc()
 		}
@@ -156,43 +175,54 @@ func (c *conn) Flush() {
 
 var idPrefix = []byte("id: ")
 
-// frame fixes one event as r3labs wrote it. r3labs writes an `id:` line for
-// every event with data, empty when the event has no id; an empty id line
-// would reset the browser's last event id, so it goes. A message at or below
-// the last id written was already replayed, so the event goes.
-func (c *conn) frame(ev []byte) ([]byte, bool) {
+// frame fixes one event as r3labs wrote it, and returns its message id (0
+// for other events). r3labs writes an `id:` line for every event with data,
+// empty when the event has no id; an empty id line would reset the
+// browser's last event id, so it goes.
+func (c *conn) frame(ev []byte) ([]byte, uint64, bool) {
 	if !bytes.HasPrefix(ev, idPrefix) {
-		return ev, true
+		return ev, 0, true
 	}
 	nl := bytes.IndexByte(ev, '\n')
 	if nl < 0 {
-		return nil, false
+		return nil, 0, false
 	}
 	id := ev[len(idPrefix):nl]
 	if len(id) == 0 {
-		return ev[nl+1:], true
+		return ev[nl+1:], 0, true
 	}
 	seq, ok := history.ParseID(string(id)) // no allocation: the string does not escape
 	if !ok {
-		return ev, true
+		return ev, 0, true
 	}
-	if seq <= c.lastID {
-		return nil, false
-	}
-	c.lastID = seq
-	return ev, true
+	return ev, seq, true
 }
 
-// enqueue adds p to the queue and starts a writer if none runs. Initial
-// frames may exceed the bound; live ones evict the connection when it is
-// full. queued reports that p will be written. When the queue is empty, p
-// itself becomes the queue, without a copy, and owned is true: p is then
-// the queue's, not the caller's.
-func (c *conn) enqueue(p []byte, initial bool) (queued, owned bool) {
+// enqueue adds p, an event with message id seq (0: not a message), to the
+// queue and starts a writer if none runs. Initial frames may exceed the
+// bound; live ones evict the connection when it is full. A message at or
+// below the last id queued or replayed goes, and while a replay runs live
+// events are held instead (see hold). queued reports that p will be
+// written. When the queue is empty, p itself becomes the queue, without a
+// copy, and owned is true: p is then the queue's, not the caller's.
+func (c *conn) enqueue(p []byte, seq uint64, initial bool) (queued, owned bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return false, false
+	}
+	if c.rep != nil && !initial {
+		kept, old := c.hold(p, seq)
+		c.mu.Unlock()
+		c.cfg.bufs.put(old)
+		return false, kept
+	}
+	if seq != 0 {
+		if seq <= c.lastID { // replayed already
+			c.mu.Unlock()
+			return false, false
+		}
+		c.lastID = seq
 	}
 	if !initial && len(c.queue)+len(p) > c.cfg.maxQueue {
 		c.evicted, c.closed = true, true
@@ -228,28 +258,47 @@ func (c *conn) evict() {
 	c.cancel()
 }
 
-// write drains the queue to the socket and returns when it is empty or a
-// write failed. The headers go with the first batch, so the client sees
-// `:ok` with them.
+// write drains the queue to the socket, and replays a resume whenever the
+// queue is empty, and returns when both are done or a write failed. The
+// headers go with the first batch, so the client sees `:ok` with them.
 func (c *conn) write() {
 	defer c.writers.Done()
 	var spare []byte
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 || c.closed {
-			c.writing = false
-			if len(c.queue) == 0 {
-				c.cfg.bufs.put(c.queue) // an idle connection keeps no buffer
-				c.queue = nil
-			}
-			c.mu.Unlock()
-			c.cfg.bufs.put(spare)
+		if c.closed || (len(c.queue) == 0 && c.rep == nil) {
+			c.stopWriting(spare)
 			return
 		}
-		// Double buffering: r3labs appends to one buffer while this
-		// goroutine writes the other.
-		buf := c.queue
-		c.queue, spare = spare[:0], nil
+		var buf []byte
+		snap := false // the batch may carry the ticker snapshot
+		if len(c.queue) > 0 {
+			snap = c.rep == nil
+			// Double buffering: r3labs appends to one buffer while this
+			// goroutine writes the other.
+			buf = c.queue
+			c.queue, spare = spare[:0], nil
+		} else {
+			// The next batch of the replay, read without the lock: r3labs
+			// never waits for history.
+			r, live := c.rep, c.rep.live
+			c.mu.Unlock()
+			var step replayStep
+			var err error
+			buf, step, err = c.replayBatch(r, spare[:0], live)
+			spare = nil
+			if err != nil {
+				c.replayFailed(err)
+				return
+			}
+			c.mu.Lock()
+			c.endReplay(r, step)
+			if c.closed || len(buf) == 0 {
+				spare = buf
+				c.mu.Unlock()
+				continue
+			}
+		}
 		// The deadline is set under the lock: close and evict mark the
 		// conn closed under it before forcing the deadline to now, so
 		// theirs always comes last and a blocked write ends at once.
@@ -257,7 +306,7 @@ func (c *conn) write() {
 		_ = c.rc.SetWriteDeadline(began.Add(c.cfg.timeout))
 		c.mu.Unlock()
 
-		err := c.writeBatch(buf)
+		err := c.writeBatch(buf, snap)
 		if err == nil {
 			err = c.rc.Flush()
 		}
@@ -269,22 +318,45 @@ func (c *conn) write() {
 	}
 }
 
-// writeBatch writes one batch from the queue; the first one goes after
-// the headers and with the shared snapshot.
-func (c *conn) writeBatch(buf []byte) error {
+// stopWriting ends the writer; the caller holds c.mu, which it releases.
+func (c *conn) stopWriting(spare []byte) {
+	c.writing = false
+	if len(c.queue) == 0 {
+		c.cfg.bufs.put(c.queue) // an idle connection keeps no buffer
+		c.queue = nil
+	}
+	c.mu.Unlock()
+	c.cfg.bufs.put(spare)
+}
+
+// replayFailed ends the connection when its replay cannot read history:
+// the client resumes from what it got.
+func (c *conn) replayFailed(err error) {
+	c.mu.Lock()
+	c.closed = true
+	c.queue, c.rep = nil, nil
+	c.writing = false
+	c.mu.Unlock()
+	c.cfg.hooks.replayFailed(c, err)
+	c.cancel()
+}
+
+// writeBatch writes one batch; the first one goes after the headers, and
+// the first one allowed to (snap) carries the shared snapshot.
+func (c *conn) writeBatch(buf []byte, snap bool) error {
 	if !c.headerSent {
 		c.headerSent = true
 		c.w.WriteHeader(http.StatusOK)
-		if c.snap != nil {
-			at := min(int(c.snapAt), len(buf))
-			if _, err := c.w.Write(buf[:at]); err != nil {
-				return err
-			}
-			if _, err := c.w.Write(c.snap); err != nil {
-				return err
-			}
-			buf, c.snap = buf[at:], nil
+	}
+	if snap && c.snap != nil {
+		at := min(int(c.snapAt), len(buf))
+		if _, err := c.w.Write(buf[:at]); err != nil {
+			return err
 		}
+		if _, err := c.w.Write(c.snap); err != nil {
+			return err
+		}
+		buf, c.snap = buf[at:], nil
 	}
 	_, err := c.w.Write(buf)
 	return err

@@ -93,4 +93,5 @@ func (h testHooks) startFrames(*conn) firstFrames {
 	buf, last := h()
 	return firstFrames{buf: buf, snapAt: len(buf), last: last}
 }
-func (h testHooks) evicted(*conn) {}
+func (h testHooks) evicted(*conn)             {}
+func (h testHooks) replayFailed(*conn, error) {}

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -148,8 +147,9 @@ func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// startFrames and evicted are the server's [connHooks]: methods rather
-// than closures, which would cost two allocations per connection.
+// startFrames, evicted and replayFailed are the server's [connHooks]:
+// methods rather than closures, which would cost allocations per
+// connection.
 func (s *Server) startFrames(c *conn) firstFrames {
 	return s.initialFrames(c.cfg.bufs.get(), c.room, c.res)
 }
@@ -159,38 +159,32 @@ func (s *Server) evicted(c *conn) {
 	s.log.Info("evicted slow client", "room", c.room, "remote", c.remote)
 }
 
-// initialFrames runs once r3labs has registered the connection: what is
-// read from history now is replayed, what is delivered after arrives live,
-// and the returned id lets the conn drop live copies of replayed messages.
-// The frames are appended to buf (a pooled buffer, usually big enough for
-// the preamble and a presence event); the ticker snapshot is not copied
-// into them but returned, shared, for the conn to write in its place.
+// initialFrames runs once r3labs has registered the connection: the
+// preamble and the snapshots, taken now, go first; a resume is then
+// replayed by the conn's writer from the id returned, which reads from
+// history what was delivered before and holds back what arrives live
+// meanwhile (replay.go). History is not read here: r3labs's goroutine must
+// not wait on it. The frames are appended to buf (a pooled buffer, usually
+// big enough for the preamble and a presence event); the ticker snapshot
+// is not copied into them but returned, shared, for the conn to write in
+// its place.
 func (s *Server) initialFrames(buf []byte, room string, res resume) firstFrames {
 	f := firstFrames{buf: append(buf, ":ok\n\n"...)}
 	if room != "" && res.requested {
-		var entries []history.Entry
-		var err error
 		if res.valid {
-			entries, err = s.opts.History.After(room, res.id)
-		}
-		switch {
-		case !res.valid:
+			f.last, f.replay = res.id, true
+		} else {
 			f.buf = s.appendResync(f.buf, room, "malformed Last-Event-ID")
-		case errors.Is(err, history.ErrGap):
-			f.buf = s.appendResync(f.buf, room, "Last-Event-ID is outside the retained history")
-		default:
-			f.last = res.id
-			for _, e := range entries {
-				f.buf = appendFrame(f.buf, tt.EventMessage, e.Msg.ID, e.JSON)
-				f.last = e.Seq
-			}
-			s.metrics.replayed.Add(float64(len(entries)))
 		}
 	}
 	f.snapAt, f.snap = len(f.buf), s.ticker.snapshotFrame()
 	if room != "" {
 		if data, err := json.Marshal(s.pres.snapshot(room)); err == nil {
-			f.buf = appendFrame(f.buf, tt.EventPresence, "", data)
+			if f.replay {
+				f.tail = appendFrame(s.connCfg.bufs.get(), tt.EventPresence, "", data)
+			} else {
+				f.buf = appendFrame(f.buf, tt.EventPresence, "", data)
+			}
 		}
 	}
 	return f

@@ -15,6 +15,8 @@ type metrics struct {
 	evictions     prometheus.Counter
 	replayed      prometheus.Counter
 	resyncs       prometheus.Counter
+	replayCapped  prometheus.Counter
+	replayErrors  prometheus.Counter
 	requestErrors *prometheus.CounterVec
 	messages      *prometheus.CounterVec
 	// streamsRefused counts streams answered 503 at a stream cap.
@@ -42,6 +44,12 @@ func newMetrics() *metrics {
 		resyncs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tickertalk_resyncs_total", Help: "Resumes answered with resync (id malformed or too old).",
 		}),
+		replayCapped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickertalk_replays_capped_total", Help: "Resumes answered with resync because the backlog was over --replay-max or --replay-max-bytes.",
+		}),
+		replayErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickertalk_replay_errors_total", Help: "Replays ended, with their stream, because history could not be read.",
+		}),
 		requestErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tickertalk_request_errors_total", Help: "Requests answered with an error, by error code.",
 		}, []string{"code"}),
@@ -53,7 +61,7 @@ func newMetrics() *metrics {
 		}),
 	}
 	m.registry.MustRegister(m.connections, m.published, m.delivered, m.evictions, m.replayed,
-		m.resyncs, m.requestErrors, m.messages, m.streamsRefused,
+		m.resyncs, m.replayCapped, m.replayErrors, m.requestErrors, m.messages, m.streamsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -63,6 +63,11 @@ type Options struct {
 	Heartbeat    time.Duration // ping comment interval; default 15 s
 	WriteTimeout time.Duration // slow-client deadline; default 10 s
 	QueueBytes   int           // per-connection queue bound; default 1 MiB
+	// ReplayMax and ReplayMaxBytes cap a resume: a backlog of more
+	// messages, or more bytes of their JSON, gets resync instead of a
+	// replay. Defaults [DefaultReplayMax], [DefaultReplayMaxBytes].
+	ReplayMax      int
+	ReplayMaxBytes int
 	// PresenceInterval coalesces presence events; default 1 s.
 	PresenceInterval time.Duration
 	// Presence, when set, shares presence with the other nodes of a
@@ -161,6 +166,21 @@ const (
 	// 16 KiB (the largest accepted) in well under a second on any working
 	// link, so only a client trickling its body on purpose hits it.
 	DefaultBodyTimeout = 10 * time.Second
+	// DefaultReplayMax is the most missed messages a resume replays: 2.5
+	// times the 2,000 the page shows in about 2 s (the page keeps the
+	// newest 500; beyond a few thousand, loading them is quicker).
+	DefaultReplayMax = 5000
+	// DefaultReplayMaxBytes is the most bytes of missed messages (their
+	// JSON) a resume replays: 2,000 messages of the longest text.
+	DefaultReplayMaxBytes = 8 << 20
+)
+
+// replayPageBytes is how many bytes of queue a message of a replay page is
+// counted for, to size pages: a page then holds about one queue's worth of
+// typical messages, and at most maxReplayPage of them.
+const (
+	replayPageBytes = 4 << 10
+	maxReplayPage   = 256
 )
 
 // New returns a server ready to serve; call Run for heartbeats and presence.
@@ -176,6 +196,12 @@ func New(opts Options) *Server {
 	}
 	if opts.QueueBytes <= 0 {
 		opts.QueueBytes = DefaultQueueBytes
+	}
+	if opts.ReplayMax <= 0 {
+		opts.ReplayMax = DefaultReplayMax
+	}
+	if opts.ReplayMaxBytes <= 0 {
+		opts.ReplayMaxBytes = DefaultReplayMaxBytes
 	}
 	if opts.PresenceInterval <= 0 {
 		opts.PresenceInterval = time.Second
@@ -214,7 +240,8 @@ func New(opts Options) *Server {
 	}
 	s.connCfg = connConfig{
 		timeout: opts.WriteTimeout, maxQueue: opts.QueueBytes, bufs: &buffers{},
-		delivered: s.metrics.delivered, hooks: s,
+		pageSize:  min(max(opts.QueueBytes/replayPageBytes, 1), maxReplayPage),
+		delivered: s.metrics.delivered, replayed: s.metrics.replayed, hooks: s, replays: s,
 	}
 	s.ctx = context.WithValue(ctx, serverKey{}, s)
 	s.mux = s.routes()

@@ -118,3 +118,4 @@ type fixedFrames firstFrames
 
 func (f fixedFrames) startFrames(*conn) firstFrames { return firstFrames(f) }
 func (fixedFrames) evicted(*conn)                   {}
+func (fixedFrames) replayFailed(*conn, error)       {}

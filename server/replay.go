@@ -1,0 +1,204 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	tt "tickertalk/app"
+	"tickertalk/history"
+)
+
+// A resume is replayed by the connection's writer goroutine, a page of
+// history at a time, and only when the queue is empty: the writer builds
+// the next batch (up to the queue bound) only after the last one went to
+// the socket, so a client that does not read holds one batch, however long
+// its backlog. History is read outside conn.mu and off r3labs's goroutine:
+// a page may wait on the store.
+//
+// While the replay runs, live events do not enter the queue. Chat messages
+// are in the history index before they are published (see Deliver), so a
+// live message needs no buffer: the replay reads it from history, and the
+// conn notes only its id (replay.live), so that the replay does not end
+// before reaching it. Of the other events only the latest of each kind
+// matters (`update`, `presence`: states, not increments); they are kept and
+// follow the replay. Comments (pings) are dropped: the replay is writing.
+// So the stream is: the preamble, the replayed messages in id order (or a
+// resync), the snapshots taken at the start, the latest state events, then
+// live events, without a gap or a duplicate.
+
+// replay is the state of one connection's resume while it is replayed.
+type replay struct {
+	// Owned by the conn's writer goroutine.
+	after   uint64          // the last message id written (the resume point at first)
+	checked bool            // the backlog was checked against the gap rule and the caps
+	pending []history.Entry // the rest of the last page, not written yet
+
+	// Guarded by conn.mu.
+	tail     []byte // what follows the snapshot after the replay: presence at the start
+	live     uint64 // the highest message id that arrived live during the replay
+	update   []byte // the latest live `update` event, to follow the replay
+	presence []byte // the latest live `presence` event, to follow the replay
+}
+
+// replayStep says where a replay stands after a batch.
+type replayStep int
+
+const (
+	replayMore     replayStep = iota // more pages to read
+	replayCaughtUp                   // history had nothing after the last id written
+	replayOver                       // a resync was written: nothing more is replayed
+)
+
+// replaySource is where a conn's writer reads a replay from. Its methods
+// run on the writer goroutine, never under conn.mu; they may block on I/O.
+type replaySource interface {
+	// checkReplay runs once, before the first page: it returns the reason
+	// for a resync when the resume cannot or should not be replayed (a gap,
+	// a backlog over the caps), or an error when history cannot be read.
+	checkReplay(room string, after uint64) (resync string, err error)
+	// replayPage returns up to max messages of room after after, ascending,
+	// as [history.Index.Page] does.
+	replayPage(room string, after uint64, max int) ([]history.Entry, error)
+	// appendResync appends a resync event for room to b.
+	appendResync(b []byte, room, reason string) []byte
+}
+
+// errReplayLost reports an empty page while a newer message had already
+// arrived live: history lost a message it had published.
+var errReplayLost = errors.New("history has no message up to the last one delivered live")
+
+// replayBatch appends the replay's next frames to buf, up to the queue
+// bound (plus one message): one page, or the rest of one. live is what
+// r.live was before the call. It runs on the writer goroutine, without
+// conn.mu. An error means history could not be read.
+func (c *conn) replayBatch(r *replay, buf []byte, live uint64) ([]byte, replayStep, error) {
+	src := c.cfg.replays
+	if !r.checked {
+		r.checked = true
+		reason, err := src.checkReplay(c.room, r.after)
+		if err != nil {
+			return buf, replayOver, err
+		}
+		if reason != "" {
+			return src.appendResync(buf, c.room, reason), replayOver, nil
+		}
+	}
+	written := 0
+	defer func() { c.cfg.replayed.Add(float64(written)) }()
+	for len(buf) < c.cfg.maxQueue {
+		if len(r.pending) == 0 {
+			page, err := src.replayPage(c.room, r.after, c.cfg.pageSize)
+			if errors.Is(err, history.ErrGap) {
+				return src.appendResync(buf, c.room, "the room's history was trimmed past the replay"), replayOver, nil
+			}
+			if err != nil {
+				return buf, replayOver, fmt.Errorf("replay %s after %d: %w", c.room, r.after, err)
+			}
+			if len(page) == 0 {
+				if live > r.after {
+					return buf, replayOver, fmt.Errorf("replay %s after %d, message %d: %w", c.room, r.after, live, errReplayLost)
+				}
+				return buf, replayCaughtUp, nil
+			}
+			r.pending = page
+		}
+		e := r.pending[0]
+		r.pending[0] = history.Entry{} // written: the batch holds its frame
+		r.pending = r.pending[1:]
+		buf = appendReplayFrame(buf, e, c.cfg.maxQueue)
+		r.after = e.Seq
+		written++
+	}
+	return buf, replayMore, nil
+}
+
+// appendReplayFrame appends e's frame to buf, growing buf to at most
+// limit, or to exactly what the frame needs beyond it: append's own growth
+// would overshoot the queue bound by up to a quarter.
+func appendReplayFrame(buf []byte, e history.Entry, limit int) []byte {
+	need := len(buf) + len("id: \ndata: \nevent: \n\n") + len(e.Msg.ID) + len(e.JSON) + len(tt.EventMessage)
+	if need > cap(buf) {
+		grown := make([]byte, len(buf), min(max(2*cap(buf), need), max(limit, need)))
+		copy(grown, buf)
+		buf = grown
+	}
+	return appendFrame(buf, tt.EventMessage, e.Msg.ID, e.JSON)
+}
+
+// hold takes a live event that arrives while a replay runs (see the top of
+// this file); seq is its message id, 0 for any other event. It reports
+// whether the conn keeps p (then p is the conn's), and returns the buffer p
+// replaces, for the caller to release. The caller holds c.mu.
+func (c *conn) hold(p []byte, seq uint64) (kept bool, old []byte) {
+	r := c.rep
+	switch {
+	case seq != 0:
+		r.live = max(r.live, seq)
+	case bytes.HasSuffix(p, []byte(updateFrameEnd)):
+		old, r.update = r.update, p
+		return true, old
+	case bytes.HasSuffix(p, []byte(presenceFrameEnd)):
+		old, r.presence = r.presence, p
+		return true, old
+	}
+	return false, nil
+}
+
+// The ends of the state events a replay keeps, as r3labs writes them (the
+// `event:` line last).
+const (
+	updateFrameEnd   = "\nevent: " + tt.EventUpdate + "\n\n"
+	presenceFrameEnd = "\nevent: " + tt.EventPresence + "\n\n"
+)
+
+// endReplay ends the replay r once it has caught up or written a resync,
+// and reports whether it ended: a replay that caught up with history before
+// a message that has since arrived live goes on, to read it. The snapshots
+// and the live events kept go into the queue, and live messages up to the
+// last id written are dropped from then on. The caller holds c.mu.
+func (c *conn) endReplay(r *replay, step replayStep) bool {
+	if step == replayMore || (step == replayCaughtUp && r.live > r.after) {
+		return false
+	}
+	c.rep = nil
+	c.lastID = max(c.lastID, r.after, r.live)
+	c.snapAt = int32(len(c.queue))
+	for _, p := range [][]byte{r.tail, r.update, r.presence} {
+		if p != nil {
+			c.queue = append(c.queue, p...)
+			c.cfg.delivered.Inc()
+			c.cfg.bufs.put(p)
+		}
+	}
+	r.tail, r.update, r.presence = nil, nil, nil
+	return true
+}
+
+// Replay hooks of the server: [replaySource] and the failure report.
+
+func (s *Server) checkReplay(room string, after uint64) (string, error) {
+	n, size, err := s.opts.History.Backlog(room, after)
+	switch {
+	case errors.Is(err, history.ErrGap):
+		return "Last-Event-ID is outside the retained history", nil
+	case err != nil:
+		return "", fmt.Errorf("size the replay of %s after %d: %w", room, after, err)
+	case n > s.opts.ReplayMax:
+		s.metrics.replayCapped.Inc()
+		return fmt.Sprintf("%d missed messages: more than the %d a resume replays", n, s.opts.ReplayMax), nil
+	case size > s.opts.ReplayMaxBytes:
+		s.metrics.replayCapped.Inc()
+		return fmt.Sprintf("%d bytes of missed messages: more than the %d a resume replays", size, s.opts.ReplayMaxBytes), nil
+	}
+	return "", nil
+}
+
+func (s *Server) replayPage(room string, after uint64, max int) ([]history.Entry, error) {
+	return s.opts.History.Page(room, after, max)
+}
+
+func (s *Server) replayFailed(c *conn, err error) {
+	s.metrics.replayErrors.Inc()
+	s.log.Error("replay failed: closing the stream for the client to resume", "room", c.room, "remote", c.remote, "err", err)
+}
