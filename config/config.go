@@ -48,6 +48,9 @@ const (
 	MaxStreams      = 10_000_000
 	MinBodyTimeout  = time.Second
 	MaxBodyTimeout  = 10 * time.Minute
+	MaxReplay       = 10_000_000
+	MinReplayBytes  = 1 << 10
+	MaxReplayBytes  = 1 << 40
 )
 
 // DefaultMaxStreamsPerIP is the default of --max-streams-per-ip: more tabs
@@ -97,6 +100,9 @@ type Config struct {
 	MaxStreamsPerIP int           // --max-streams-per-ip: per client address; 0 no cap
 	BodyTimeout     time.Duration // --body-timeout: a request body must arrive within it
 	AllowedOrigins  []string      // --allowed-origins: accepted Origins besides the server's own
+
+	ReplayMax      int // --replay-max: a resume with more missed messages gets resync
+	ReplayMaxBytes int // --replay-max-bytes: a resume with more bytes of them gets resync
 }
 
 // Default returns the configuration used when no flag or variable is set.
@@ -121,6 +127,9 @@ func Default() Config {
 
 		MaxStreamsPerIP: DefaultMaxStreamsPerIP,
 		BodyTimeout:     server.DefaultBodyTimeout,
+
+		ReplayMax:      server.DefaultReplayMax,
+		ReplayMaxBytes: server.DefaultReplayMaxBytes,
 	}
 }
 

@@ -60,6 +60,9 @@ func TestDefaults(t *testing.T) {
 
 		MaxStreamsPerIP: 500,
 		BodyTimeout:     10 * time.Second,
+
+		ReplayMax:      5000,
+		ReplayMaxBytes: 8 << 20,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -97,6 +100,8 @@ func everyOption() []struct {
 		{"allowed-origins", "HTTPS://Chat.example.com, http://127.0.0.1:8000", func(c Config) bool {
 			return reflect.DeepEqual(c.AllowedOrigins, []string{"https://chat.example.com", "http://127.0.0.1:8000"})
 		}},
+		{"replay-max", "20000", func(c Config) bool { return c.ReplayMax == 20000 }},
+		{"replay-max-bytes", "64MiB", func(c Config) bool { return c.ReplayMaxBytes == 64<<20 }},
 		{"sync-always", "true", func(c Config) bool { return c.SyncAlways }},
 		{"web-dir", "/srv/web", func(c Config) bool { return c.WebDir == "/srv/web" }},
 		{"log-level", "DEBUG", func(c Config) bool { return c.LogLevel == "debug" }},
@@ -196,6 +201,9 @@ func TestInvalidValues(t *testing.T) {
 		"max-streams-per-ip": {"-1", "many", "10000001"},
 		"body-timeout":       {"0", "500ms", "11m", "10"},
 		"allowed-origins":    {"chat.example.com", "ftp://a", "https://", "https://a/path", "https://a?x=1", "https://u@a", "https://a,,https://b", "https://a#x"},
+
+		"replay-max":       {"0", "-1", "10000001", "1.5", "all"},
+		"replay-max-bytes": {"0", "100", "2TiB", "lots", "-1MiB"},
 	}
 	for _, o := range options() {
 		if _, ok := bad[o.name]; !ok && o.name != "web-dir" {

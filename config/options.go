@@ -250,6 +250,24 @@ func options() []option {
 			show: func(c Config) string { return strconv.Quote(strings.Join(c.AllowedOrigins, ",")) + " (none)" },
 		},
 		{
+			name: "replay-max", arg: "messages",
+			usage: fmt.Sprintf("most missed messages a resume replays; a longer backlog gets resync and the page loads the latest instead, 1 to %d", MaxReplay),
+			set: func(c *Config, v string) (err error) {
+				c.ReplayMax, err = parseInt(v, 1, MaxReplay)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.ReplayMax) },
+		},
+		{
+			name: "replay-max-bytes", arg: "size",
+			usage: "most bytes of missed messages (their JSON) a resume replays; a bigger backlog gets resync; a number with an optional KiB, MiB or GiB suffix, 1KiB to 1TiB",
+			set: func(c *Config, v string) (err error) {
+				c.ReplayMaxBytes, err = parseSize(v, MinReplayBytes, MaxReplayBytes)
+				return err
+			},
+			show: func(c Config) string { return formatSize(c.ReplayMaxBytes) },
+		},
+		{
 			name: "sync-always", arg: "", isBool: true,
 			usage: "fsync every JetStream write: survives power loss, but each acknowledged send waits for the disk (measured 8-20x slower sequential sends here); a process crash loses nothing acknowledged either way",
 			set: func(c *Config, v string) error {

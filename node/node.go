@@ -125,6 +125,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		WriteTimeout: cfg.WriteTimeout, QueueBytes: cfg.QueueBytes,
 		MaxStreams: maxStreams(cfg, log), MaxStreamsPerIP: cfg.MaxStreamsPerIP,
 		BodyTimeout: cfg.BodyTimeout, AllowedOrigins: cfg.AllowedOrigins,
+		ReplayMax: cfg.ReplayMax, ReplayMaxBytes: cfg.ReplayMaxBytes,
 		Presence: bus, PresenceInterval: o.presenceInterval, PresenceHeartbeat: o.presenceHeartbeat,
 		SessionRate: cfg.SessionRate / 60, SessionBurst: cfg.SessionBurst, MaxSessions: cfg.MaxSessions,
 		SessionTTL: cfg.SessionTTL, TrustedProxies: cfg.TrustedProxies, CookieSecure: cfg.CookieSecure,
