@@ -144,9 +144,10 @@ func (c *conn) Flush() {
 		// so f.buf starts the queue and snapAt holds for the writer's
 		// first batch.
 		c.snap, c.snapAt = f.snap, int32(f.snapAt)
-		c.lastID = f.last
-		if f.replay {
+		if f.replay { // lastID is the replay's to set, when it ends
 			c.rep = &replay{after: f.last, tail: f.tail}
+		} else {
+			c.lastID = f.last
 		}
 		queued, owned := c.enqueue(f.buf, 0, true)
 		if queued {

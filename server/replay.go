@@ -81,11 +81,18 @@ func (c *conn) replayBatch(r *replay, buf []byte, live uint64) ([]byte, replaySt
 			return buf, replayOver, err
 		}
 		if reason != "" {
+			// Nothing was replayed: live messages from here on are new to
+			// the client, whatever id it resumed from (one beyond the log's
+			// last, say).
+			r.after = 0
 			return src.appendResync(buf, c.room, reason), replayOver, nil
 		}
 	}
 	written := 0
-	defer func() { c.cfg.replayed.Add(float64(written)) }()
+	defer func() {
+		c.cfg.replayed.Add(float64(written))
+		c.cfg.delivered.Add(float64(written))
+	}()
 	for len(buf) < c.cfg.maxQueue {
 		if len(r.pending) == 0 {
 			page, err := src.replayPage(c.room, r.after, c.cfg.pageSize)

@@ -314,3 +314,28 @@ func (r *idReader) expect(t *testing.T, from, last int) {
 		}
 	}
 }
+
+// TestResyncedResumeGetsTheNextLiveMessages: a resume that gets resync
+// (an id beyond the log's last, a backlog past the cap) then gets every
+// live message, whatever id it resumed from.
+func TestResyncedResumeGetsTheNextLiveMessages(t *testing.T) {
+	tests := []struct {
+		name, lastID string
+		replayMax    int
+	}{
+		{"id beyond the last", "1000", 0},
+		{"backlog past the cap", "0", 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := startNode(t, "", func(o *Options) { o.ReplayMax = tc.replayMax })
+			fill(t, n, "lobby", 0, 10, 10)
+			s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", tc.lastID)
+			s.MustNextEvent(t, 5*time.Second, tt.EventResync)
+			fill(t, n, "lobby", 10, 1, 10)
+			if ev := s.MustNextEvent(t, 5*time.Second, tt.EventMessage, tt.EventResync); ev.Event != tt.EventMessage || ev.ID != "11" {
+				t.Fatalf("after the resync got %s %s, want message 11", ev.Event, ev.ID)
+			}
+		})
+	}
+}
