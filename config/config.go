@@ -73,6 +73,8 @@ type Config struct {
 	DataDir      string        // --data-dir: embedded NATS/JetStream storage
 	NATSURL      string        // --nats-url: external NATS; "" runs an embedded server
 	NATSListen   string        // --nats-listen: TCP address of the embedded NATS for other nodes; "" none
+	NATSUser     string        // --nats-user: NATS user name (with --nats-listen or --nats-url)
+	NATSPassword string        // --nats-password: NATS password; "" with --nats-listen generates one
 	SendRate     float64       // --send-rate: chat messages a second per session; 0 disables limiting
 	SendBurst    int           // --send-burst: burst of the send rate limit
 	History      int           // --history: retained messages per room

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"tickertalk/market"
 )
@@ -60,7 +61,7 @@ func options() []option {
 		},
 		{
 			name: "nats-listen", arg: "host:port",
-			usage: "also accept NATS clients (other nodes, with --nats-url) on this address, such as 127.0.0.1:4222; no authentication: keep it on loopback or a private network. Empty: the embedded server does not listen",
+			usage: "also accept NATS clients (other nodes, with --nats-url) on this address, such as 127.0.0.1:4222; clients must authenticate (--nats-user, --nats-password). Empty: the embedded server does not listen",
 			set: func(c *Config, v string) (err error) {
 				if v == "" {
 					c.NATSListen = ""
@@ -70,6 +71,23 @@ func options() []option {
 				return err
 			},
 			show: func(c Config) string { return strconv.Quote(c.NATSListen) + " (none)" },
+		},
+		{
+			name: "nats-user", arg: "name",
+			usage: "NATS user name: with --nats-listen, the one other nodes must present; with --nats-url, the one this node presents (credentials in the URL win). Empty with --nats-listen: generated, see --nats-password",
+			set:   func(c *Config, v string) (err error) { c.NATSUser, err = parseNATSSecret(v); return err },
+			show:  func(c Config) string { return strconv.Quote(c.NATSUser) },
+		},
+		{
+			name: "nats-password", arg: "secret",
+			usage: "NATS password going with --nats-user. Both empty with --nats-listen: a password is generated into <data-dir>/nats-credentials (mode 0600), kept across restarts, and logged once at start in the URL to pass to the other nodes",
+			set:   func(c *Config, v string) (err error) { c.NATSPassword, err = parseNATSSecret(v); return err },
+			show: func(c Config) string {
+				if c.NATSPassword != "" {
+					return `"…" (hidden)`
+				}
+				return `"" (generated with --nats-listen)`
+			},
 		},
 		{
 			name: "send-rate", arg: "per-second",
@@ -367,6 +385,21 @@ func parseOrigins(v string) ([]string, error) {
 		origins = append(origins, part)
 	}
 	return origins, nil
+}
+
+// parseNATSSecret accepts a NATS user name or password: printable, without
+// spaces, at most 256 bytes (they travel in the NATS CONNECT line and,
+// percent-encoded, in URLs).
+func parseNATSSecret(v string) (string, error) {
+	if len(v) > 256 {
+		return "", errors.New("must be at most 256 bytes")
+	}
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f || !unicode.IsPrint(r) {
+			return "", errors.New("must be printable characters without spaces")
+		}
+	}
+	return v, nil
 }
 
 func parseFloat(v string, lo, hi float64) (float64, error) {

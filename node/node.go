@@ -64,8 +64,8 @@ func WithPresenceTiming(flush, heartbeat time.Duration) Option {
 }
 
 // OnNATSListening calls fn, before the node serves HTTP, with the URL at
-// which other nodes reach its embedded NATS server; only when
-// cfg.NATSListen is set.
+// which other nodes reach its embedded NATS server, credentials included
+// (nats://user:password@host:port); only when cfg.NATSListen is set.
 func OnNATSListening(fn func(clientURL string)) Option {
 	return func(o *options) { o.onNATS = fn }
 }
@@ -95,6 +95,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}
 	st, err := store.Open(ctx, store.Config{
 		DataDir: cfg.DataDir, URL: cfg.NATSURL, ListenAddr: cfg.NATSListen, History: cfg.History,
+		User: cfg.NATSUser, Password: cfg.NATSPassword,
 		SyncAlways: cfg.SyncAlways, Logger: log,
 		SessionTTL: cfg.SessionTTL,
 	})
@@ -107,7 +108,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		}
 	}()
 	if url := st.ClientURL(); url != "" {
-		log.Info("embedded NATS accepts other nodes", "url", url)
+		// Logged once, credentials included: the other nodes need them.
+		log.Info("embedded NATS accepts other nodes that present its credentials: start them with --nats-url set to this url",
+			"url", url, "generated", st.CredentialsGenerated())
 		if o.onNATS != nil {
 			o.onNATS(url)
 		}

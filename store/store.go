@@ -67,7 +67,14 @@ type Config struct {
 	// ListenAddr, for the embedded server only, makes it accept TCP clients
 	// (so that other nodes or tests can join with URL), e.g. "127.0.0.1:0"
 	// for a random port; see [Store.ClientURL]. Empty: no TCP listener.
+	// The listener is never open: its clients must present User and
+	// Password, or when both are empty the credentials generated on first
+	// use into DataDir/nats-credentials (mode 0600) and kept there.
 	ListenAddr string
+	// User and Password are, with ListenAddr, what the embedded server's
+	// clients must present; with URL, what this node presents (credentials
+	// in the URL take precedence). Both or neither.
+	User, Password string
 	// History is the number of messages retained per room. Default
 	// [tt.DefaultHistory].
 	History int
@@ -116,6 +123,8 @@ type Store struct {
 	cfg      Config
 	log      *slog.Logger
 	srv      *server.Server // embedded server, nil with URL
+	creds    credentials    // what the in-process connection presents; zero: none
+	gencreds bool           // creds were generated into DataDir
 	ownsSrv  bool           // Close shuts srv down
 	nc       *nats.Conn
 	ncClosed chan struct{}
@@ -142,8 +151,20 @@ type Store struct {
 // idempotent across restarts with the same DataDir.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg = cfg.withDefaults()
+	if (cfg.User == "") != (cfg.Password == "") {
+		return nil, errors.New("store: a NATS user needs a password, and a password a user")
+	}
 	if cfg.URL != "" {
 		return connect(ctx, cfg, nil, false)
+	}
+	var creds credentials
+	var generated bool
+	if cfg.ListenAddr != "" {
+		var err error
+		if creds, generated, err = listenerCredentials(cfg); err != nil {
+			return nil, err
+		}
+		cfg.User, cfg.Password = creds.User, creds.Password
 	}
 	srv, err := startEmbedded(cfg)
 	if err != nil {
@@ -155,6 +176,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		srv.WaitForShutdown()
 		return nil, err
 	}
+	s.gencreds = generated
 	return s, nil
 }
 
@@ -183,6 +205,12 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 			p = server.RANDOM_PORT
 		}
 		opts.Host, opts.Port = host, p
+		// One user for every client, the in-process one included: without
+		// it any local process could publish as anyone or delete streams.
+		opts.Username, opts.Password = cfg.User, cfg.Password
+		if opts.Username == "" || opts.Password == "" {
+			return nil, errors.New("store: a NATS listener needs a user and a password")
+		}
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
@@ -223,6 +251,10 @@ func connect(ctx context.Context, cfg Config, srv *server.Server, ownsSrv bool) 
 			}
 			s.log.Warn("nats async error", "subject", subj, "err", err)
 		}),
+	}
+	if cfg.User != "" {
+		s.creds = credentials{cfg.User, cfg.Password}
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
 	}
 	url := cfg.URL
 	if srv != nil {
@@ -344,13 +376,18 @@ func (s *Store) Ready() bool {
 }
 
 // ClientURL is the URL at which other nodes can reach the embedded server
-// when [Config].ListenAddr is set; otherwise it is empty.
+// when [Config].ListenAddr is set, its credentials included
+// (nats://user:password@host:port): a secret. Otherwise it is empty.
 func (s *Store) ClientURL() string {
 	if s.srv == nil || s.cfg.ListenAddr == "" {
 		return ""
 	}
-	return s.srv.ClientURL()
+	return withCredentials(s.srv.ClientURL(), s.creds)
 }
+
+// CredentialsGenerated reports whether the embedded server's listener uses
+// credentials generated into [Config].DataDir (none were configured).
+func (s *Store) CredentialsGenerated() bool { return s.gencreds }
 
 // serverLogger sends the embedded server's logs to slog: notices (the
 // startup banner) at debug level, warnings and errors as such.
