@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	tt "tickertalk/app"
+	"tickertalk/store"
 )
 
 // apiError is an error the HTTP edge answers with a status and a JSON body.
@@ -17,7 +18,7 @@ type apiError struct {
 	status     int
 	code       string
 	msg        string
-	retryAfter int // seconds, for 429
+	retryAfter int // seconds, for 429 and 503
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -36,9 +37,26 @@ var (
 	errNickTaken    = errorf(http.StatusConflict, tt.CodeNickTaken, "that nickname is taken")
 	errNotFound     = errorf(http.StatusNotFound, tt.CodeNotFound, "not found")
 	errShuttingDown = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the server is shutting down, reconnect")
-	errUnavailable  = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the message store is unavailable, try again")
 	errBodyTimeout  = errorf(http.StatusRequestTimeout, tt.CodeBodyTimeout, "the request body did not arrive in time")
+	errUnavailable  = &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable,
+		msg: "the message store is unavailable, try again", retryAfter: retryUnavailable}
+	errUnwritable = &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable,
+		msg: "the message store cannot write right now, try again later", retryAfter: retryUnavailable}
 )
+
+// retryUnavailable is the Retry-After of a 503 for a store that cannot
+// serve: it probes itself every second and recovers by itself.
+const retryUnavailable = 5
+
+// notReady is the answer of /readyz for a node that cannot serve: 503 with
+// the reason, which is for operators (the store's own words).
+func notReady(err error) *apiError {
+	msg := "not ready: " + err.Error()
+	if errors.Is(err, store.ErrDisconnected) {
+		msg = "not ready: the message bus is not connected"
+	}
+	return &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable, msg: msg, retryAfter: retryUnavailable}
+}
 
 func badJSON(err error) *apiError {
 	return errorf(http.StatusBadRequest, tt.CodeBadJSON, "malformed JSON: "+err.Error())
@@ -58,7 +76,14 @@ func invalidField(err error, status int) *apiError {
 // internal: they are logged and answered as 503 without their text.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
-	if !errors.As(err, &ae) {
+	switch {
+	case errors.As(err, &ae):
+	case errors.Is(err, store.ErrUnwritable):
+		// The store logs the failure once; every refused write would
+		// flood the log.
+		s.log.Debug("request refused: the store cannot write", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = errUnwritable
+	default:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = errUnavailable
 	}

@@ -51,8 +51,10 @@ type Options struct {
 	// History is the index fed by Deliver; the server reads it for replay,
 	// scrollback and idempotency.
 	History *history.Index
-	// Ready reports whether the bus is connected (GET /readyz).
-	Ready func() bool
+	// Ready returns nil when the node can serve, or why not (GET /readyz
+	// answers 503 with that reason): the bus is not connected, or the store
+	// cannot write.
+	Ready func() error
 	// UI serves every path that is not part of the API (the PWA); nil
 	// answers 404.
 	UI     http.Handler
@@ -219,7 +221,7 @@ func New(opts Options) *Server {
 		opts.BodyTimeout = DefaultBodyTimeout
 	}
 	if opts.Ready == nil {
-		opts.Ready = func() bool { return true }
+		opts.Ready = func() error { return nil }
 	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = store.DefaultSessionTTL
@@ -382,8 +384,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	if !s.opts.Ready() {
-		s.writeError(w, r, errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the message bus is not connected"))
+	if err := s.opts.Ready(); err != nil {
+		s.writeError(w, r, notReady(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

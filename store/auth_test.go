@@ -66,8 +66,8 @@ func TestListenerRefusesClientsWithoutCredentials(t *testing.T) {
 			if _, err := js.Stream(ctx, streamName); err != nil {
 				t.Errorf("stream %s with the credentials: %v", streamName, err)
 			}
-			if !s.Ready() {
-				t.Error("the in-process connection is not ready")
+			if err := s.Ready(); err != nil {
+				t.Errorf("the in-process connection: Ready() = %v", err)
 			}
 			_, statErr := os.Stat(filepath.Join(cfg.DataDir, credentialsFile))
 			if got, want := s.CredentialsGenerated(), tc.user == ""; got != want || (statErr == nil) != want {

@@ -44,8 +44,12 @@ func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (
 	if dedupID != "" {
 		opts = append(opts, jetstream.WithMsgID(dedupID))
 	}
+	if err := s.health.check(); err != nil {
+		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
+	}
 	ack, err := s.js.PublishMsg(ctx, msg, opts...)
 	if err != nil {
+		s.noteWrite(err)
 		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
 	}
 	return ack.Sequence, ack.Duplicate, nil
@@ -139,13 +143,9 @@ func (s *Store) Follow(ctx context.Context, fn func(tt.ChatMessage)) error {
 // of the room's places in the log, which an index of the log must count
 // (history.Index.Skip). skipped may be nil.
 func (s *Store) FollowSkipping(ctx context.Context, fn func(tt.ChatMessage), skipped func(room string, seq uint64)) error {
-	info, err := s.stream.Info(ctx)
+	target, err := s.lastChatSeq(ctx)
 	if err != nil {
-		return fmt.Errorf("store: follow: stream info: %w", err)
-	}
-	target := info.State.LastSeq
-	if info.State.Msgs == 0 {
-		target = 0
+		return fmt.Errorf("store: follow: %w", err)
 	}
 	if !s.track() {
 		return fmt.Errorf("store: follow: %w", nats.ErrConnectionClosed)
@@ -170,6 +170,29 @@ func (s *Store) FollowSkipping(ctx context.Context, fn func(tt.ChatMessage), ski
 		}
 		return fmt.Errorf("store: follow: store closed before catching up: %w", nats.ErrConnectionClosed)
 	}
+}
+
+// lastChatSeq returns the sequence of the last entry on chat.> (0: none),
+// which a follower must reach to have caught up: the stream's last entry
+// may be elsewhere (a probe write). When that entry cannot be read, it
+// returns the stream's last sequence, which the follower reaches or, with
+// nothing pending, counts as reached.
+func (s *Store) lastChatSeq(ctx context.Context) (uint64, error) {
+	last, err := s.stream.GetLastMsgForSubject(ctx, chatWildcard)
+	switch {
+	case err == nil:
+		return last.Sequence, nil
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		return 0, nil
+	}
+	info, ierr := s.stream.Info(ctx)
+	if ierr != nil {
+		return 0, fmt.Errorf("stream info: %w (last entry: %w)", ierr, err)
+	}
+	if info.State.Msgs == 0 {
+		return 0, nil
+	}
+	return info.State.LastSeq, nil
 }
 
 // follow runs ordered consumers on chat.> until ctx is done, recreating one
@@ -209,6 +232,17 @@ func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{
 // consume runs one ordered consumer starting after *last until ctx is done
 // or it fails, advancing *last and calling progress after each message.
 func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pending uint64), fn func(tt.ChatMessage), skipped func(string, uint64)) error {
+	// A restart of JetStream drops the consumer: start again at once.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	restarted := s.restartSignal()
+	go func() {
+		select {
+		case <-restarted:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	cfg := jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{chatWildcard},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,

@@ -233,9 +233,9 @@ func TestFollowSurvivesServerRestart(t *testing.T) {
 
 	srv.Shutdown()
 	srv.WaitForShutdown()
-	wait.For(t, 5*time.Second, "disconnect", func() bool { return !s.Ready() })
+	wait.For(t, 5*time.Second, "disconnect", func() bool { return s.Ready() != nil })
 	srv = start(port)
-	wait.For(t, 10*time.Second, "reconnect", s.Ready)
+	wait.For(t, 10*time.Second, "reconnect", func() bool { return s.Ready() == nil })
 	publishRetrying(t, s, texts[20:])
 	wait.For(t, 20*time.Second, "every message", func() bool { return c.len() >= len(texts) })
 	checkStream(t, c.snapshot(), want, nil)

@@ -81,6 +81,11 @@ type Config struct {
 	// Replicas is the JetStream replication factor of the stream and
 	// buckets on a cluster. Default 1.
 	Replicas int
+	// MaxStore is the embedded server's JetStream storage limit in bytes.
+	// Zero: JetStream's default, 75% of the disk space free as it starts
+	// (computed again when the Store restarts JetStream to recover from
+	// failing writes).
+	MaxStore int64
 	// SyncAlways makes the embedded server fsync every write (power-loss
 	// safety, slower).
 	SyncAlways bool
@@ -132,13 +137,18 @@ type Store struct {
 	stream   jetstream.Stream
 	sessions jetstream.KeyValue
 	leases   jetstream.KeyValue
+	health   *health
 
 	ctx    context.Context // cancelled by Close: stops Follow and Lead
 	cancel context.CancelFunc
 
 	mu     sync.Mutex
 	closed bool
-	wg     sync.WaitGroup // Follow goroutines and Lead calls
+	// restarted is closed, and replaced, when restartJetStream has
+	// restarted JetStream: followers then recreate their consumers at
+	// once rather than after missed heartbeats.
+	restarted chan struct{}
+	wg        sync.WaitGroup // Follow goroutines and Lead calls
 
 	closeOnce sync.Once
 	closeErr  error
@@ -192,6 +202,9 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 		NoLog:      true,
 		DontListen: cfg.ListenAddr == "",
 	}
+	if cfg.MaxStore > 0 {
+		opts.JetStreamMaxStore = cfg.MaxStore
+	}
 	if cfg.ListenAddr != "" {
 		host, port, err := net.SplitHostPort(cfg.ListenAddr)
 		if err != nil {
@@ -231,7 +244,8 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 // Store to the first one's embedded server.
 func connect(ctx context.Context, cfg Config, srv *server.Server, ownsSrv bool) (*Store, error) {
 	cfg = cfg.withDefaults()
-	s := &Store{cfg: cfg, log: cfg.Logger, srv: srv, ownsSrv: ownsSrv, ncClosed: make(chan struct{})}
+	s := &Store{cfg: cfg, log: cfg.Logger, srv: srv, ownsSrv: ownsSrv, ncClosed: make(chan struct{}), health: newHealth(),
+		restarted: make(chan struct{})}
 	opts := []nats.Option{
 		nats.Name("tickertalk"),
 		nats.MaxReconnects(-1),
@@ -271,6 +285,8 @@ func connect(ctx context.Context, cfg Config, srv *server.Server, ownsSrv bool) 
 		return nil, err
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.track()
+	go s.watchHealth()
 	return s, nil
 }
 
@@ -281,45 +297,51 @@ func (s *Store) declare(ctx context.Context) error {
 		return fmt.Errorf("store: jetstream: %w", err)
 	}
 	s.js = js
-	s.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	s.stream, s.sessions, s.leases, err = declareAssets(ctx, js, s.cfg)
+	return err
+}
+
+// declareAssets creates or updates the stream and the buckets of cfg.
+func declareAssets(ctx context.Context, js jetstream.JetStream, cfg Config) (stream jetstream.Stream, sessions, leases jetstream.KeyValue, err error) {
+	stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:              streamName,
 		Description:       "Tickertalk chat log: one subject per room",
-		Subjects:          []string{chatPrefix + "*"},
+		Subjects:          []string{chatPrefix + "*", probeSubject},
 		Storage:           jetstream.FileStorage,
 		Retention:         jetstream.LimitsPolicy,
 		Discard:           jetstream.DiscardOld,
-		MaxMsgsPerSubject: int64(s.cfg.History),
+		MaxMsgsPerSubject: int64(cfg.History),
 		MaxMsgs:           -1,
 		MaxBytes:          -1,
 		MaxMsgSize:        64 << 10,
 		Duplicates:        dedupWindow,
-		Replicas:          s.cfg.Replicas,
+		Replicas:          cfg.Replicas,
 		AllowDirect:       true,
 	})
 	if err != nil {
-		return fmt.Errorf("store: stream %s: %w", streamName, err)
+		return nil, nil, nil, fmt.Errorf("store: stream %s: %w", streamName, err)
 	}
-	s.sessions, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	sessions, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      sessionBucket,
 		Description: "Tickertalk sessions and the nicks they hold",
-		TTL:         s.cfg.SessionTTL,
+		TTL:         cfg.SessionTTL,
 		Storage:     jetstream.FileStorage,
-		Replicas:    s.cfg.Replicas,
+		Replicas:    cfg.Replicas,
 	})
 	if err != nil {
-		return fmt.Errorf("store: bucket %s: %w", sessionBucket, err)
+		return nil, nil, nil, fmt.Errorf("store: bucket %s: %w", sessionBucket, err)
 	}
-	s.leases, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	leases, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      leaseBucket,
 		Description: "Tickertalk leases: one holder at a time per name",
-		TTL:         s.cfg.LeaseTTL,
+		TTL:         cfg.LeaseTTL,
 		Storage:     jetstream.MemoryStorage,
-		Replicas:    s.cfg.Replicas,
+		Replicas:    cfg.Replicas,
 	})
 	if err != nil {
-		return fmt.Errorf("store: bucket %s: %w", leaseBucket, err)
+		return nil, nil, nil, fmt.Errorf("store: bucket %s: %w", leaseBucket, err)
 	}
-	return nil
+	return stream, sessions, leases, nil
 }
 
 // track registers a background worker that Close waits for. It reports
@@ -363,16 +385,27 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// Ready reports whether the store is connected and JetStream answers
-// within 2 seconds. It makes one round trip: fine for a readiness probe.
-func (s *Store) Ready() bool {
+// ErrDisconnected reports that the store has lost its NATS connection (it
+// reconnects by itself).
+var ErrDisconnected = errors.New("store: not connected to NATS")
+
+// Ready returns nil when the store is connected, JetStream answers within
+// 2 seconds and writes work; otherwise why not: [ErrDisconnected],
+// [ErrUnwritable] with the reason, or JetStream's error. It makes one
+// round trip: fine for a readiness probe.
+func (s *Store) Ready() error {
 	if !s.nc.IsConnected() {
-		return false
+		return ErrDisconnected
+	}
+	if err := s.health.check(); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
-	_, err := s.js.AccountInfo(ctx)
-	return err == nil
+	if _, err := s.js.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("store: JetStream does not answer: %w", err)
+	}
+	return nil
 }
 
 // ClientURL is the URL at which other nodes can reach the embedded server

@@ -126,8 +126,8 @@ func checkStream(t *testing.T, got []tt.ChatMessage, want []tt.ChatMessage, seqs
 func TestOpenCloseReady(t *testing.T) {
 	t.Parallel()
 	s := openTest(t, testConfig(t))
-	if !s.Ready() {
-		t.Fatal("Ready() = false on an open store")
+	if err := s.Ready(); err != nil {
+		t.Fatalf("Ready() = %v on an open store", err)
 	}
 	if got := s.ClientURL(); got != "" {
 		t.Errorf("ClientURL() = %q without ListenAddr, want empty", got)
@@ -138,8 +138,8 @@ func TestOpenCloseReady(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if s.Ready() {
-		t.Fatal("Ready() = true after Close")
+	if err := s.Ready(); err == nil {
+		t.Fatal("Ready() = nil after Close")
 	}
 	if err := s.Follow(t.Context(), func(tt.ChatMessage) {}); err == nil {
 		t.Fatal("Follow after Close succeeded")
