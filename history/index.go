@@ -60,6 +60,8 @@ type Index struct {
 	rooms   map[string]*room
 	clients map[string]sent // idempotency key -> where the message is
 	last    uint64
+	// lostUpTo is the highest seq of a log entry known lost (see Lost).
+	lostUpTo uint64
 }
 
 // New returns an empty index that keeps at most limit messages per room.
@@ -145,6 +147,15 @@ func (x *Index) trim(r *room) {
 	}
 }
 
+// Lost records that the log lost entries up to seq last (damaged or
+// missing files), in rooms nobody can tell: a resume from before last may
+// have missed one of them, so After answers ErrGap to it, in every room.
+func (x *Index) Lost(first, last, count uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.lostUpTo = max(x.lostUpTo, last)
+}
+
 // Last returns the highest seq added so far (0 when empty).
 func (x *Index) Last() uint64 {
 	x.mu.RLock()
@@ -154,12 +165,13 @@ func (x *Index) Last() uint64 {
 
 // After returns the retained messages of room with a seq above after, in
 // order. It returns ErrGap when messages above after may have been dropped
-// (the room is full and after is older than its oldest entry) or when after
-// is beyond the last seq the index has seen.
+// (the room is full and after is older than its oldest entry, or the log
+// lost entries above after: see Lost) or when after is beyond the last seq
+// the index has seen.
 func (x *Index) After(roomName string, after uint64) ([]Entry, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if after > x.last {
+	if after > x.last || after < x.lostUpTo {
 		return nil, ErrGap
 	}
 	r := x.rooms[roomName]

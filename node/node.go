@@ -14,8 +14,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	tt "tickertalk/app"
@@ -93,6 +95,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	if err != nil {
 		return fmt.Errorf("web UI: %w", err)
 	}
+	opening := time.Now()
+	log.Info("opening the store", "data-dir", cfg.DataDir, "nats-url", redactURL(cfg.NATSURL))
 	st, err := store.Open(ctx, store.Config{
 		DataDir: cfg.DataDir, URL: cfg.NATSURL, ListenAddr: cfg.NATSListen, History: cfg.History,
 		User: cfg.NATSUser, Password: cfg.NATSPassword,
@@ -102,6 +106,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
+	log.Info("store open", "took", time.Since(opening).Round(time.Millisecond))
 	defer func() {
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
@@ -138,11 +143,16 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
-	if err := st.FollowSkipping(runCtx, func(m tt.ChatMessage) {
-		if err := srv.Deliver(m); err != nil {
-			log.Error("deliver message", "id", m.ID, "err", err)
-		}
-	}, index.Skip); err != nil {
+	log.Info("loading history from the chat log")
+	if err := st.FollowWith(runCtx, store.Hooks{
+		Message: func(m tt.ChatMessage) {
+			if err := srv.Deliver(m); err != nil {
+				log.Error("deliver message", "id", m.ID, "err", err)
+			}
+		},
+		Skipped: index.Skip,
+		Lost:    index.Lost,
+	}); err != nil {
 		return fmt.Errorf("follow chat log: %w", err)
 	}
 	log.Info("history loaded", "last", index.Last(), "took", time.Since(start).Round(time.Millisecond))
@@ -287,4 +297,15 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// redactURL hides the passwords of a comma-separated list of NATS URLs.
+func redactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			parts[i] = u.Redacted()
+		}
+	}
+	return strings.Join(parts, ",")
 }

@@ -19,6 +19,13 @@ import (
 // (never stored, or dropped by the per-room history bound).
 var ErrNotFound = errors.New("store: not found")
 
+// progressEvery is how often a follower that is catching up logs where
+// it is.
+const progressEvery = 2 * time.Second
+
+// pullExpiry is how long one pull of a follower waits for entries.
+const pullExpiry = time.Second
+
 // followRetry is how long Follow waits before recreating a consumer that
 // failed for good (the ordered consumer already retries on its own).
 const followRetry = time.Second
@@ -47,7 +54,19 @@ func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (
 	if err := s.health.check(); err != nil {
 		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
 	}
-	ack, err := s.js.PublishMsg(ctx, msg, opts...)
+	pctx := ctx
+	if s.isDamaged(m.Room) {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, damagedAckWait)
+		defer cancel()
+	}
+	ack, err := s.js.PublishMsg(pctx, msg, opts...)
+	if err != nil && s.writeFailure(err) {
+		if seq, ok := s.landed(msg, dedupID); ok {
+			s.markDamaged(m.Room, err)
+			return seq, false, nil
+		}
+	}
 	if err != nil {
 		s.noteWrite(err)
 		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
@@ -143,9 +162,35 @@ func (s *Store) Follow(ctx context.Context, fn func(tt.ChatMessage)) error {
 // of the room's places in the log, which an index of the log must count
 // (history.Index.Skip). skipped may be nil.
 func (s *Store) FollowSkipping(ctx context.Context, fn func(tt.ChatMessage), skipped func(room string, seq uint64)) error {
+	return s.FollowWith(ctx, Hooks{Message: fn, Skipped: skipped})
+}
+
+// Hooks are what [Store.FollowWith] calls, all from one goroutine.
+type Hooks struct {
+	// Message receives each message, as with Follow. Required.
+	Message func(tt.ChatMessage)
+	// Skipped is as with FollowSkipping; nil ignores such entries.
+	Skipped func(room string, seq uint64)
+	// Lost is called before FollowWith returns, once per range of the
+	// log (first..last, in stream order) that held count entries which
+	// are gone or cannot be read (damaged files): their rooms are unknown,
+	// and a client that may have missed them must reload (history.Index.Lost).
+	// The Store also logs them at ERROR. nil ignores them.
+	Lost func(first, last, count uint64)
+}
+
+// FollowWith is [Store.FollowSkipping] with every hook. While catching up
+// it logs its progress at info level every few seconds, and it accounts
+// for every entry of the log: one that is neither delivered, skipped nor
+// removed by the log's own limits is lost, reported to h.Lost.
+func (s *Store) FollowWith(ctx context.Context, h Hooks) error {
 	target, err := s.lastChatSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("store: follow: %w", err)
+	}
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("store: follow: stream info: %w", err)
 	}
 	if !s.track() {
 		return fmt.Errorf("store: follow: %w", nats.ErrConnectionClosed)
@@ -154,12 +199,13 @@ func (s *Store) FollowSkipping(ctx context.Context, fn func(tt.ChatMessage), ski
 	stopOnClose := context.AfterFunc(s.ctx, cancel)
 	caught := make(chan struct{})
 	done := make(chan struct{})
+	gaps := newGapTracker(info.State.FirstSeq, target)
 	go func() {
 		defer s.wg.Done()
 		defer close(done)
 		defer stopOnClose()
 		defer cancel()
-		s.follow(fctx, target, caught, fn, skipped)
+		s.follow(fctx, target, caught, gaps, h)
 	}()
 	select {
 	case <-caught:
@@ -196,15 +242,17 @@ func (s *Store) lastChatSeq(ctx context.Context) (uint64, error) {
 }
 
 // follow runs ordered consumers on chat.> until ctx is done, recreating one
-// after the last delivered sequence when it fails for good. It closes
-// caught once the message at target (or the end of the stream) was handed
-// to fn.
-func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{}, fn func(tt.ChatMessage), skipped func(string, uint64)) {
+// after the last delivered sequence when it fails for good. Once the
+// message at target (or the end of the stream) was handed over, it reports
+// the entries lost on the way and closes caught.
+func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{}, gaps *gapTracker, h Hooks) {
 	var last uint64
 	isCaught := false
+	start, lastLog := time.Now(), time.Now()
 	markCaught := func() {
 		if !isCaught {
 			isCaught = true
+			s.reportLost(ctx, gaps, h.Lost)
 			close(caught)
 		}
 	}
@@ -212,11 +260,19 @@ func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{
 		markCaught()
 	}
 	for ctx.Err() == nil {
-		err := s.consume(ctx, &last, func(seq, pending uint64) {
+		err := s.consume(ctx, &last, func(seq, pending uint64, subject string) {
+			if isCaught {
+				return
+			}
+			gaps.saw(seq, subject)
 			if seq >= target || pending == 0 {
 				markCaught()
+			} else if time.Since(lastLog) >= progressEvery {
+				lastLog = time.Now()
+				s.log.Info("loading the chat log", "at", seq, "of", target, "pending", pending,
+					"took", time.Since(start).Round(time.Millisecond))
 			}
-		}, fn, skipped)
+		}, h.Message, h.Skipped)
 		if ctx.Err() != nil {
 			return
 		}
@@ -231,7 +287,7 @@ func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{
 
 // consume runs one ordered consumer starting after *last until ctx is done
 // or it fails, advancing *last and calling progress after each message.
-func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pending uint64), fn func(tt.ChatMessage), skipped func(string, uint64)) error {
+func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pending uint64, subject string), fn func(tt.ChatMessage), skipped func(string, uint64)) error {
 	// A restart of JetStream drops the consumer: start again at once.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -255,7 +311,10 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 	if err != nil {
 		return fmt.Errorf("ordered consumer: %w", err)
 	}
-	it, err := cons.Messages()
+	// Pulls expire every second: JetStream does not wake consumers for an
+	// entry it stored without acknowledging it (see landed), so a new pull
+	// is what finds one.
+	it, err := cons.Messages(jetstream.PullExpiry(pullExpiry))
 	if err != nil {
 		return fmt.Errorf("messages: %w", err)
 	}
@@ -286,6 +345,6 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 				skipped(room, seq)
 			}
 		}
-		progress(seq, meta.NumPending)
+		progress(seq, meta.NumPending, msg.Subject())
 	}
 }

@@ -148,7 +148,8 @@ type Store struct {
 	// restarted JetStream: followers then recreate their consumers at
 	// once rather than after missed heartbeats.
 	restarted chan struct{}
-	wg        sync.WaitGroup // Follow goroutines and Lead calls
+	damaged   map[string]bool // rooms whose writes land unacknowledged
+	wg        sync.WaitGroup  // Follow goroutines and Lead calls
 
 	closeOnce sync.Once
 	closeErr  error
