@@ -75,13 +75,13 @@ func options() []option {
 		{
 			name: "nats-user", arg: "name",
 			usage: "NATS user name: with --nats-listen, the one other nodes must present; with --nats-url, the one this node presents (credentials in the URL win). Empty with --nats-listen: generated, see --nats-password",
-			set:   func(c *Config, v string) (err error) { c.NATSUser, err = parseNATSSecret(v); return err },
+			set:   func(c *Config, v string) (err error) { c.NATSUser, err = parseNATSSecret(v, 256); return err },
 			show:  func(c Config) string { return strconv.Quote(c.NATSUser) },
 		},
 		{
 			name: "nats-password", arg: "secret",
 			usage: "NATS password going with --nats-user. Both empty with --nats-listen: a password is generated into <data-dir>/nats-credentials (mode 0600), kept across restarts, and logged once at start in the URL to pass to the other nodes",
-			set:   func(c *Config, v string) (err error) { c.NATSPassword, err = parseNATSSecret(v); return err },
+			set:   func(c *Config, v string) (err error) { c.NATSPassword, err = parseNATSSecret(v, 72); return err },
 			show: func(c Config) string {
 				if c.NATSPassword != "" {
 					return `"…" (hidden)`
@@ -388,11 +388,11 @@ func parseOrigins(v string) ([]string, error) {
 }
 
 // parseNATSSecret accepts a NATS user name or password: printable, without
-// spaces, at most 256 bytes (they travel in the NATS CONNECT line and,
-// percent-encoded, in URLs).
-func parseNATSSecret(v string) (string, error) {
-	if len(v) > 256 {
-		return "", errors.New("must be at most 256 bytes")
+// spaces (they travel in the NATS CONNECT line and, percent-encoded, in
+// URLs), at most maxLen bytes (bcrypt, which keeps the password, takes 72).
+func parseNATSSecret(v string, maxLen int) (string, error) {
+	if len(v) > maxLen {
+		return "", fmt.Errorf("must be at most %d bytes", maxLen)
 	}
 	for _, r := range v {
 		if r <= ' ' || r == 0x7f || !unicode.IsPrint(r) {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	tt "tickertalk/app"
@@ -97,12 +98,16 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}
 	opening := time.Now()
 	log.Info("opening the store", "data-dir", cfg.DataDir, "nats-url", redactURL(cfg.NATSURL))
+	// JetStream checks its files as it starts, which takes long on damaged
+	// ones: say so rather than nothing.
+	stopProgress := logEvery(log, storeProgressEvery, "still opening the store", opening)
 	st, err := store.Open(ctx, store.Config{
 		DataDir: cfg.DataDir, URL: cfg.NATSURL, ListenAddr: cfg.NATSListen, History: cfg.History,
 		User: cfg.NATSUser, Password: cfg.NATSPassword,
 		SyncAlways: cfg.SyncAlways, Logger: log,
 		SessionTTL: cfg.SessionTTL,
 	})
+	stopProgress()
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -297,6 +302,30 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// storeProgressEvery is how often a node that is still opening its store
+// says so.
+const storeProgressEvery = 5 * time.Second
+
+// logEvery logs msg at info level every d, with the time since start,
+// until the returned function is called.
+func logEvery(log *slog.Logger, d time.Duration, msg string, start time.Time) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				log.Info(msg, "took", time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
 }
 
 // redactURL hides the passwords of a comma-separated list of NATS URLs.

@@ -28,6 +28,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/crypto/bcrypt"
 
 	tt "tickertalk/app"
 )
@@ -221,10 +222,17 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 		opts.Host, opts.Port = host, p
 		// One user for every client, the in-process one included: without
 		// it any local process could publish as anyone or delete streams.
-		opts.Username, opts.Password = cfg.User, cfg.Password
-		if opts.Username == "" || opts.Password == "" {
+		if cfg.User == "" || cfg.Password == "" {
 			return nil, errors.New("store: a NATS listener needs a user and a password")
 		}
+		// The server keeps a bcrypt hash, never the password. The hash lives
+		// in memory only, so the cheapest cost does: it keeps start-up and
+		// each client's login fast.
+		hash, err := bcrypt.GenerateFromPassword([]byte(cfg.Password), bcrypt.MinCost)
+		if err != nil {
+			return nil, fmt.Errorf("store: NATS password: %w", err)
+		}
+		opts.Username, opts.Password = cfg.User, string(hash)
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
