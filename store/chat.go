@@ -182,8 +182,14 @@ type Hooks struct {
 // FollowWith is [Store.FollowSkipping] with every hook. While catching up
 // it logs its progress at info level every few seconds, and it accounts
 // for every entry of the log: one that is neither delivered, skipped nor
-// removed by the log's own limits is lost, reported to h.Lost.
+// removed by the log's own limits is lost, reported to h.Lost. With the
+// embedded server it also compares the log's end with the highest id ever
+// seen (kept in DataDir/chat-watermark): a lost end is reported too, and
+// the log's sequence moved past it, so that no id is ever given twice.
 func (s *Store) FollowWith(ctx context.Context, h Hooks) error {
+	if err := s.checkLostEnd(ctx, h.Lost); err != nil {
+		return fmt.Errorf("store: follow: %w", err)
+	}
 	target, err := s.lastChatSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("store: follow: %w", err)
@@ -337,6 +343,7 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 			continue // never twice, whatever the consumer does
 		}
 		*last = seq
+		s.noteSeen(seq)
 		if m, err := decodeChat(msg.Subject(), msg.Data(), seq); err == nil {
 			fn(m)
 		} else {

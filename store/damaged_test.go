@@ -155,3 +155,78 @@ func corruptText(t *testing.T, dataDir, marker string) {
 	}
 	t.Fatalf("%q in none of the chat stream's blocks %v", marker, blocks)
 }
+
+// TestLostEndIsReportedAndItsIDsNeverReused: the chat stream's block is
+// damaged in the middle and its index is gone, so JetStream truncates the
+// block as it starts and the log's last id goes back without a word. The
+// follower finds it from the watermark it keeps, logs it at ERROR with the
+// count, a resume into the lost range is told to reload, and new messages
+// get ids above every id ever given.
+func TestLostEndIsReportedAndItsIDsNeverReused(t *testing.T) {
+	cfg := testConfig(t)
+	s, err := Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 30
+	c := follow(t, s)
+	var last uint64
+	for i := range n {
+		last = publish(t, s, "lobby", fmt.Sprintf("end%d", i), "")
+	}
+	wait.For(t, 10*time.Second, "the follower saw every message", func() bool { return c.len() == n })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	corruptText(t, cfg.DataDir, `"text":"end15"`)
+	removeChatIndex(t, cfg.DataDir)
+
+	logs := &syncBuffer{}
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s = openTest(t, cfg)
+	index := history.New(100)
+	var lost [][3]uint64
+	if err := s.FollowWith(t.Context(), Hooks{
+		Message: func(m tt.ChatMessage) {
+			seq, _ := history.ParseID(m.ID)
+			data, _ := json.Marshal(m)
+			index.Add(history.Entry{Seq: seq, Msg: m, JSON: data})
+		},
+		Lost: func(first, last, count uint64) {
+			lost = append(lost, [3]uint64{first, last, count})
+			index.Lost(first, last, count)
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(lost) != 1 || lost[0][1] != last || lost[0][0] > 16 || lost[0][2] != last-lost[0][0]+1 {
+		t.Fatalf("lost ranges %v, want one ending at %d that holds message 16", lost, last)
+	}
+	if out := logs.String(); !strings.Contains(out, "level=ERROR") || !strings.Contains(out, fmt.Sprintf("lost=%d", lost[0][2])) {
+		t.Errorf("no ERROR log with the count of lost entries:\n%s", out)
+	}
+	seq := publish(t, s, "lobby", "new", "")
+	if seq <= last {
+		t.Errorf("a new message got id %d, already given to a lost one (last id %d)", seq, last)
+	}
+	wait.For(t, 10*time.Second, "the new message in the index", func() bool { return index.Last() >= seq })
+	if _, err := index.After("lobby", lost[0][0]); !errors.Is(err, history.ErrGap) {
+		t.Errorf("resume from %d, in the lost range: %v, want ErrGap", lost[0][0], err)
+	}
+	if _, err := index.After("lobby", seq); err != nil {
+		t.Errorf("resume from the new message %d: %v, want no gap", seq, err)
+	}
+}
+
+// removeChatIndex removes the chat stream's index file, as a crash
+// before it was written would leave it.
+func removeChatIndex(t *testing.T, dataDir string) {
+	t.Helper()
+	matches, err := filepath.Glob(filepath.Join(dataDir, "jetstream", "jetstream", "*", "streams", streamName, "msgs", "index.db"))
+	if err != nil || len(matches) != 1 {
+		t.Fatalf("index of the chat stream: %v %v", matches, err)
+	}
+	if err := os.Remove(matches[0]); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -150,6 +151,7 @@ type Store struct {
 	// once rather than after missed heartbeats.
 	restarted chan struct{}
 	damaged   map[string]bool // rooms whose writes land unacknowledged
+	seen      atomic.Uint64   // highest chat sequence a follower saw
 	wg        sync.WaitGroup  // Follow goroutines and Lead calls
 
 	closeOnce sync.Once
@@ -296,6 +298,10 @@ func connect(ctx context.Context, cfg Config, srv *server.Server, ownsSrv bool) 
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.track()
 	go s.watchHealth()
+	if s.ownsData() {
+		s.track()
+		go s.keepWatermark()
+	}
 	return s, nil
 }
 
