@@ -130,10 +130,10 @@ func (s *Store) watchHealth() {
 		for s.health.check() != nil {
 			err := s.probe()
 			if err == nil {
-				s.log.Info("the store writes again", "unwritable for", s.health.recover().Round(time.Millisecond))
+				s.log.Info("the store writes again", "unwritable_for", s.health.recover().Round(time.Millisecond))
 				break
 			}
-			if s.srv != nil && s.ownsSrv && time.Since(lastRepair) >= wait {
+			if s.ownsData() && time.Since(lastRepair) >= wait {
 				s.log.Warn("the store still cannot write: restarting the embedded JetStream", "err", err)
 				if rerr := s.restartJetStream(); rerr != nil {
 					s.log.Error("restart the embedded JetStream", "err", rerr)
