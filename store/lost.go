@@ -56,6 +56,22 @@ func (s *Store) reportLost(ctx context.Context, g *gapTracker, lost func(first, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// The list of deleted ids can be long: ask for it only when the
+	// counts say that some unseen entry was not deleted.
+	brief, err := s.stream.Info(ctx)
+	if err != nil {
+		s.log.Error("cannot check the chat log for lost entries", "err", err)
+		return
+	}
+	var unseenCount uint64
+	for _, r := range unseen {
+		if first := max(r.first, brief.State.FirstSeq); first <= r.last {
+			unseenCount += r.last - first + 1
+		}
+	}
+	if unseenCount <= uint64(brief.State.NumDeleted) {
+		return
+	}
 	info, err := s.stream.Info(ctx, jetstream.WithDeletedDetails(true))
 	if err != nil {
 		s.log.Error("cannot check the chat log for lost entries", "err", err)
