@@ -7,7 +7,7 @@ import (
 
 // TestLostEntriesAreAGapInEveryRoom: the log lost entries 4..5, of rooms
 // nobody knows. A resume from before them, in any room, may have missed
-// one; a resume from after them has not.
+// one; a resume from after them has not. After, Page and Backlog agree.
 func TestLostEntriesAreAGapInEveryRoom(t *testing.T) {
 	x := New(100)
 	add(t, x, 1, "a", "n", "")
@@ -34,6 +34,14 @@ func TestLostEntriesAreAGapInEveryRoom(t *testing.T) {
 		_, err := x.After(tc.room, tc.after)
 		if got := errors.Is(err, ErrGap); got != tc.wantGap {
 			t.Errorf("After(%s, %d) = %v, want gap %v", tc.room, tc.after, err, tc.wantGap)
+		}
+		_, err = x.Page(tc.room, tc.after, 10)
+		if got := errors.Is(err, ErrGap); got != tc.wantGap {
+			t.Errorf("Page(%s, %d) = %v, want gap %v", tc.room, tc.after, err, tc.wantGap)
+		}
+		_, _, err = x.Backlog(tc.room, tc.after)
+		if got := errors.Is(err, ErrGap); got != tc.wantGap {
+			t.Errorf("Backlog(%s, %d) = %v, want gap %v", tc.room, tc.after, err, tc.wantGap)
 		}
 	}
 }

@@ -6,7 +6,8 @@ import "sort"
 // in ascending order: a replay reads its backlog one page at a time, so
 // that what it holds is bounded by max however long the backlog is. It
 // returns ErrGap under the rule of [Index.After] (the room is full and
-// after is older than its oldest entry, or after is beyond the last seq),
+// after is older than its oldest entry, the log lost entries above after,
+// or after is beyond the last seq),
 // so a replay whose room was trimmed past its position between two pages
 // learns of it rather than skipping messages. Any other error means the
 // page could not be read (the caller ends the replay and the client
@@ -45,7 +46,7 @@ func (x *Index) Backlog(roomName string, after uint64) (messages, bytes int, err
 // resumeLocked returns the room a resume from after reads (nil: none) or
 // ErrGap, as [Index.After] decides. The caller holds x.mu.
 func (x *Index) resumeLocked(roomName string, after uint64) (*room, error) {
-	if after > x.last {
+	if after > x.last || after < x.lostUpTo {
 		return nil, ErrGap
 	}
 	r := x.rooms[roomName]
