@@ -154,12 +154,15 @@ func TestBefore(t *testing.T) {
 		{100, 1, "10", 1, true},
 	}
 	for _, tc := range tests {
-		got, more := x.Before("a", tc.before, tc.limit)
+		got, more, err := x.Before("a", tc.before, tc.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(got) != tc.n || more != tc.more || (tc.n > 0 && got[0].ID != tc.first) {
 			t.Errorf("Before(%d, %d) = %d msgs (first %v), more %v; want %d from %q, more %v", tc.before, tc.limit, len(got), got, more, tc.n, tc.first, tc.more)
 		}
 	}
-	if got, more := x.Before("nobody", 0, 10); len(got) != 0 || more || got == nil {
+	if got, more, err := x.Before("nobody", 0, 10); err != nil || len(got) != 0 || more || got == nil {
 		t.Errorf("Before(unknown room) = %v, %v; want empty non-nil", got, more)
 	}
 }
@@ -176,21 +179,21 @@ func TestLookupFollowsRetention(t *testing.T) {
 		}
 	}
 	sent(1, "Alice", "s1", "c1")
-	if m, ok := x.Lookup("s1", "c1"); !ok || m.ID != "1" {
+	if m, ok, _ := x.Lookup("s1", "c1"); !ok || m.ID != "1" {
 		t.Fatalf("Lookup = %+v, %v; want message 1", m, ok)
 	}
-	if _, ok := x.Lookup("s2", "c1"); ok {
+	if _, ok, _ := x.Lookup("s2", "c1"); ok {
 		t.Fatal("Lookup found another session's clientId")
 	}
 	sent(2, "Alicia", "s1", "c2") // renamed: the same session
-	if m, ok := x.Lookup("s1", "c2"); !ok || m.ID != "2" {
+	if m, ok, _ := x.Lookup("s1", "c2"); !ok || m.ID != "2" {
 		t.Fatalf("Lookup after a rename = %+v, %v; want message 2", m, ok)
 	}
 	sent(3, "Alicia", "s1", "c3")
-	if _, ok := x.Lookup("s1", "c1"); ok {
+	if _, ok, _ := x.Lookup("s1", "c1"); ok {
 		t.Fatal("Lookup found a message dropped from history")
 	}
-	if _, ok := x.Lookup("s1", "c3"); !ok {
+	if _, ok, _ := x.Lookup("s1", "c3"); !ok {
 		t.Fatal("Lookup lost a retained message")
 	}
 }

@@ -35,10 +35,17 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalidField(err, http.StatusUnprocessableEntity)
 	}
-	if m, ok := s.opts.History.Lookup(si.ID, req.ClientID); ok {
+	m, ok, err := s.opts.History.Lookup(si.ID, req.ClientID)
+	if err != nil {
+		return fmt.Errorf("look up client id: %w", err)
+	}
+	if ok {
 		s.metrics.messages.WithLabelValues("duplicate").Inc()
 		writeJSON(w, http.StatusOK, m)
 		return nil
+	}
+	if err := s.checkRoomLimit(req.Room); err != nil {
+		return err
 	}
 	now := time.Now()
 	if ok, retry := s.limits.allow(token, now); !ok {
@@ -47,7 +54,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 		e.retryAfter = retry
 		return &e
 	}
-	m := tt.ChatMessage{
+	m = tt.ChatMessage{
 		Room:     req.Room,
 		Nick:     si.Nick,
 		Text:     req.Text,
@@ -80,4 +87,19 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 func dedupID(sessionID, clientID string) string {
 	sum := sha256.Sum256([]byte(history.ClientKey(sessionID, clientID)))
 	return hex.EncodeToString(sum[:16])
+}
+
+// checkRoomLimit refuses a send that would create a room while the log
+// holds entries of MaxRooms rooms. Sends in flight on this or another node
+// may each create one room before the index sees the others', so the cap
+// can be passed by as many rooms as there are concurrent first sends.
+func (s *Server) checkRoomLimit(room string) error {
+	if s.opts.MaxRooms <= 0 {
+		return nil
+	}
+	if exists, n := s.opts.History.HasRoom(room); !exists && n >= s.opts.MaxRooms {
+		return errorf(http.StatusConflict, tt.CodeRoomLimit,
+			fmt.Sprintf("the server holds its maximum of %d rooms: post in an existing room", s.opts.MaxRooms))
+	}
+	return nil
 }

@@ -23,6 +23,9 @@ var ErrNotFound = errors.New("store: not found")
 // failed for good (the ordered consumer already retries on its own).
 const followRetry = time.Second
 
+// followProgress is how often Follow logs its progress until caught up.
+const followProgress = 2 * time.Second
+
 // Publish stores m (its ID field ignored) on subject chat.<m.Room> with the
 // JetStream header Nats-Msg-Id set to dedupID (none when empty), and waits
 // for the acknowledgement. It returns the stream sequence, which is the
@@ -188,10 +191,15 @@ func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{
 	if target == 0 {
 		markCaught()
 	}
+	nextLog := time.Now().Add(followProgress)
 	for ctx.Err() == nil {
 		err := s.consume(ctx, &last, func(seq, pending uint64) {
 			if seq >= target || pending == 0 {
 				markCaught()
+			}
+			if !isCaught && time.Now().After(nextLog) {
+				nextLog = time.Now().Add(followProgress)
+				s.log.Info("loading the chat log", "seq", seq, "of", target, "pending", pending)
 			}
 		}, fn, skipped)
 		if ctx.Err() != nil {
@@ -254,4 +262,84 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 		}
 		progress(seq, meta.NumPending)
 	}
+}
+
+// Messages returns, ascending and at most max, the valid messages of room
+// with a stream sequence from from to to (both included), their ID set. It
+// reads them in batches through one short-lived ordered consumer filtered
+// on the room's subject, so a sparse room costs no more than its own
+// messages. Messages the log no longer holds are simply absent; an entry
+// that cannot be decoded is left out too.
+func (s *Store) Messages(ctx context.Context, room string, from, to uint64, max int) ([]tt.ChatMessage, error) {
+	if err := tt.ValidateRoom(room); err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	if from == 0 {
+		from = 1
+	}
+	if max < 1 || to < from {
+		return nil, nil
+	}
+	cons, err := s.js.OrderedConsumer(ctx, streamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects:    []string{chatPrefix + room},
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       from,
+		InactiveThreshold: 5 * time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: messages of %s: consumer: %w", room, err)
+	}
+	defer func() {
+		if info := cons.CachedInfo(); info != nil {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+			_ = s.js.DeleteConsumer(dctx, streamName, info.Name)
+			cancel()
+		}
+	}()
+	var out []tt.ChatMessage
+	for len(out) < max {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("store: messages of %s: %w", room, err)
+		}
+		batch, err := cons.FetchNoWait(max - len(out))
+		if err != nil {
+			return nil, fmt.Errorf("store: messages of %s: fetch: %w", room, err)
+		}
+		n, done := 0, false
+		for msg := range batch.Messages() {
+			n++
+			meta, err := msg.Metadata()
+			if err != nil {
+				continue
+			}
+			seq := meta.Sequence.Stream
+			if seq > to {
+				done = true
+				continue
+			}
+			if m, err := decodeChat(msg.Subject(), msg.Data(), seq); err == nil {
+				out = append(out, m)
+			}
+			if seq == to || meta.NumPending == 0 {
+				done = true
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+			return nil, fmt.Errorf("store: messages of %s: %w", room, err)
+		}
+		if done || n == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// FirstSeq returns the lowest sequence the chat log holds (the next one to
+// be assigned when it is empty): everything below it was discarded.
+func (s *Store) FirstSeq(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: stream info: %w", err)
+	}
+	return info.State.FirstSeq, nil
 }

@@ -71,6 +71,9 @@ type Config struct {
 	// History is the number of messages retained per room. Default
 	// [tt.DefaultHistory].
 	History int
+	// MaxBytes bounds the whole chat log: past it, JetStream discards the
+	// oldest messages, of any room. 0 or less: no bound.
+	MaxBytes int64
 	// Replicas is the JetStream replication factor of the stream and
 	// buckets on a cluster. Default 1.
 	Replicas int
@@ -137,7 +140,8 @@ type Store struct {
 
 // Open starts the embedded server unless cfg.URL is set, connects, and
 // creates or updates the stream CHAT (subjects chat.*, file storage, at
-// most cfg.History messages per room, oldest discarded, 2-minute
+// most cfg.History messages per room and cfg.MaxBytes in all, oldest
+// discarded, 2-minute
 // duplicate window) and the KV buckets for sessions and leases. It is
 // idempotent across restarts with the same DataDir.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
@@ -258,7 +262,7 @@ func (s *Store) declare(ctx context.Context) error {
 		Discard:           jetstream.DiscardOld,
 		MaxMsgsPerSubject: int64(s.cfg.History),
 		MaxMsgs:           -1,
-		MaxBytes:          -1,
+		MaxBytes:          s.maxBytes(),
 		MaxMsgSize:        64 << 10,
 		Duplicates:        dedupWindow,
 		Replicas:          s.cfg.Replicas,
@@ -288,6 +292,14 @@ func (s *Store) declare(ctx context.Context) error {
 		return fmt.Errorf("store: bucket %s: %w", leaseBucket, err)
 	}
 	return nil
+}
+
+// maxBytes is the stream's MaxBytes: the configured bound, or -1.
+func (s *Store) maxBytes() int64 {
+	if s.cfg.MaxBytes > 0 {
+		return s.cfg.MaxBytes
+	}
+	return -1
 }
 
 // track registers a background worker that Close waits for. It reports
