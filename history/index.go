@@ -71,8 +71,8 @@ func (r *room) oldest() uint64 {
 	return min(r.metas[0].seq, r.skipped[0])
 }
 
-// Index is safe for concurrent use. Add, Skip and Discarded must be called
-// from one goroutine, in log order. Readers may block on the [Source] while
+// Index is safe for concurrent use. Add and Skip must be called from one
+// goroutine, in log order; Discarded from any. Readers may block on the [Source] while
 // the cache misses, never while holding the index's lock.
 type Index struct {
 	limit   int
