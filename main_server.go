@@ -12,7 +12,7 @@ import (
 	"syscall"
 
 	"tickertalk/config"
-	"tickertalk/internal/memlimit"
+	"tickertalk/memlimit"
 	"tickertalk/node"
 )
 
