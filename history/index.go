@@ -87,6 +87,8 @@ type Index struct {
 	clients map[uint64]sent // idempotency key hash -> where the message is
 	last    uint64          // highest seq seen
 	floor   uint64          // the log holds nothing below this seq
+	// reserved: rooms a send may be creating, see ReserveRoom.
+	reserved map[string]struct{}
 }
 
 // Option configures an [Index] beyond its per-room limit.
@@ -224,6 +226,7 @@ func (x *Index) room(name string) *room {
 	if r == nil {
 		r = &room{}
 		x.rooms[name] = r
+		delete(x.reserved, name)
 		i, _ := slices.BinarySearch(x.names, name)
 		x.names = slices.Insert(x.names, i, name)
 	}

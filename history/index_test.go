@@ -233,3 +233,44 @@ func BenchmarkAdd(b *testing.B) {
 		x.Add(Entry{Seq: uint64(i + 1), Msg: m})
 	}
 }
+
+// TestReserveRoomHoldsTheCapForSendsInFlight: the cap counts the rooms
+// indexed and those reserved by sends not indexed yet, and a reservation
+// ends with its room's first message or its cancellation.
+func TestReserveRoomHoldsTheCapForSendsInFlight(t *testing.T) {
+	x := New(10)
+	add(t, x, 1, "a", "n", "")
+	steps := []struct {
+		do   string // "reserve", "cancel" or "add"
+		room string
+		want bool
+	}{
+		{"reserve", "a", true},  // exists
+		{"reserve", "b", true},  // 2 of 3
+		{"reserve", "b", true},  // already reserved
+		{"reserve", "c", true},  // 3 of 3
+		{"reserve", "d", false}, // past the cap
+		{"add", "b", true},      // b indexed: still 3
+		{"reserve", "d", false},
+		{"cancel", "c", true}, // c stored nothing: 2 of 3
+		{"reserve", "d", true},
+		{"reserve", "e", false},
+	}
+	seq := uint64(1)
+	for i, s := range steps {
+		switch s.do {
+		case "reserve":
+			if got := x.ReserveRoom(s.room, 3); got != s.want {
+				t.Fatalf("step %d: ReserveRoom(%s) = %v, want %v", i, s.room, got, s.want)
+			}
+		case "cancel":
+			x.CancelRoom(s.room)
+		case "add":
+			seq++
+			add(t, x, seq, s.room, "n", "")
+		}
+	}
+	if !x.ReserveRoom("zzz", 0) {
+		t.Fatal("no cap refused a room")
+	}
+}

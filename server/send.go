@@ -44,8 +44,9 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, m)
 		return nil
 	}
-	if err := s.checkRoomLimit(req.Room); err != nil {
-		return err
+	if !s.opts.History.ReserveRoom(req.Room, s.opts.MaxRooms) {
+		return errorf(http.StatusConflict, tt.CodeRoomLimit,
+			fmt.Sprintf("the server holds its maximum of %d rooms: post in an existing room", s.opts.MaxRooms))
 	}
 	now := time.Now()
 	if ok, retry := s.limits.allow(token, now); !ok {
@@ -64,6 +65,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	seq, dup, err := s.opts.Log.Publish(r.Context(), m, dedupID(si.ID, req.ClientID))
 	if err != nil {
+		s.opts.History.CancelRoom(req.Room)
 		return fmt.Errorf("publish message: %w", err)
 	}
 	if dup {
@@ -87,19 +89,4 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 func dedupID(sessionID, clientID string) string {
 	sum := sha256.Sum256([]byte(history.ClientKey(sessionID, clientID)))
 	return hex.EncodeToString(sum[:16])
-}
-
-// checkRoomLimit refuses a send that would create a room while the log
-// holds entries of MaxRooms rooms. Sends in flight on this or another node
-// may each create one room before the index sees the others', so the cap
-// can be passed by as many rooms as there are concurrent first sends.
-func (s *Server) checkRoomLimit(room string) error {
-	if s.opts.MaxRooms <= 0 {
-		return nil
-	}
-	if exists, n := s.opts.History.HasRoom(room); !exists && n >= s.opts.MaxRooms {
-		return errorf(http.StatusConflict, tt.CodeRoomLimit,
-			fmt.Sprintf("the server holds its maximum of %d rooms: post in an existing room", s.opts.MaxRooms))
-	}
-	return nil
 }
