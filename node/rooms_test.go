@@ -9,10 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	tt "tickertalk/app"
 	"tickertalk/config"
 	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // TestRoomsCapRefusesNewRoomsAndStoresNothing: with --max-rooms 3, a
@@ -45,8 +47,9 @@ func TestRoomsCapRefusesNewRoomsAndStoresNothing(t *testing.T) {
 	if _, err := alice.Request(t.Context(), http.MethodGet, tt.RoomMessagesPath("d"), "", nil, &page); err != nil || len(page.Messages) != 0 {
 		t.Fatalf("room d: %v, %v; want no messages", page.Messages, err)
 	}
-	if rooms := alice.Rooms(t); rooms["d"] != 0 || len(rooms) != 4 { // a, b, c and lobby
-		t.Fatalf("rooms %v", rooms)
+	wait.For(t, 10*time.Second, "a, b, c and lobby listed", func() bool { return len(alice.Rooms(t)) == 4 })
+	if rooms := alice.Rooms(t); len(rooms) != 4 {
+		t.Fatalf("rooms %v, want a, b, c and lobby", rooms)
 	}
 }
 
@@ -63,6 +66,8 @@ func TestRoomsArePaged(t *testing.T) {
 		want = append(want, room)
 	}
 	slices.Sort(want)
+	// A send is acknowledged once stored; the index follows the log.
+	wait.For(t, 10*time.Second, "every room indexed", func() bool { return len(alice.Rooms(t)) == len(want) })
 
 	var got []string
 	after, pages := "", 0
