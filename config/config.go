@@ -63,7 +63,7 @@ const (
 	MaxHistoryCacheBytes = 64 << 30
 	MinMaxStoreBytes     = 1 << 20
 	MaxMaxStoreBytes     = 1 << 40
-	MaxMaxRooms          = 10_000_000
+	MaxMaxRooms          = 1_000_000
 	MinMemoryLimit       = 16 << 20
 	MaxMemoryLimit       = 1 << 40
 )

@@ -13,12 +13,12 @@
 package history
 
 import (
+	"container/heap"
 	"errors"
 	"hash/maphash"
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -83,7 +83,6 @@ type Index struct {
 
 	mu      sync.RWMutex
 	rooms   map[string]*room
-	names   []string        // names of rooms, sorted
 	clients map[uint64]sent // idempotency key hash -> where the message is
 	last    uint64          // highest seq seen
 	floor   uint64          // the log holds nothing below this seq
@@ -228,17 +227,12 @@ func (x *Index) room(name string) *room {
 		r = &room{}
 		x.rooms[name] = r
 		delete(x.reserved, name)
-		i, _ := slices.BinarySearch(x.names, name)
-		x.names = slices.Insert(x.names, i, name)
 	}
 	return r
 }
 
 func (x *Index) deleteRoom(name string) {
 	delete(x.rooms, name)
-	if i, ok := slices.BinarySearch(x.names, name); ok {
-		x.names = slices.Delete(x.names, i, i+1)
-	}
 }
 
 // trim drops the room's oldest entries beyond the limit, as the log does.
@@ -335,23 +329,48 @@ func (x *Index) Rooms() []RoomSummary {
 
 // RoomsAfter lists, by name, up to limit rooms with retained messages whose
 // name sorts after after ("" from the first; limit below 0: all), and
-// whether more follow.
+// whether more follow. It looks at every room once, keeping only the page
+// in hand: its cost grows with the rooms, its memory with limit.
 func (x *Index) RoomsAfter(after string, limit int) ([]RoomSummary, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	i := sort.Search(len(x.names), func(i int) bool { return strings.Compare(x.names[i], after) > 0 })
-	var out []RoomSummary
-	for ; i < len(x.names); i++ {
-		r := x.rooms[x.names[i]]
-		if len(r.metas) == 0 {
-			continue // only entries that are not messages
+	var page nameHeap // the smallest names after after, largest on top
+	more := false
+	for name, r := range x.rooms {
+		if name <= after || len(r.metas) == 0 { // no messages: only entries that are not
+			continue
 		}
-		if limit >= 0 && len(out) == limit {
-			return out, true
+		switch {
+		case limit < 0 || page.Len() < limit:
+			heap.Push(&page, name)
+		case limit > 0 && name < page[0]:
+			page[0] = name
+			heap.Fix(&page, 0)
+			more = true
+		default:
+			more = true
 		}
-		out = append(out, RoomSummary{Name: x.names[i], LastMessageAt: time.Unix(0, r.lastAt).UTC()})
 	}
-	return out, false
+	slices.Sort(page)
+	out := make([]RoomSummary, 0, len(page))
+	for _, name := range page {
+		out = append(out, RoomSummary{Name: name, LastMessageAt: time.Unix(0, x.rooms[name].lastAt).UTC()})
+	}
+	return out, more
+}
+
+// nameHeap is a max-heap of room names.
+type nameHeap []string
+
+func (h nameHeap) Len() int           { return len(h) }
+func (h nameHeap) Less(i, j int) bool { return h[i] > h[j] }
+func (h nameHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *nameHeap) Push(v any)        { *h = append(*h, v.(string)) }
+func (h *nameHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
 }
 
 // ParseID parses a message id (a decimal sequence, no sign, no leading

@@ -3,6 +3,7 @@ package history
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -272,5 +273,38 @@ func TestReserveRoomHoldsTheCapForSendsInFlight(t *testing.T) {
 	}
 	if !x.ReserveRoom("zzz", 0) {
 		t.Fatal("no cap refused a room")
+	}
+}
+
+func TestRoomsAfterPages(t *testing.T) {
+	x := New(10)
+	names := []string{"d", "b", "f", "a", "e", "c", "g"}
+	for i, n := range names {
+		add(t, x, uint64(i+1), n, "n", "")
+	}
+	x.Skip("bb", 100) // no messages: not listed
+	for _, tc := range []struct {
+		after string
+		limit int
+		want  string
+		more  bool
+	}{
+		{"", 3, "abc", true},
+		{"c", 3, "def", true},
+		{"f", 3, "g", false},
+		{"d", 3, "efg", false},
+		{"g", 3, "", false},
+		{"", -1, "abcdefg", false},
+		{"", 0, "", true},
+		{"a", 1, "b", true},
+	} {
+		got, more := x.RoomsAfter(tc.after, tc.limit)
+		var s strings.Builder
+		for _, r := range got {
+			s.WriteString(r.Name)
+		}
+		if s.String() != tc.want || more != tc.more {
+			t.Errorf("RoomsAfter(%q, %d) = %q, %v; want %q, %v", tc.after, tc.limit, s.String(), more, tc.want, tc.more)
+		}
 	}
 }
