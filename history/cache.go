@@ -29,7 +29,7 @@ func newCache(budget int64) *cache {
 // cost is what e is charged: its JSON, and its message's strings, which
 // hold the same text again.
 func cost(e *Entry) int64 {
-	return int64(2*len(e.JSON)+len(e.Msg.ClientID)+len(e.Msg.ID)) + entryOverhead
+	return int64(2*len(e.JSON)+len(e.Msg.ClientID)+len(e.Msg.Sender)+len(e.Msg.ID)) + entryOverhead
 }
 
 // get returns the entry at seq and marks it used.
