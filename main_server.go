@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"tickertalk/config"
+	"tickertalk/memlimit"
 	"tickertalk/node"
 )
 
@@ -27,6 +28,12 @@ func serve() {
 		os.Exit(2)
 	}
 	log := cfg.Logger(os.Stderr)
+	limit, err := memlimit.Choose(int64(cfg.MemoryLimit), os.Getenv, memlimit.CgroupMemoryMax)
+	if err != nil {
+		log.Warn("memory limit", "err", err)
+	}
+	memlimit.Apply(limit)
+	log.Info("memory limit", "bytes", limit.Bytes, "from", limit.Source)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := node.Run(ctx, cfg, log); err != nil {

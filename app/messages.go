@@ -75,9 +75,13 @@ type RoomInfo struct {
 	LastMessageAt *time.Time `json:"lastMessageAt,omitempty"`
 }
 
-// RoomList is the answer of GET /api/rooms.
+// RoomList is the answer of GET /api/rooms?limit=&after=: a page of rooms
+// by name. More tells that rooms follow; Next is then the after of the next
+// page.
 type RoomList struct {
 	Rooms []RoomInfo `json:"rooms"`
+	More  bool       `json:"more"`
+	Next  string     `json:"next,omitempty"`
 }
 
 // MessagePage is the answer of GET /api/rooms/{room}/messages: messages

@@ -83,3 +83,18 @@ const (
 	// the body timeout (408).
 	CodeBodyTimeout = "body_timeout"
 )
+
+// QueryAfter is the cursor of GET /api/rooms: the last name of the
+// previous page ([RoomList].Next).
+const QueryAfter = "after"
+
+// DefaultRoomsLimit and MaxRoomsLimit are the default and the largest page
+// of GET /api/rooms.
+const (
+	DefaultRoomsLimit = 100
+	MaxRoomsLimit     = 1000
+)
+
+// CodeRoomLimit is the code of a send (409) to a room that does not exist
+// yet while the server holds as many rooms as it is configured to.
+const CodeRoomLimit = "room_limit"

@@ -58,6 +58,23 @@ const (
 // NAT, while one address cannot take a node's every stream.
 const DefaultMaxStreamsPerIP = 500
 
+// Ranges of the retention and memory values.
+const (
+	MaxHistoryCacheBytes = 64 << 30
+	MinMaxStoreBytes     = 1 << 20
+	MaxMaxStoreBytes     = 1 << 40
+	MaxMaxRooms          = 1_000_000
+	MinMemoryLimit       = 16 << 20
+	MaxMemoryLimit       = 1 << 40
+)
+
+// Defaults of the retention values.
+const (
+	DefaultHistoryCacheBytes = 64 << 20
+	DefaultMaxStoreBytes     = 1 << 30
+	DefaultMaxRooms          = 10_000
+)
+
 // ErrInvalid reports an invalid flag or environment value; the error is a
 // [*ValueError] that says which.
 var ErrInvalid = errors.New("invalid configuration")
@@ -105,6 +122,11 @@ type Config struct {
 
 	ReplayMax      int // --replay-max: a resume with more missed messages gets resync
 	ReplayMaxBytes int // --replay-max-bytes: a resume with more bytes of them gets resync
+
+	HistoryCacheBytes int // --history-cache-bytes: messages the history index keeps in memory
+	MaxStoreBytes     int // --max-store-bytes: bound of the whole chat log; 0 none
+	MaxRooms          int // --max-rooms: rooms the chat log may hold; 0 no cap
+	MemoryLimit       int // --memory-limit: Go soft memory limit; 0 from GOMEMLIMIT or the cgroup
 }
 
 // Default returns the configuration used when no flag or variable is set.
@@ -132,6 +154,10 @@ func Default() Config {
 
 		ReplayMax:      server.DefaultReplayMax,
 		ReplayMaxBytes: server.DefaultReplayMaxBytes,
+
+		HistoryCacheBytes: DefaultHistoryCacheBytes,
+		MaxStoreBytes:     DefaultMaxStoreBytes,
+		MaxRooms:          DefaultMaxRooms,
 	}
 }
 

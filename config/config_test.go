@@ -63,6 +63,10 @@ func TestDefaults(t *testing.T) {
 
 		ReplayMax:      5000,
 		ReplayMaxBytes: 8 << 20,
+
+		HistoryCacheBytes: 64 << 20,
+		MaxStoreBytes:     1 << 30,
+		MaxRooms:          10000,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -117,6 +121,10 @@ func everyOption() []struct {
 				netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("::1/128")})
 		}},
 		{"cookie-secure", "true", func(c Config) bool { return c.CookieSecure }},
+		{"history-cache-bytes", "8MiB", func(c Config) bool { return c.HistoryCacheBytes == 8<<20 }},
+		{"max-store-bytes", "0", func(c Config) bool { return c.MaxStoreBytes == 0 }},
+		{"max-rooms", "50", func(c Config) bool { return c.MaxRooms == 50 }},
+		{"memory-limit", "512MiB", func(c Config) bool { return c.MemoryLimit == 512<<20 }},
 	}
 }
 
@@ -208,6 +216,11 @@ func TestInvalidValues(t *testing.T) {
 
 		"replay-max":       {"0", "-1", "10000001", "1.5", "all"},
 		"replay-max-bytes": {"0", "100", "2TiB", "lots", "-1MiB"},
+
+		"history-cache-bytes": {"-1", "65GiB", "lots", "1.5MiB"},
+		"max-store-bytes":     {"1KiB", "-1", "2000GiB", "x"},
+		"max-rooms":           {"-1", "1000001", "many"},
+		"memory-limit":        {"1MiB", "-1", "2000GiB", "x"},
 	}
 	for _, o := range options() {
 		if _, ok := bad[o.name]; !ok && o.name != "web-dir" {

@@ -175,6 +175,50 @@ func options() []option {
 			show: func(c Config) string { return strconv.Itoa(c.History) },
 		},
 		{
+			name: "history-cache-bytes", arg: "size",
+			usage: "bytes of chat messages the history index keeps in memory; older ones are read back from the chat log when replayed or scrolled to. A size with an optional KiB, MiB or GiB suffix, 0 to 64GiB",
+			set: func(c *Config, v string) (err error) {
+				c.HistoryCacheBytes, err = parseSize(v, 0, MaxHistoryCacheBytes)
+				return err
+			},
+			show: func(c Config) string { return formatSize(c.HistoryCacheBytes) },
+		},
+		{
+			name: "max-store-bytes", arg: "size",
+			usage: "bytes of the whole chat log: past it the oldest messages, of any room, are discarded. A size with an optional KiB, MiB or GiB suffix, 1MiB to 1024GiB; 0: no bound (the disk is)",
+			set: func(c *Config, v string) (err error) {
+				if v == "0" {
+					c.MaxStoreBytes = 0
+					return nil
+				}
+				c.MaxStoreBytes, err = parseSize(v, MinMaxStoreBytes, MaxMaxStoreBytes)
+				return err
+			},
+			show: func(c Config) string { return formatSize(c.MaxStoreBytes) },
+		},
+		{
+			name: "max-rooms", arg: "rooms",
+			usage: fmt.Sprintf("rooms the chat log may hold: a message to a new room past it is refused (409 room_limit); 0 to %d, 0: no cap", MaxMaxRooms),
+			set: func(c *Config, v string) (err error) {
+				c.MaxRooms, err = parseInt(v, 0, MaxMaxRooms)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.MaxRooms) },
+		},
+		{
+			name: "memory-limit", arg: "size",
+			usage: "soft memory limit of the Go runtime (debug.SetMemoryLimit): the GC works harder near it. 0: GOMEMLIMIT when set, else 90% of the cgroup's memory.max when there is one, else none. A size with an optional KiB, MiB or GiB suffix, 16MiB to 1024GiB, or 0",
+			set: func(c *Config, v string) (err error) {
+				if v == "0" {
+					c.MemoryLimit = 0
+					return nil
+				}
+				c.MemoryLimit, err = parseSize(v, MinMemoryLimit, MaxMemoryLimit)
+				return err
+			},
+			show: func(c Config) string { return formatSize(c.MemoryLimit) + " (GOMEMLIMIT or the cgroup's)" },
+		},
+		{
 			name: "tick", arg: "duration",
 			usage: fmt.Sprintf("interval of the market ticker updates, %v to %v", MinTick, MaxTick),
 			set: func(c *Config, v string) (err error) {

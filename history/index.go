@@ -1,14 +1,22 @@
-// Package history keeps the retained chat messages of every room in memory,
-// in id order, for replay on reconnect, scrollback, the room list and
-// idempotent sends.
+// Package history indexes the retained chat messages of every room, in id
+// order, for replay on reconnect, scrollback, the room list and idempotent
+// sends.
 //
 // It is a projection of the chat log (JetStream), fed in log order by one
 // follower; it bounds each room exactly as the log does, so it holds what the
-// log holds and nothing else.
+// log holds and nothing else. It keeps a few dozen bytes of metadata per
+// retained message (id, time, idempotency key) and the messages themselves
+// in a cache of bounded size; a message the cache no longer holds is read
+// back from the log ([Source]). When the log discards messages on its own
+// (its byte limit, across rooms), [Index.Discarded] tells the index, which
+// then reports resumes into the discarded range as gaps.
 package history
 
 import (
+	"container/heap"
 	"errors"
+	"hash/maphash"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -30,46 +38,100 @@ type Entry struct {
 	JSON []byte
 }
 
+// meta is what the index keeps of a retained message whatever the cache
+// holds: 24 bytes (and an entry of Index.clients when it has a clientId).
+type meta struct {
+	seq  uint64
+	key  uint64 // hash of its idempotency key; 0 without a clientId
+	size uint32 // length of its JSON, for Backlog
+}
+
 type room struct {
-	entries []Entry  // ascending Seq
+	metas   []meta   // ascending seq
+	lastAt  int64    // time of the newest message, Unix nanoseconds
 	skipped []uint64 // ascending: log entries of the room not shown, see Skip
+	// lost is the highest seq of the room found gone from the log before
+	// Discarded said so: a resume from below it is a gap.
+	lost uint64
 }
 
 // slots is how many of the room's log entries the index accounts for.
-func (r *room) slots() int { return len(r.entries) + len(r.skipped) }
+func (r *room) slots() int { return len(r.metas) + len(r.skipped) }
 
 // oldest is the seq of the room's oldest accounted log entry (0: none).
 func (r *room) oldest() uint64 {
 	switch {
-	case len(r.entries) == 0 && len(r.skipped) == 0:
+	case len(r.metas) == 0 && len(r.skipped) == 0:
 		return 0
 	case len(r.skipped) == 0:
-		return r.entries[0].Seq
-	case len(r.entries) == 0:
+		return r.metas[0].seq
+	case len(r.metas) == 0:
 		return r.skipped[0]
 	}
-	return min(r.entries[0].Seq, r.skipped[0])
+	return min(r.metas[0].seq, r.skipped[0])
 }
 
 // Index is safe for concurrent use. Add and Skip must be called from one
-// goroutine, in log order.
+// goroutine, in log order; Discarded from any. Readers may block on the [Source] while
+// the cache misses, never while holding the index's lock.
 type Index struct {
-	limit int
+	limit   int
+	src     Source
+	cache   *cache
+	timeout time.Duration
+	seed    maphash.Seed
 
 	mu      sync.RWMutex
 	rooms   map[string]*room
-	clients map[string]sent // idempotency key -> where the message is
-	last    uint64
+	clients map[uint64]sent // idempotency key hash -> where the message is
+	last    uint64          // highest seq seen
+	floor   uint64          // the log holds nothing below this seq
 	// lostUpTo is the highest seq of a log entry known lost (see Lost).
 	lostUpTo uint64
+	// reserved: rooms a send may be creating, see ReserveRoom.
+	reserved map[string]struct{}
 }
 
+// Option configures an [Index] beyond its per-room limit.
+type Option func(*Index)
+
+// WithSource makes the index keep at most cacheBytes of messages in
+// memory (JSON and decoded, as charged by the cache, plus a fixed overhead
+// per message) and read the others back from src, waiting at most
+// timeout (default [DefaultLoadTimeout]) for one read. Without it the index
+// keeps every retained message in memory.
+func WithSource(src Source, cacheBytes int64, timeout time.Duration) Option {
+	return func(x *Index) {
+		x.src = src
+		x.cache = newCache(max(cacheBytes, 0))
+		if timeout > 0 {
+			x.timeout = timeout
+		}
+	}
+}
+
+// Defaults of the index.
+const (
+	// DefaultCacheBytes is the message cache of an index with a source,
+	// unless configured.
+	DefaultCacheBytes = 64 << 20
+	// DefaultLoadTimeout bounds one read from the source.
+	DefaultLoadTimeout = 5 * time.Second
+)
+
 // New returns an empty index that keeps at most limit messages per room.
-func New(limit int) *Index {
+func New(limit int, opts ...Option) *Index {
 	if limit < 1 {
 		limit = tt.DefaultHistory
 	}
-	return &Index{limit: limit, rooms: make(map[string]*room), clients: make(map[string]sent)}
+	x := &Index{
+		limit: limit, cache: newCache(-1), timeout: DefaultLoadTimeout, seed: maphash.MakeSeed(),
+		rooms: make(map[string]*room), clients: make(map[uint64]sent),
+	}
+	for _, o := range opts {
+		o(x)
+	}
+	return x
 }
 
 // sent locates a retained message by its idempotency key.
@@ -82,9 +144,15 @@ type sent struct {
 // session (which a rename keeps) and the client's own id.
 func ClientKey(sessionID, clientID string) string { return sessionID + "\x00" + clientID }
 
+func (x *Index) keyHash(sessionID, clientID string) uint64 {
+	h := maphash.String(x.seed, ClientKey(sessionID, clientID))
+	return max(h, 1) // 0 means "no key"
+}
+
 // Add appends e to its room and reports whether it was new. Entries at or
 // below the last seq are ignored, so a follower that re-delivers cannot
-// duplicate history.
+// duplicate history. e goes into the cache: new messages are the likeliest
+// to be read.
 func (x *Index) Add(e Entry) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -93,10 +161,14 @@ func (x *Index) Add(e Entry) bool {
 	}
 	x.last = e.Seq
 	r := x.room(e.Msg.Room)
-	r.entries = append(r.entries, e)
+	m := meta{seq: e.Seq, size: uint32(min(len(e.JSON), 1<<32-1))}
+	r.lastAt = e.Msg.Time.UnixNano()
 	if e.Msg.ClientID != "" {
-		x.clients[ClientKey(e.Msg.Sender, e.Msg.ClientID)] = sent{e.Msg.Room, e.Seq}
+		m.key = x.keyHash(e.Msg.Sender, e.Msg.ClientID)
+		x.clients[m.key] = sent{e.Msg.Room, e.Seq}
 	}
+	r.metas = append(r.metas, m)
+	x.cache.put(e)
 	x.trim(r)
 	return true
 }
@@ -119,41 +191,74 @@ func (x *Index) Skip(roomName string, seq uint64) {
 	x.trim(r)
 }
 
+// Discarded records that the log holds nothing below seq first any more
+// (its byte limit discards the oldest messages of any room): the index
+// forgets them, and a resume from before first into a room that has
+// nothing retained in between is a gap. A first at or below the known one
+// changes nothing.
+func (x *Index) Discarded(first uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if first <= x.floor {
+		return
+	}
+	x.floor = first
+	for _, r := range x.rooms {
+		if r.oldest() >= first {
+			continue
+		}
+		for len(r.metas) > 0 && r.metas[0].seq < first {
+			x.dropOldest(r)
+		}
+		i := sort.Search(len(r.skipped), func(i int) bool { return r.skipped[i] >= first })
+		r.skipped = r.skipped[i:]
+	}
+	for name, r := range x.rooms {
+		if r.lost < first {
+			r.lost = 0 // the floor covers it
+		}
+		if r.slots() == 0 && r.lost == 0 {
+			x.deleteRoom(name)
+		}
+	}
+}
+
 func (x *Index) room(name string) *room {
 	r := x.rooms[name]
 	if r == nil {
 		r = &room{}
 		x.rooms[name] = r
+		delete(x.reserved, name)
 	}
 	return r
+}
+
+func (x *Index) deleteRoom(name string) {
+	delete(x.rooms, name)
 }
 
 // trim drops the room's oldest entries beyond the limit, as the log does.
 func (x *Index) trim(r *room) {
 	for r.slots() > x.limit {
-		if len(r.skipped) > 0 && (len(r.entries) == 0 || r.skipped[0] < r.entries[0].Seq) {
+		if len(r.skipped) > 0 && (len(r.metas) == 0 || r.skipped[0] < r.metas[0].seq) {
 			r.skipped = r.skipped[1:]
 			continue
 		}
-		old := r.entries[0]
-		if old.Msg.ClientID != "" {
-			k := ClientKey(old.Msg.Sender, old.Msg.ClientID)
-			if x.clients[k].seq == old.Seq {
-				delete(x.clients, k)
-			}
-		}
-		r.entries[0] = Entry{}
-		r.entries = r.entries[1:]
+		x.dropOldest(r)
 	}
 }
 
-// Lost records that the log lost entries up to seq last (damaged or
-// missing files), in rooms nobody can tell: a resume from before last may
-// have missed one of them, so After answers ErrGap to it, in every room.
-func (x *Index) Lost(first, last, count uint64) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.lostUpTo = max(x.lostUpTo, last)
+// dropOldest forgets the room's oldest message.
+func (x *Index) dropOldest(r *room) {
+	old := r.metas[0]
+	if old.key != 0 && x.clients[old.key].seq == old.seq {
+		delete(x.clients, old.key)
+	}
+	x.cache.remove(old.seq)
+	r.metas = r.metas[1:]
+	if len(r.metas) == 0 {
+		r.metas = nil // let the backing array go
+	}
 }
 
 // Last returns the highest seq added so far (0 when empty).
@@ -163,70 +268,64 @@ func (x *Index) Last() uint64 {
 	return x.last
 }
 
-// After returns the retained messages of room with a seq above after, in
-// order. It returns ErrGap when messages above after may have been dropped
-// (the room is full and after is older than its oldest entry, or the log
-// lost entries above after: see Lost) or when after is beyond the last seq
-// the index has seen.
-func (x *Index) After(roomName string, after uint64) ([]Entry, error) {
+// Stats is what the index holds, for logs and tests.
+type Stats struct {
+	Rooms      int
+	Messages   int
+	CacheBytes int64
+}
+
+// Stats counts the rooms and messages indexed and the bytes cached.
+func (x *Index) Stats() Stats {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	st := Stats{Rooms: len(x.rooms), CacheBytes: x.cache.bytes()}
+	for _, r := range x.rooms {
+		st.Messages += len(r.metas)
+	}
+	return st
+}
+
+// HasRoom reports whether the log holds entries of room, and how many
+// rooms it holds entries of.
+func (x *Index) HasRoom(name string) (exists bool, rooms int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	_, exists = x.rooms[name]
+	return exists, len(x.rooms)
+}
+
+// Lost records that the log lost entries up to seq last (damaged or
+// missing files), in rooms nobody can tell: a resume from before last may
+// have missed one of them, so After and Page answer ErrGap to it, in every
+// room.
+func (x *Index) Lost(first, last, count uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.lostUpTo = max(x.lostUpTo, last)
+}
+
+// gap reports whether messages of r above after may be missing: after is
+// beyond the log, or the room is full and after is older than its oldest
+// entry (the room dropped some, here or before a restart), or after is
+// below what the log holds at all and older than the room's oldest entry
+// (the log discarded some), or entries above after were lost (see
+// [Index.Lost]). r may be nil. Call with x.mu held.
+func (x *Index) gap(r *room, after uint64) bool {
 	if after > x.last || after < x.lostUpTo {
-		return nil, ErrGap
+		return true
 	}
-	r := x.rooms[roomName]
-	if r == nil {
-		return nil, nil
+	oldest := uint64(1<<64 - 1)
+	if r != nil && r.slots() > 0 {
+		oldest = r.oldest()
 	}
-	// A full room may have lost older messages: to this index's bound, or
-	// to the log's before a restart, when the index was filled again from a
-	// log already trimmed to the bound (so nothing was dropped here).
-	if r.slots() >= x.limit && after < r.oldest()-1 {
-		return nil, ErrGap
+	if r != nil && r.slots() >= x.limit && after < oldest-1 {
+		return true
 	}
-	i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq > after })
-	return append([]Entry(nil), r.entries[i:]...), nil
-}
-
-// Before returns up to limit messages of room with a seq below before (all
-// when before is 0), oldest first, and whether older ones remain.
-func (x *Index) Before(roomName string, before uint64, limit int) ([]tt.ChatMessage, bool) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	r := x.rooms[roomName]
-	if r == nil || limit < 1 {
-		return []tt.ChatMessage{}, false
+	if r != nil && after < r.lost {
+		return true
 	}
-	end := len(r.entries)
-	if before > 0 {
-		end = sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq >= before })
-	}
-	start := max(end-limit, 0)
-	out := make([]tt.ChatMessage, 0, end-start)
-	for _, e := range r.entries[start:end] {
-		out = append(out, e.Msg)
-	}
-	return out, start > 0
-}
-
-// Lookup returns the message the session sessionID sent with clientID,
-// while retained.
-func (x *Index) Lookup(sessionID, clientID string) (tt.ChatMessage, bool) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	at, ok := x.clients[ClientKey(sessionID, clientID)]
-	if !ok {
-		return tt.ChatMessage{}, false
-	}
-	r := x.rooms[at.room]
-	if r == nil {
-		return tt.ChatMessage{}, false
-	}
-	i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].Seq >= at.seq })
-	if i < len(r.entries) && r.entries[i].Seq == at.seq {
-		return r.entries[i].Msg, true
-	}
-	return tt.ChatMessage{}, false
+	return x.floor > 1 && after < x.floor-1 && after < oldest-1
 }
 
 // RoomSummary is what the index knows of one room.
@@ -237,18 +336,54 @@ type RoomSummary struct {
 
 // Rooms lists every room with retained messages, by name.
 func (x *Index) Rooms() []RoomSummary {
+	out, _ := x.RoomsAfter("", -1)
+	return out
+}
+
+// RoomsAfter lists, by name, up to limit rooms with retained messages whose
+// name sorts after after ("" from the first; limit below 0: all), and
+// whether more follow. It looks at every room once, keeping only the page
+// in hand: its cost grows with the rooms, its memory with limit.
+func (x *Index) RoomsAfter(after string, limit int) ([]RoomSummary, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := make([]RoomSummary, 0, len(x.rooms))
+	var page nameHeap // the smallest names after after, largest on top
+	more := false
 	for name, r := range x.rooms {
-		n := len(r.entries)
-		if n == 0 {
-			continue // only entries that are not messages
+		if name <= after || len(r.metas) == 0 { // no messages: only entries that are not
+			continue
 		}
-		out = append(out, RoomSummary{Name: name, LastMessageAt: r.entries[n-1].Msg.Time})
+		switch {
+		case limit < 0 || page.Len() < limit:
+			heap.Push(&page, name)
+		case limit > 0 && name < page[0]:
+			page[0] = name
+			heap.Fix(&page, 0)
+			more = true
+		default:
+			more = true
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	slices.Sort(page)
+	out := make([]RoomSummary, 0, len(page))
+	for _, name := range page {
+		out = append(out, RoomSummary{Name: name, LastMessageAt: time.Unix(0, x.rooms[name].lastAt).UTC()})
+	}
+	return out, more
+}
+
+// nameHeap is a max-heap of room names.
+type nameHeap []string
+
+func (h nameHeap) Len() int           { return len(h) }
+func (h nameHeap) Less(i, j int) bool { return h[i] > h[j] }
+func (h nameHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *nameHeap) Push(v any)        { *h = append(*h, v.(string)) }
+func (h *nameHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
 }
 
 // ParseID parses a message id (a decimal sequence, no sign, no leading

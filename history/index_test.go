@@ -3,6 +3,7 @@ package history
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,12 +155,15 @@ func TestBefore(t *testing.T) {
 		{100, 1, "10", 1, true},
 	}
 	for _, tc := range tests {
-		got, more := x.Before("a", tc.before, tc.limit)
+		got, more, err := x.Before("a", tc.before, tc.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(got) != tc.n || more != tc.more || (tc.n > 0 && got[0].ID != tc.first) {
 			t.Errorf("Before(%d, %d) = %d msgs (first %v), more %v; want %d from %q, more %v", tc.before, tc.limit, len(got), got, more, tc.n, tc.first, tc.more)
 		}
 	}
-	if got, more := x.Before("nobody", 0, 10); len(got) != 0 || more || got == nil {
+	if got, more, err := x.Before("nobody", 0, 10); err != nil || len(got) != 0 || more || got == nil {
 		t.Errorf("Before(unknown room) = %v, %v; want empty non-nil", got, more)
 	}
 }
@@ -176,21 +180,21 @@ func TestLookupFollowsRetention(t *testing.T) {
 		}
 	}
 	sent(1, "Alice", "s1", "c1")
-	if m, ok := x.Lookup("s1", "c1"); !ok || m.ID != "1" {
+	if m, ok, _ := x.Lookup("s1", "c1"); !ok || m.ID != "1" {
 		t.Fatalf("Lookup = %+v, %v; want message 1", m, ok)
 	}
-	if _, ok := x.Lookup("s2", "c1"); ok {
+	if _, ok, _ := x.Lookup("s2", "c1"); ok {
 		t.Fatal("Lookup found another session's clientId")
 	}
 	sent(2, "Alicia", "s1", "c2") // renamed: the same session
-	if m, ok := x.Lookup("s1", "c2"); !ok || m.ID != "2" {
+	if m, ok, _ := x.Lookup("s1", "c2"); !ok || m.ID != "2" {
 		t.Fatalf("Lookup after a rename = %+v, %v; want message 2", m, ok)
 	}
 	sent(3, "Alicia", "s1", "c3")
-	if _, ok := x.Lookup("s1", "c1"); ok {
+	if _, ok, _ := x.Lookup("s1", "c1"); ok {
 		t.Fatal("Lookup found a message dropped from history")
 	}
-	if _, ok := x.Lookup("s1", "c3"); !ok {
+	if _, ok, _ := x.Lookup("s1", "c3"); !ok {
 		t.Fatal("Lookup lost a retained message")
 	}
 }
@@ -228,5 +232,79 @@ func BenchmarkAdd(b *testing.B) {
 	m := tt.ChatMessage{Room: "lobby", Nick: "n", Text: "hello"}
 	for i := 0; b.Loop(); i++ {
 		x.Add(Entry{Seq: uint64(i + 1), Msg: m})
+	}
+}
+
+// TestReserveRoomHoldsTheCapForSendsInFlight: the cap counts the rooms
+// indexed and those reserved by sends not indexed yet, and a reservation
+// ends with its room's first message or its cancellation.
+func TestReserveRoomHoldsTheCapForSendsInFlight(t *testing.T) {
+	x := New(10)
+	add(t, x, 1, "a", "n", "")
+	steps := []struct {
+		do   string // "reserve", "cancel" or "add"
+		room string
+		want bool
+	}{
+		{"reserve", "a", true},  // exists
+		{"reserve", "b", true},  // 2 of 3
+		{"reserve", "b", true},  // already reserved
+		{"reserve", "c", true},  // 3 of 3
+		{"reserve", "d", false}, // past the cap
+		{"add", "b", true},      // b indexed: still 3
+		{"reserve", "d", false},
+		{"cancel", "c", true}, // c stored nothing: 2 of 3
+		{"reserve", "d", true},
+		{"reserve", "e", false},
+	}
+	seq := uint64(1)
+	for i, s := range steps {
+		switch s.do {
+		case "reserve":
+			if got := x.ReserveRoom(s.room, 3); got != s.want {
+				t.Fatalf("step %d: ReserveRoom(%s) = %v, want %v", i, s.room, got, s.want)
+			}
+		case "cancel":
+			x.CancelRoom(s.room)
+		case "add":
+			seq++
+			add(t, x, seq, s.room, "n", "")
+		}
+	}
+	if !x.ReserveRoom("zzz", 0) {
+		t.Fatal("no cap refused a room")
+	}
+}
+
+func TestRoomsAfterPages(t *testing.T) {
+	x := New(10)
+	names := []string{"d", "b", "f", "a", "e", "c", "g"}
+	for i, n := range names {
+		add(t, x, uint64(i+1), n, "n", "")
+	}
+	x.Skip("bb", 100) // no messages: not listed
+	for _, tc := range []struct {
+		after string
+		limit int
+		want  string
+		more  bool
+	}{
+		{"", 3, "abc", true},
+		{"c", 3, "def", true},
+		{"f", 3, "g", false},
+		{"d", 3, "efg", false},
+		{"g", 3, "", false},
+		{"", -1, "abcdefg", false},
+		{"", 0, "", true},
+		{"a", 1, "b", true},
+	} {
+		got, more := x.RoomsAfter(tc.after, tc.limit)
+		var s strings.Builder
+		for _, r := range got {
+			s.WriteString(r.Name)
+		}
+		if s.String() != tc.want || more != tc.more {
+			t.Errorf("RoomsAfter(%q, %d) = %q, %v; want %q, %v", tc.after, tc.limit, s.String(), more, tc.want, tc.more)
+		}
 	}
 }

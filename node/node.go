@@ -105,7 +105,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		DataDir: cfg.DataDir, URL: cfg.NATSURL, ListenAddr: cfg.NATSListen, History: cfg.History,
 		User: cfg.NATSUser, Password: cfg.NATSPassword,
 		SyncAlways: cfg.SyncAlways, Logger: log,
-		SessionTTL: cfg.SessionTTL,
+		SessionTTL: cfg.SessionTTL, MaxBytes: int64(cfg.MaxStoreBytes),
 	})
 	stopProgress()
 	if err != nil {
@@ -131,7 +131,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	if cfg.NATSURL != "" || cfg.NATSListen != "" {
 		bus = st
 	}
-	index := history.New(cfg.History)
+	index := history.New(cfg.History, history.WithSource(st, int64(cfg.HistoryCacheBytes), 0))
 	srv := server.New(server.Options{
 		Log: st, Sessions: st, History: index, Ready: st.Ready, UI: ui, Logger: log,
 		SendRate: cfg.SendRate, SendBurst: cfg.SendBurst, Heartbeat: cfg.Heartbeat,
@@ -142,6 +142,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		Presence: bus, PresenceInterval: o.presenceInterval, PresenceHeartbeat: o.presenceHeartbeat,
 		SessionRate: cfg.SessionRate / 60, SessionBurst: cfg.SessionBurst, MaxSessions: cfg.MaxSessions,
 		SessionTTL: cfg.SessionTTL, TrustedProxies: cfg.TrustedProxies, CookieSecure: cfg.CookieSecure,
+		MaxRooms: cfg.MaxRooms,
 	})
 	defer srv.Close()
 
@@ -149,6 +150,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	defer cancel()
 	start := time.Now()
 	log.Info("loading history from the chat log")
+	if first, err := st.FirstSeq(ctx); err == nil {
+		index.Discarded(first) // what an earlier run's log discarded
+	}
 	if err := st.FollowWith(runCtx, store.Hooks{
 		Message: func(m tt.ChatMessage) {
 			if err := srv.Deliver(m); err != nil {
@@ -160,7 +164,10 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}); err != nil {
 		return fmt.Errorf("follow chat log: %w", err)
 	}
-	log.Info("history loaded", "last", index.Last(), "took", time.Since(start).Round(time.Millisecond))
+	st0 := index.Stats()
+	log.Info("history loaded", "last", index.Last(), "rooms", st0.Rooms, "messages", st0.Messages,
+		"cached_bytes", st0.CacheBytes, "took", time.Since(start).Round(time.Millisecond))
+	go followDiscards(runCtx, st, index, log)
 
 	stopTicker, err := st.SubscribeTicker(func(data []byte) {
 		if err := srv.Ticker(data); err != nil {
@@ -233,6 +240,33 @@ func maxStreams(cfg config.Config, log *slog.Logger) int {
 	log.Info("connection limits", "fdSoft", soft, "fdHard", hard, "maxStreams", n,
 		"maxStreamsPerIP", cfg.MaxStreamsPerIP, "bodyTimeout", cfg.BodyTimeout)
 	return n
+}
+
+// discardPoll is how often a node asks the chat log what it discarded.
+const discardPoll = time.Second
+
+// followDiscards tells index, until ctx ends, where the chat log begins:
+// its byte limit discards the oldest messages of any room without a word
+// to the follower. (A read of a discarded message also tells the index, so
+// a resume between two polls gets resync, never a silent skip.)
+func followDiscards(ctx context.Context, st *store.Store, index *history.Index, log *slog.Logger) {
+	t := time.NewTicker(discardPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		first, err := st.FirstSeq(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Debug("chat log start", "err", err)
+			}
+			continue
+		}
+		index.Discarded(first)
+	}
 }
 
 // waitTicker returns once srv has a ticker snapshot, or after d.

@@ -96,7 +96,7 @@ func TestBadInputs(t *testing.T) {
 			t.Fatalf("idempotent retry under rate limit: %d", resp.StatusCode)
 		}
 		wait.For(t, 5*time.Second, "3 stored messages", func() bool { return n.index.Last() >= 3 })
-		if msgs, _ := n.index.Before("lobby", 0, 100); len(msgs) != 3 {
+		if msgs, _, _ := n.index.Before("lobby", 0, 100); len(msgs) != 3 {
 			t.Fatalf("stored %d messages, want 3", len(msgs))
 		}
 	})

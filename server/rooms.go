@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,15 +11,39 @@ import (
 	"tickertalk/history"
 )
 
-// handleRooms serves GET /api/rooms: rooms with history or people online,
-// the default room always, by name.
+// handleRooms serves GET /api/rooms?limit=&after=: a page of the rooms
+// with history or people online, the default room always, by name, at
+// most limit ([tt.DefaultRoomsLimit], at most [tt.MaxRoomsLimit]) after
+// the name after.
 func (s *Server) handleRooms(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return errMethod
 	}
-	online := s.pres.counts()
-	byName := map[string]*tt.RoomInfo{tt.DefaultRoom: {Name: tt.DefaultRoom}}
-	for _, sum := range s.opts.History.Rooms() {
+	q := r.URL.Query()
+	limit := tt.DefaultRoomsLimit
+	if v := q.Get(tt.QueryLimit); v != "" || q.Has(tt.QueryLimit) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > tt.MaxRoomsLimit {
+			return errorf(http.StatusBadRequest, tt.CodeInvalidParameter,
+				fmt.Sprintf("limit must be a number from 1 to %d", tt.MaxRoomsLimit))
+		}
+		limit = n
+	}
+	after := q.Get(tt.QueryAfter)
+	if after != "" {
+		if err := tt.ValidateRoom(after); err != nil {
+			return errorf(http.StatusBadRequest, tt.CodeInvalidParameter, "after must be a room name (the next of the previous page)")
+		}
+	}
+	// The page is the first limit names after the cursor among the rooms
+	// with history, the rooms with people online and the default room;
+	// one more tells whether more follow.
+	sums, _ := s.opts.History.RoomsAfter(after, limit+1)
+	byName := make(map[string]*tt.RoomInfo, len(sums)+1)
+	if tt.DefaultRoom > after {
+		byName[tt.DefaultRoom] = &tt.RoomInfo{Name: tt.DefaultRoom}
+	}
+	for _, sum := range sums {
 		info := &tt.RoomInfo{Name: sum.Name}
 		if !sum.LastMessageAt.IsZero() {
 			at := sum.LastMessageAt
@@ -26,17 +51,22 @@ func (s *Server) handleRooms(w http.ResponseWriter, r *http.Request) error {
 		}
 		byName[sum.Name] = info
 	}
-	for name, n := range online {
-		if byName[name] == nil {
+	online := s.pres.counts()
+	for name := range online {
+		if name > after && byName[name] == nil {
 			byName[name] = &tt.RoomInfo{Name: name}
 		}
-		byName[name].Online = n
 	}
-	out := tt.RoomList{Rooms: make([]tt.RoomInfo, 0, len(byName))}
+	rooms := make([]tt.RoomInfo, 0, len(byName))
 	for _, info := range byName {
-		out.Rooms = append(out.Rooms, *info)
+		info.Online = online[info.Name]
+		rooms = append(rooms, *info)
 	}
-	slices.SortFunc(out.Rooms, func(a, b tt.RoomInfo) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(rooms, func(a, b tt.RoomInfo) int { return strings.Compare(a.Name, b.Name) })
+	out := tt.RoomList{Rooms: rooms}
+	if len(rooms) > limit {
+		out.Rooms, out.More, out.Next = rooms[:limit], true, rooms[limit-1].Name
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -71,7 +101,10 @@ func (s *Server) handleRoomMessages(w http.ResponseWriter, r *http.Request) erro
 		}
 		limit = n
 	}
-	msgs, more := s.opts.History.Before(room, before, limit)
+	msgs, more, err := s.opts.History.Before(room, before, limit)
+	if err != nil {
+		return fmt.Errorf("scrollback of %s: %w", room, err)
+	}
 	for i := range msgs {
 		msgs[i].ClientID = "" // the sender's alone: see Deliver
 	}

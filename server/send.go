@@ -35,10 +35,18 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalidField(err, http.StatusUnprocessableEntity)
 	}
-	if m, ok := s.opts.History.Lookup(si.ID, req.ClientID); ok {
+	m, ok, err := s.opts.History.Lookup(si.ID, req.ClientID)
+	if err != nil {
+		return fmt.Errorf("look up client id: %w", err)
+	}
+	if ok {
 		s.metrics.messages.WithLabelValues("duplicate").Inc()
 		writeJSON(w, http.StatusOK, m)
 		return nil
+	}
+	if !s.opts.History.ReserveRoom(req.Room, s.opts.MaxRooms) {
+		return errorf(http.StatusConflict, tt.CodeRoomLimit,
+			fmt.Sprintf("the server holds its maximum of %d rooms: post in an existing room", s.opts.MaxRooms))
 	}
 	now := time.Now()
 	if ok, retry := s.limits.allow(token, now); !ok {
@@ -47,7 +55,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 		e.retryAfter = retry
 		return &e
 	}
-	m := tt.ChatMessage{
+	m = tt.ChatMessage{
 		Room:     req.Room,
 		Nick:     si.Nick,
 		Text:     req.Text,
@@ -57,6 +65,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	seq, dup, err := s.opts.Log.Publish(r.Context(), m, dedupID(si.ID, req.ClientID))
 	if err != nil {
+		s.opts.History.CancelRoom(req.Room)
 		return fmt.Errorf("publish message: %w", err)
 	}
 	if dup {

@@ -81,6 +81,9 @@ type Options struct {
 	// PresenceHeartbeat is how often this node re-announces its rooms on
 	// the presence bus; default [DefaultPresenceHeartbeat].
 	PresenceHeartbeat time.Duration
+	// MaxRooms caps the rooms the chat log holds entries of: a send that
+	// would create one more is refused (409, [tt.CodeRoomLimit]). 0: no cap.
+	MaxRooms int
 	// SparklineLen is how many recent prices per symbol the first update
 	// of a connection carries; default 60.
 	SparklineLen int

@@ -355,3 +355,83 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 		progress(seq, meta.NumPending, msg.Subject())
 	}
 }
+
+// Messages returns, ascending and at most max, the valid messages of room
+// with a stream sequence from from to to (both included), their ID set. It
+// reads them in batches through one short-lived ordered consumer filtered
+// on the room's subject, so a sparse room costs no more than its own
+// messages. Messages the log no longer holds are simply absent; an entry
+// that cannot be decoded is left out too.
+func (s *Store) Messages(ctx context.Context, room string, from, to uint64, max int) ([]tt.ChatMessage, error) {
+	if err := tt.ValidateRoom(room); err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	if from == 0 {
+		from = 1
+	}
+	if max < 1 || to < from {
+		return nil, nil
+	}
+	cons, err := s.js.OrderedConsumer(ctx, streamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects:    []string{chatPrefix + room},
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       from,
+		InactiveThreshold: 5 * time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: messages of %s: consumer: %w", room, err)
+	}
+	defer func() {
+		if info := cons.CachedInfo(); info != nil {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+			_ = s.js.DeleteConsumer(dctx, streamName, info.Name)
+			cancel()
+		}
+	}()
+	var out []tt.ChatMessage
+	for len(out) < max {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("store: messages of %s: %w", room, err)
+		}
+		batch, err := cons.FetchNoWait(max - len(out))
+		if err != nil {
+			return nil, fmt.Errorf("store: messages of %s: fetch: %w", room, err)
+		}
+		n, done := 0, false
+		for msg := range batch.Messages() {
+			n++
+			meta, err := msg.Metadata()
+			if err != nil {
+				continue
+			}
+			seq := meta.Sequence.Stream
+			if seq > to {
+				done = true
+				continue
+			}
+			if m, err := decodeChat(msg.Subject(), msg.Data(), seq); err == nil {
+				out = append(out, m)
+			}
+			if seq == to || meta.NumPending == 0 {
+				done = true
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+			return nil, fmt.Errorf("store: messages of %s: %w", room, err)
+		}
+		if done || n == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// FirstSeq returns the lowest sequence the chat log holds (the next one to
+// be assigned when it is empty): everything below it was discarded.
+func (s *Store) FirstSeq(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: stream info: %w", err)
+	}
+	return info.State.FirstSeq, nil
+}

@@ -80,6 +80,9 @@ type Config struct {
 	// History is the number of messages retained per room. Default
 	// [tt.DefaultHistory].
 	History int
+	// MaxBytes bounds the whole chat log: past it, JetStream discards the
+	// oldest messages, of any room. 0 or less: no bound.
+	MaxBytes int64
 	// Replicas is the JetStream replication factor of the stream and
 	// buckets on a cluster. Default 1.
 	Replicas int
@@ -160,7 +163,8 @@ type Store struct {
 
 // Open starts the embedded server unless cfg.URL is set, connects, and
 // creates or updates the stream CHAT (subjects chat.*, file storage, at
-// most cfg.History messages per room, oldest discarded, 2-minute
+// most cfg.History messages per room and cfg.MaxBytes in all, oldest
+// discarded, 2-minute
 // duplicate window) and the KV buckets for sessions and leases. It is
 // idempotent across restarts with the same DataDir.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
@@ -327,7 +331,7 @@ func declareAssets(ctx context.Context, js jetstream.JetStream, cfg Config) (str
 		Discard:           jetstream.DiscardOld,
 		MaxMsgsPerSubject: int64(cfg.History),
 		MaxMsgs:           -1,
-		MaxBytes:          -1,
+		MaxBytes:          cfg.maxBytes(),
 		MaxMsgSize:        64 << 10,
 		Duplicates:        dedupWindow,
 		Replicas:          cfg.Replicas,
@@ -357,6 +361,14 @@ func declareAssets(ctx context.Context, js jetstream.JetStream, cfg Config) (str
 		return nil, nil, nil, fmt.Errorf("store: bucket %s: %w", leaseBucket, err)
 	}
 	return stream, sessions, leases, nil
+}
+
+// maxBytes is the stream's MaxBytes: the configured bound, or -1.
+func (c Config) maxBytes() int64 {
+	if c.MaxBytes > 0 {
+		return c.MaxBytes
+	}
+	return -1
 }
 
 // track registers a background worker that Close waits for. It reports
