@@ -110,6 +110,7 @@ func everyOption() []struct {
 		{"replay-max-bytes", "64MiB", func(c Config) bool { return c.ReplayMaxBytes == 64<<20 }},
 		{"sync-always", "true", func(c Config) bool { return c.SyncAlways }},
 		{"web-dir", "/srv/web", func(c Config) bool { return c.WebDir == "/srv/web" }},
+		{"pprof-addr", "127.0.0.1:6060", func(c Config) bool { return c.PprofAddr == "127.0.0.1:6060" }},
 		{"log-level", "DEBUG", func(c Config) bool { return c.LogLevel == "debug" }},
 		{"log-format", "json", func(c Config) bool { return c.LogFormat == "json" }},
 		{"session-ttl", "90m", func(c Config) bool { return c.SessionTTL == 90*time.Minute }},
@@ -221,6 +222,7 @@ func TestInvalidValues(t *testing.T) {
 		"max-store-bytes":     {"1KiB", "-1", "2000GiB", "x"},
 		"max-rooms":           {"-1", "1000001", "many"},
 		"memory-limit":        {"1MiB", "-1", "2000GiB", "x"},
+		"pprof-addr":          {":6060", "0.0.0.0:6060", "192.168.1.2:6060", "example.com:6060", "[::]:6060", "6060", "127.0.0.1:70000"},
 	}
 	for _, o := range options() {
 		if _, ok := bad[o.name]; !ok && o.name != "web-dir" {

@@ -343,6 +343,19 @@ func options() []option {
 			show: func(c Config) string { return strconv.FormatBool(c.SyncAlways) },
 		},
 		{
+			name: "pprof-addr", arg: "host:port",
+			usage: "serve Go's CPU, heap and goroutine profiles (net/http/pprof) on this loopback address, on a listener of their own, such as 127.0.0.1:6060. Empty: no profiles",
+			set: func(c *Config, v string) (err error) {
+				if v == "" {
+					c.PprofAddr = ""
+					return nil
+				}
+				c.PprofAddr, err = parseLoopbackAddr(v)
+				return err
+			},
+			show: func(c Config) string { return strconv.Quote(c.PprofAddr) + " (none)" },
+		},
+		{
 			name: "web-dir", arg: "path",
 			usage: "directory of the static assets and app.wasm; empty means the first web/ holding app.wasm: next to the executable, one level above it, or else ./web",
 			set:   func(c *Config, v string) error { c.WebDir = v; return nil },
@@ -380,6 +393,22 @@ func parseAddr(v string) (string, error) {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return "", errors.New("port must be a number from 0 to 65535")
+	}
+	return v, nil
+}
+
+// parseLoopbackAddr accepts host:port whose host is a loopback IP address
+// or localhost: what it serves (profiles) must not reach the network.
+func parseLoopbackAddr(v string) (string, error) {
+	if _, err := parseAddr(v); err != nil {
+		return "", err
+	}
+	host, _, _ := net.SplitHostPort(v)
+	if host == "localhost" {
+		return v, nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return "", errors.New("must be a loopback address such as 127.0.0.1:6060 or [::1]:6060: profiles expose the process's internals")
 	}
 	return v, nil
 }

@@ -53,6 +53,7 @@ type options struct {
 	presenceInterval  time.Duration
 	presenceHeartbeat time.Duration
 	onNATS            func(clientURL string)
+	onPprof           func(addr net.Addr)
 	// noTicker keeps the node out of the ticker lease (tests that need a
 	// NATS host that never publishes).
 	noTicker bool
@@ -73,6 +74,12 @@ func OnNATSListening(fn func(clientURL string)) Option {
 	return func(o *options) { o.onNATS = fn }
 }
 
+// OnPprofListening calls fn with the address the profiling listener got,
+// before the node serves HTTP; only when cfg.PprofAddr is set.
+func OnPprofListening(fn func(addr net.Addr)) Option {
+	return func(o *options) { o.onPprof = fn }
+}
+
 // Serve serves cfg until ctx ends, then shuts down in order: streams first,
 // then HTTP, then the store. It accepts connections only once history has
 // caught up with the chat log, so no client ever resumes against a partial
@@ -82,6 +89,10 @@ func OnNATSListening(fn func(clientURL string)) Option {
 // With cfg.NATSListen the embedded NATS server also accepts other nodes on
 // that address. Presence is then shared with every node on the same NATS
 // (with cfg.NATSURL too); otherwise it is this node's alone.
+//
+// With cfg.PprofAddr, which must be a loopback address
+// ([ErrPprofNotLoopback] otherwise, before anything else starts), Go's
+// profiles are served there on a listener of their own.
 func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, opts ...Option) error {
 	if ln != nil {
 		// Closed on every return, a failed start included; after Shutdown
@@ -91,6 +102,16 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	var o options
 	for _, f := range opts {
 		f(&o)
+	}
+	if cfg.PprofAddr != "" {
+		pln, err := listenPprof(cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer servePprof(pln, log)()
+		if o.onPprof != nil {
+			o.onPprof(pln.Addr())
+		}
 	}
 	ui, err := pwa.Handler(pwa.Config{WebDir: ResolveWebDir(cfg.WebDir), Logger: log})
 	if err != nil {
