@@ -5,7 +5,8 @@
 #   make run      build everything and serve http://localhost:8000 (store in ./data)
 #   make build    the server (bin/tickertalk) and the client (web/app.wasm + .br/.gz)
 #   make wasm     the client only
-#   make test     every test with -race, browser tests included
+#   make test     every test with -race, browser tests included, then the
+#                 zero-allocation tests without -race (make test-alloc)
 #   make e2e      the browser and end-to-end tests only
 #   make bench    every benchmark
 #   make lint     gofmt, go vet (native and wasm), staticcheck
@@ -53,7 +54,7 @@ HAVE_CHROMIUM := test -x $(CHROMIUM)
 TEST_ENV += TICKERTALK_CHROMIUM=$(CHROMIUM)
 endif
 
-.PHONY: run build wasm test e2e bench lint clean check-browser
+.PHONY: run build wasm test test-alloc e2e bench bench-compare lint clean check-browser
 
 run: build
 	./$(BIN) --addr $(ADDR) --data-dir $(DATA_DIR) --web-dir ./web $(RUN_FLAGS)
@@ -79,8 +80,20 @@ $(WASM_BR): $(WASM)
 test: build
 	@status=0; \
 	$(TEST_ENV) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... || status=$$?; \
+	$(MAKE) --no-print-directory test-alloc || status=$$?; \
 	$(MAKE) --no-print-directory check-browser || status=$$?; \
 	exit $$status
+
+# The zero-allocation tests skip under -race (sync.Pool drops items at
+# random there), so they run again without it. It fails when fewer than
+# ALLOC_TESTS_MIN of them ran, so that a rename cannot turn them off.
+ALLOC_TESTS := WithoutAllocat|TestFirstFramesShareTheSnapshot
+ALLOC_TESTS_MIN := 3
+test-alloc:
+	@out=$$($(GO) test -count=1 -v -run '$(ALLOC_TESTS)' ./server/ 2>&1) || { echo "$$out"; exit 1; }; \
+	n=$$(grep -c -- '^--- PASS' <<<"$$out" || true); \
+	if [ "$$n" -lt $(ALLOC_TESTS_MIN) ]; then echo "$$out"; echo "test-alloc: $$n allocation tests passed, want at least $(ALLOC_TESTS_MIN)"; exit 1; fi; \
+	echo "ok  zero-allocation tests without -race: $$n passed"
 
 e2e: build
 	@status=0; \
