@@ -41,6 +41,7 @@ type config struct {
 	Subscribers int
 	Rooms       int
 	Rate        float64 // messages a second across all senders; 0 sends nothing
+	InFlight    int     // closed loop: posts kept outstanding, as fast as answered (with Rate 0)
 	Senders     int
 	Duration    time.Duration
 	Size        int
@@ -61,6 +62,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.Subscribers, "subscribers", 1000, "SSE connections to open")
 	fs.IntVar(&c.Rooms, "rooms", 1, "rooms (loadgen-0, loadgen-1, ...); subscribers and messages spread round-robin")
 	fs.Float64Var(&c.Rate, "rate", 20, "messages a second in total across senders; 0 only holds the connections")
+	fs.IntVar(&c.InFlight, "in-flight", 0, "saturation: with --rate 0, keep this many POST /send outstanding, each sent as soon as the previous one is answered, for --duration (the server needs --send-rate 0)")
 	fs.IntVar(&c.Senders, "senders", 1, "sending sessions, each signed in as loadgen-<i>")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long to send (or hold idle connections), at most 10m")
 	fs.IntVar(&c.Size, "size", 60, "bytes of text per message")
@@ -97,6 +99,10 @@ func (c config) validate() error {
 		return errors.New("--rooms must be 1 to 1000")
 	case c.Rate < 0 || c.Rate > maxRate || math.IsNaN(c.Rate):
 		return fmt.Errorf("--rate must be 0 to %d", maxRate)
+	case c.InFlight < 0 || c.InFlight > maxInFlight:
+		return fmt.Errorf("--in-flight must be 0 to %d", maxInFlight)
+	case c.InFlight > 0 && c.Rate > 0:
+		return errors.New("--in-flight sends as fast as the server answers: set --rate 0 with it")
 	case c.Senders < 1 || c.Senders > 1000:
 		return errors.New("--senders must be 1 to 1000")
 	case c.Duration <= 0 || c.Duration > maxDuration:
@@ -126,10 +132,17 @@ func checkFDs(n int) error {
 	return nil
 }
 
-// maxMessages is the most messages a run may send: rate × duration.
+// maxMessages is the most messages a run may send: rate × duration, or
+// in a closed loop maxRate × duration.
 func (c config) maxMessages() uint64 {
+	if c.InFlight > 0 {
+		return uint64(math.Floor(maxRate * c.Duration.Seconds()))
+	}
 	return uint64(math.Floor(c.Rate * c.Duration.Seconds()))
 }
+
+// sends reports whether the run posts messages at all.
+func (c config) sends() bool { return c.Rate > 0 || c.InFlight > 0 }
 
 // roomName is the name of room i.
 func roomName(i int) string { return fmt.Sprintf("loadgen-%d", i) }

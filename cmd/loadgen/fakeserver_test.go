@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +30,9 @@ const (
 type fakeServer struct {
 	fault fault
 
+	// sending and maxSending count the POST /send being answered at once.
+	sending, maxSending atomic.Int64
+
 	mu     sync.Mutex
 	nextID uint64
 	subs   map[string][]chan []byte // by room
@@ -37,6 +41,12 @@ type fakeServer struct {
 }
 
 func startFakeServer(t *testing.T, f fault) *httptest.Server {
+	t.Helper()
+	hs, _ := startFake(t, f)
+	return hs
+}
+
+func startFake(t *testing.T, f fault) (*httptest.Server, *fakeServer) {
 	t.Helper()
 	fs := &fakeServer{fault: f, subs: map[string][]chan []byte{}}
 	mux := http.NewServeMux()
@@ -52,7 +62,7 @@ func startFakeServer(t *testing.T, f fault) *httptest.Server {
 	})
 	hs := httptest.NewServer(mux)
 	t.Cleanup(func() { hs.CloseClientConnections(); hs.Close() })
-	return hs
+	return hs, fs
 }
 
 func (fs *fakeServer) stream(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +91,10 @@ func (fs *fakeServer) stream(w http.ResponseWriter, r *http.Request) {
 }
 
 func (fs *fakeServer) send(w http.ResponseWriter, r *http.Request) {
+	storeMax(&fs.maxSending, fs.sending.Add(1))
+	defer fs.sending.Add(-1)
+	// Long enough that a closed loop has every post outstanding at once.
+	time.Sleep(2 * time.Millisecond)
 	var req tt.SendRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || r.Header.Get("Origin") != "http://"+r.Host {
 		w.WriteHeader(http.StatusBadRequest)

@@ -75,6 +75,9 @@ func TestMainRefusesBadFlags(t *testing.T) {
 		{"--duration", "11m"},
 		{"--rate", "-1"},
 		{"--size", "10"},
+		{"--in-flight", "4"}, // --rate is 20 by default: a closed loop needs --rate 0
+		{"--rate", "0", "--in-flight", "65"},
+		{"--rate", "0", "--in-flight", "-1"},
 		{"--source-ips", "10.1.1.1"},
 	}
 	for _, args := range tests {

@@ -16,6 +16,7 @@ type result struct {
 	Subscribers int     `json:"subscribers"`
 	Rooms       int     `json:"rooms"`
 	Rate        float64 `json:"rate"`
+	InFlight    int     `json:"inFlight,omitempty"`
 	Senders     int     `json:"senders"`
 	Duration    string  `json:"duration"`
 	Size        int     `json:"size"`
@@ -143,8 +144,12 @@ func (r *result) writeJSON(w io.Writer) error {
 
 func (r *result) writeText(w io.Writer) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
-	p("target        %s  subscribers=%d rooms=%d rate=%g/s senders=%d duration=%s size=%d",
-		r.URL, r.Subscribers, r.Rooms, r.Rate, r.Senders, r.Duration, r.Size)
+	load := fmt.Sprintf("rate=%g/s", r.Rate)
+	if r.InFlight > 0 {
+		load = fmt.Sprintf("saturation (%d in flight)", r.InFlight)
+	}
+	p("target        %s  subscribers=%d rooms=%d %s senders=%d duration=%s size=%d",
+		r.URL, r.Subscribers, r.Rooms, load, r.Senders, r.Duration, r.Size)
 	c := r.Connections
 	p("connections   established %d/%d in %.2fs, failed %d, dropped during run %d", c.Established, c.Attempted, c.Seconds, c.Failed, c.Dropped)
 	for _, k := range sortedKeys(c.FailedByKind) {

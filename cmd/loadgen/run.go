@@ -30,7 +30,7 @@ func run(ctx context.Context, c config, progress io.Writer) (*result, error) {
 
 	r := &result{
 		URL: c.URL.String(), Subscribers: c.Subscribers, Rooms: c.Rooms, Rate: c.Rate,
-		Senders: c.Senders, Duration: c.Duration.String(), Size: c.Size,
+		InFlight: c.InFlight, Senders: c.Senders, Duration: c.Duration.String(), Size: c.Size,
 	}
 	if before, err := scrape(ctx, metricsClient, metricsURL); err != nil {
 		r.Server.ScrapeError = err.Error()
@@ -39,7 +39,7 @@ func run(ctx context.Context, c config, progress io.Writer) (*result, error) {
 	}
 
 	var senders []*sender
-	if c.Rate > 0 {
+	if c.sends() {
 		var err error
 		if senders, err = signIn(ctx, c, tr); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrNoServer, err)
@@ -78,8 +78,12 @@ func run(ctx context.Context, c config, progress io.Writer) (*result, error) {
 		}
 	}
 
-	if c.Rate > 0 {
-		out.run(ctx, c.Rate, c.Duration, c.maxMessages())
+	if c.sends() {
+		if c.InFlight > 0 {
+			out.runClosed(ctx, c.InFlight, c.Duration, c.maxMessages())
+		} else {
+			out.run(ctx, c.Rate, c.Duration, c.maxMessages())
+		}
 		drainUntil := time.Now().Add(c.Drain)
 		for time.Now().Before(drainUntil) && ctx.Err() == nil {
 			if t.deliveries.Load() >= out.expected(f.roomSubs) {

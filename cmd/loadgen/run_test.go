@@ -188,3 +188,31 @@ func startServer(t *testing.T, bin string) string {
 	}
 	return ""
 }
+
+// TestRunClosedLoopKeepsPostsInFlight saturates the fake server with
+// --in-flight 4 and --rate 0: exactly four posts are outstanding at the
+// peak, never more, every one is answered and delivered, none is skipped,
+// and the report gives a rate of deliveries.
+func TestRunClosedLoopKeepsPostsInFlight(t *testing.T) {
+	hs, fs := startFake(t, faultNone)
+	c := shortRun(t, hs.URL)
+	c.Rate, c.InFlight, c.Duration = 0, 4, 500*time.Millisecond
+	r := runShort(t, c)
+	if got := fs.maxSending.Load(); got != 4 {
+		t.Errorf("at most %d posts were outstanding, want 4", got)
+	}
+	if !r.ok() {
+		var sb strings.Builder
+		r.writeText(&sb)
+		t.Fatalf("closed loop not clean:\n%s", sb.String())
+	}
+	if r.Messages.Created < 8 || r.Messages.Created != r.Messages.Attempted {
+		t.Errorf("created %d of %d attempted, want every one and at least 8", r.Messages.Created, r.Messages.Attempted)
+	}
+	if got, want := r.Deliveries.Received, r.Messages.Created*10; got != want {
+		t.Errorf("received %d, want %d", got, want)
+	}
+	if r.Deliveries.PerSecond <= 0 {
+		t.Errorf("deliveries/s %v, want a rate", r.Deliveries.PerSecond)
+	}
+}

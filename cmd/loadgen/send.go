@@ -87,6 +87,37 @@ func (o *outbox) run(ctx context.Context, rate float64, d time.Duration, max uin
 	wg.Wait()
 }
 
+// runClosed keeps n posts outstanding: each worker sends its next message
+// as soon as the previous one is answered, until max messages are sent or
+// d has passed. It returns once every post has answered.
+func (o *outbox) runClosed(ctx context.Context, n int, d time.Duration, max uint64) {
+	if max == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var next atomic.Uint64
+	var wg sync.WaitGroup
+	o.first = time.Now()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				seq := next.Add(1) - 1
+				if seq >= max {
+					return
+				}
+				o.attempted.Add(1)
+				// A post under way when d ends is finished, not cut, so
+				// that every message sent is counted as created or not.
+				o.sendOne(context.WithoutCancel(ctx), seq)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func (o *outbox) sendOne(ctx context.Context, seq uint64) {
 	s := o.senders[seq%uint64(len(o.senders))]
 	room := int(seq % uint64(o.rooms))
