@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -24,6 +25,8 @@ const (
 	// maxInFlight bounds the POST /send requests outstanding at once; a
 	// tick that finds them all busy is counted as skipped, never queued.
 	maxInFlight = 64
+	// maxStormMessages bounds the messages a storm posts.
+	maxStormMessages = 100_000
 	// fdReserve is what the process needs besides subscriber sockets:
 	// stdio, the poller, sender and metrics connections.
 	fdReserve = maxInFlight + 64
@@ -51,6 +54,16 @@ type config struct {
 	Drain       time.Duration // wait for last deliveries after sending
 	Settle      time.Duration // wait after connecting before measuring memory
 	Progress    time.Duration // interval of progress lines; 0 for none
+
+	// Storm mode (see storm.go): "" for none, "term" or "kill" to restart
+	// the server ServerCmd runs with that signal, "wait" to wait for
+	// someone else to restart it.
+	Storm          string
+	ServerCmd      []string
+	StormMessages  int           // messages posted from the restart on
+	StormSpread    time.Duration // over how long they are posted
+	ReconnectDelay time.Duration // before a retry field sets one
+	StormTimeout   time.Duration // bound on the recovery
 }
 
 // parseConfig reads the command line. Every error wraps [ErrUsage].
@@ -67,6 +80,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long to send (or hold idle connections), at most 10m")
 	fs.IntVar(&c.Size, "size", 60, "bytes of text per message")
 	sources := fs.String("source-ips", "127.0.0.1", "comma-separated loopback source addresses for the subscriber sockets (past ~28,000 connections per address)")
+	fs.StringVar(&c.Storm, "storm", "", "reconnect storm instead of a load run: term or kill restarts the server of --server-cmd with SIGTERM or SIGKILL, wait waits for it to be restarted by someone else; every subscriber reconnects as a browser does and must get every message once, in order (--rate and --duration are not used)")
+	serverCmd := fs.String("server-cmd", "", "storm: the server's command line, run without a shell (split at spaces), started by loadgen and restarted by the storm; its --addr must be --url's")
+	fs.IntVar(&c.StormMessages, "storm-messages", 200, "storm: messages posted from the restart on, each retried until the server acknowledges it")
+	fs.DurationVar(&c.StormSpread, "storm-spread", 2*time.Second, "storm: how long the storm's messages are spread over")
+	fs.DurationVar(&c.ReconnectDelay, "reconnect-delay", 3*time.Second, "storm: reconnection time until the stream sends a retry field (3 s is the browsers' default)")
+	fs.DurationVar(&c.StormTimeout, "storm-timeout", time.Minute, "storm: how long to wait for every subscriber to be back and complete")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as JSON")
 	fs.Float64Var(&c.Ramp, "ramp", 2000, "connections opened a second")
 	fs.DurationVar(&c.Drain, "drain", 5*time.Second, "how long to wait for the last deliveries after sending")
@@ -82,6 +101,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	if c.URL, err = checkLoopbackURL(*rawURL); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
+	c.ServerCmd = strings.Fields(*serverCmd)
 	if c.SourceIPs, err = parseSourceIPs(*sources); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
@@ -113,6 +133,20 @@ func (c config) validate() error {
 		return errors.New("--ramp must be above 0")
 	case c.Drain < 0 || c.Settle < 0 || c.Progress < 0:
 		return errors.New("--drain, --settle and --progress must not be negative")
+	case c.Storm != "" && c.Storm != "term" && c.Storm != "kill" && c.Storm != "wait":
+		return errors.New("--storm must be term, kill or wait")
+	case (c.Storm == "term" || c.Storm == "kill") && len(c.ServerCmd) == 0:
+		return fmt.Errorf("--storm %s restarts the server: give its command line with --server-cmd", c.Storm)
+	case c.Storm == "" && len(c.ServerCmd) > 0:
+		return errors.New("--server-cmd is for --storm")
+	case c.StormMessages < 0 || c.StormMessages > maxStormMessages:
+		return fmt.Errorf("--storm-messages must be 0 to %d", maxStormMessages)
+	case c.StormSpread < 0 || c.StormSpread > maxDuration:
+		return fmt.Errorf("--storm-spread must be 0 to %v", maxDuration)
+	case c.ReconnectDelay < 0 || c.ReconnectDelay > time.Minute:
+		return errors.New("--reconnect-delay must be 0 to 1m")
+	case c.StormTimeout <= 0 || c.StormTimeout > maxDuration:
+		return fmt.Errorf("--storm-timeout must be above 0 and at most %v", maxDuration)
 	}
 	return checkFDs(c.Subscribers)
 }

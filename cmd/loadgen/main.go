@@ -6,6 +6,16 @@
 //
 //	go run ./cmd/loadgen --url http://127.0.0.1:8765 --subscribers 1000 --rate 20 --duration 20s
 //
+// With --storm it measures a reconnect storm instead: it connects the
+// subscribers, restarts the server (SIGTERM or SIGKILL to the process of
+// --server-cmd, which it starts itself; or it waits for someone to restart
+// it), posts --storm-messages from the restart on, and times until every
+// subscriber is back with every message once and in order, with /healthz
+// latencies and failed connection attempts during the storm:
+//
+//	go run ./cmd/loadgen --url http://127.0.0.1:8765 --subscribers 10000 --storm kill \
+//		--server-cmd "bin/tickertalk --addr 127.0.0.1:8765 --data-dir /tmp/storm --send-rate 0"
+//
 // It refuses any target that is not a loopback address, never sends more
 // than rate × duration messages and always stops. Exit status: 0 when
 // nothing went wrong, 1 when the server lost, duplicated or reordered
@@ -15,6 +25,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,10 +49,40 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if c.Storm != "" {
+		return mainStorm(ctx, c, stdout, stderr)
+	}
 	r, err := run(ctx, c, stderr)
 	if r != nil {
 		if c.JSON {
 			if err := r.writeJSON(stdout); err != nil {
+				fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			}
+		} else {
+			r.writeText(stdout)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 1
+	}
+	if !r.ok() {
+		return 1
+	}
+	return 0
+}
+
+// mainStorm runs a reconnect storm and returns the exit status.
+func mainStorm(ctx context.Context, c config, stdout, stderr io.Writer) int {
+	r, err := runStorm(ctx, c, stderr)
+	if r != nil {
+		if err != nil {
+			r.Error = err.Error()
+		}
+		if c.JSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(r); err != nil {
 				fmt.Fprintf(stderr, "loadgen: %v\n", err)
 			}
 		} else {

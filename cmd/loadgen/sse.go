@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"time"
 )
 
 // maxLineBytes bounds one line of the stream: a server that never ends a
@@ -43,17 +44,31 @@ type sseParser struct {
 
 	name, id, data []byte
 	hasID, hasData bool
+
+	// retry is the latest retry field's value, in milliseconds; -1 until
+	// the stream sent one.
+	retry int64
 }
 
 // newSSEParser returns a parser reading r through a buffer of size bytes.
 func newSSEParser(r io.Reader, size int) *sseParser {
-	return &sseParser{br: bufio.NewReaderSize(r, size)}
+	return &sseParser{br: bufio.NewReaderSize(r, size), retry: -1}
+}
+
+// reconnectDelay returns the reconnection time the stream set with its
+// latest retry field, and false when it sent none.
+func (p *sseParser) reconnectDelay() (time.Duration, bool) {
+	if p.retry < 0 {
+		return 0, false
+	}
+	return time.Duration(p.retry) * time.Millisecond, true
 }
 
 var (
 	fieldEvent = []byte("event")
 	fieldData  = []byte("data")
 	fieldID    = []byte("id")
+	fieldRetry = []byte("retry")
 	nameMsg    = []byte("message")
 )
 
@@ -98,6 +113,11 @@ func (p *sseParser) next(fn func(*sseEvent)) error {
 			p.hasData = true
 		case bytes.Equal(field, fieldEvent):
 			p.name = append(p.name[:0], value...)
+		case bytes.Equal(field, fieldRetry):
+			// The spec: only ASCII digits set the reconnection time.
+			if n, rest, ok := leadingUint(value); ok && len(rest) == 0 && n < 1<<40 {
+				p.retry = int64(n)
+			}
 		case bytes.Equal(field, fieldID):
 			if bytes.IndexByte(value, 0) < 0 {
 				p.id = append(p.id[:0], value...)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // got is an event as the test compares it.
@@ -75,5 +76,30 @@ func TestSSEParserLineTooLong(t *testing.T) {
 	in := strings.NewReader("data: " + strings.Repeat("z", maxLineBytes+100) + "\n\n")
 	if _, err := parseAll(t, in, 4096); !errors.Is(err, ErrLineTooLong) {
 		t.Fatalf("error %v, want ErrLineTooLong", err)
+	}
+}
+
+// TestSSEParserRetry: a retry field of digits sets the reconnection time,
+// anything else leaves it, as EventSource does.
+func TestSSEParserRetry(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"data: a\n\n", 0, false},
+		{"retry: 1500\ndata: a\n\n", 1500 * time.Millisecond, true},
+		{"retry: 200\n\nretry: 700\n\n", 700 * time.Millisecond, true},
+		{"retry: 300\nretry: 3s\n\n", 300 * time.Millisecond, true},
+		{"retry: -5\n\n", 0, false},
+		{"retry:\n\n", 0, false},
+	}
+	for _, tc := range tests {
+		p := newSSEParser(strings.NewReader(tc.in), 64)
+		for p.next(func(*sseEvent) {}) == nil {
+		}
+		if got, ok := p.reconnectDelay(); got != tc.want || ok != tc.ok {
+			t.Errorf("%q: reconnectDelay() = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
 	}
 }

@@ -66,6 +66,12 @@ type streamDialer struct {
 // request and reads up to the :ok preamble. The returned connection is
 // owned by the caller; the parser continues after the preamble.
 func (d *streamDialer) open(ctx context.Context, i int, room string) (net.Conn, *sseParser, error) {
+	return d.openFrom(ctx, i, room, "")
+}
+
+// openFrom is open with a Last-Event-ID header, as EventSource sends it
+// when it reconnects; lastID "" sends none.
+func (d *streamDialer) openFrom(ctx context.Context, i int, room, lastID string) (net.Conn, *sseParser, error) {
 	nd := net.Dialer{Timeout: d.timeout}
 	if len(d.sources) > 0 {
 		nd.LocalAddr = &net.TCPAddr{IP: d.sources[i%len(d.sources)]}
@@ -74,7 +80,7 @@ func (d *streamDialer) open(ctx context.Context, i int, room string) (net.Conn, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial: %w", err)
 	}
-	p, err := d.handshake(conn, room)
+	p, err := d.handshake(conn, room, lastID)
 	if err != nil {
 		conn.Close()
 		return nil, nil, err
@@ -82,13 +88,17 @@ func (d *streamDialer) open(ctx context.Context, i int, room string) (net.Conn, 
 	return conn, p, nil
 }
 
-func (d *streamDialer) handshake(conn net.Conn, room string) (*sseParser, error) {
+func (d *streamDialer) handshake(conn net.Conn, room, lastID string) (*sseParser, error) {
 	if err := conn.SetDeadline(time.Now().Add(d.timeout)); err != nil {
 		return nil, fmt.Errorf("set deadline: %w", err)
 	}
 	path := "/eventstream?room=" + url.QueryEscape(room)
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + d.base.Host +
-		"\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: tickertalk-loadgen\r\n\r\n"
+		"\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: tickertalk-loadgen\r\n"
+	if lastID != "" {
+		req += "Last-Event-ID: " + lastID + "\r\n"
+	}
+	req += "\r\n"
 	if _, err := io.WriteString(conn, req); err != nil {
 		return nil, fmt.Errorf("write request: %w", err)
 	}
