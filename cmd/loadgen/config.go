@@ -64,6 +64,10 @@ type config struct {
 	StormSpread    time.Duration // over how long they are posted
 	ReconnectDelay time.Duration // before a retry field sets one
 	StormTimeout   time.Duration // bound on the recovery
+
+	// Throttle, above 0, runs one reader limited to that many bytes a
+	// second instead of a load run (see throttle.go).
+	Throttle int
 }
 
 // parseConfig reads the command line. Every error wraps [ErrUsage].
@@ -86,6 +90,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.StormSpread, "storm-spread", 2*time.Second, "storm: how long the storm's messages are spread over")
 	fs.DurationVar(&c.ReconnectDelay, "reconnect-delay", 3*time.Second, "storm: reconnection time until the stream sends a retry field (3 s is the browsers' default)")
 	fs.DurationVar(&c.StormTimeout, "storm-timeout", time.Minute, "storm: how long to wait for every subscriber to be back and complete")
+	fs.IntVar(&c.Throttle, "throttle", 0, "slow reader instead of a load run: one stream read at most this many bytes a second, chat posted at --rate for --duration; reports evictions, the age of the quotes it reads and the chat's order")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as JSON")
 	fs.Float64Var(&c.Ramp, "ramp", 2000, "connections opened a second")
 	fs.DurationVar(&c.Drain, "drain", 5*time.Second, "how long to wait for the last deliveries after sending")
@@ -145,6 +150,10 @@ func (c config) validate() error {
 		return fmt.Errorf("--storm-spread must be 0 to %v", maxDuration)
 	case c.ReconnectDelay < 0 || c.ReconnectDelay > time.Minute:
 		return errors.New("--reconnect-delay must be 0 to 1m")
+	case c.Throttle < 0 || c.Throttle > 1<<30:
+		return errors.New("--throttle must be 0 to 1073741824 bytes a second")
+	case c.Throttle > 0 && c.Storm != "":
+		return errors.New("--throttle and --storm are separate modes")
 	case c.StormTimeout <= 0 || c.StormTimeout > maxDuration:
 		return fmt.Errorf("--storm-timeout must be above 0 and at most %v", maxDuration)
 	}

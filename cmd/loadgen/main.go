@@ -52,6 +52,9 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	if c.Storm != "" {
 		return mainStorm(ctx, c, stdout, stderr)
 	}
+	if c.Throttle > 0 {
+		return mainThrottled(ctx, c, stdout, stderr)
+	}
 	r, err := run(ctx, c, stderr)
 	if r != nil {
 		if c.JSON {
@@ -92,6 +95,28 @@ func mainStorm(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 1
+	}
+	if !r.ok() {
+		return 1
+	}
+	return 0
+}
+
+// mainThrottled runs the slow reader and returns the exit status.
+func mainThrottled(ctx context.Context, c config, stdout, stderr io.Writer) int {
+	r, err := runThrottled(ctx, c)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 1
+	}
+	if c.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		}
+	} else {
+		r.writeText(stdout)
 	}
 	if !r.ok() {
 		return 1

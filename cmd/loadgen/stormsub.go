@@ -16,6 +16,8 @@ import (
 // state is read by the storm's poller under mu.
 type stormSub struct {
 	i, room int
+	// onUpdate, when set, gets the data of every ticker update.
+	onUpdate func(data []byte)
 
 	mu          sync.Mutex
 	lastID      uint64
@@ -99,6 +101,10 @@ func (s *stormSub) read(p *sseParser) {
 // ids increasing across reconnections.
 func (s *stormSub) handle(e *sseEvent) {
 	if e.IsComment {
+		return
+	}
+	if s.onUpdate != nil && string(e.Name) == tt.EventUpdate {
+		s.onUpdate(e.Data)
 		return
 	}
 	s.mu.Lock()

@@ -60,6 +60,9 @@ type streamDialer struct {
 	base    *url.URL
 	sources []net.IP
 	timeout time.Duration
+	// throttle, when above 0, limits each stream's reads to that many
+	// bytes a second.
+	throttle int
 }
 
 // open dials the stream of room from source address index i, sends the
@@ -79,6 +82,9 @@ func (d *streamDialer) openFrom(ctx context.Context, i int, room, lastID string)
 	conn, err := nd.DialContext(ctx, "tcp", hostPort(d.base))
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial: %w", err)
+	}
+	if d.throttle > 0 {
+		conn = newThrottledConn(conn, d.throttle)
 	}
 	p, err := d.handshake(conn, room, lastID)
 	if err != nil {
