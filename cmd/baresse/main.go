@@ -3,7 +3,8 @@
 // Tickertalk's guarantees (no resume, no eviction, no validation). It
 // streams the simulated market's update of eight symbols every second on
 // /eventstream, after an `:ok` comment as Tickertalk does, and exposes the
-// process's memory and goroutines on /metrics, so that cmd/loadgen
+// process's memory and goroutines on /metrics, and takes chat messages on
+// POST /send (numbered and published, nothing stored), so that cmd/loadgen
 // measures both servers the same way:
 //
 //	taskset -c 0 go run ./cmd/baresse --addr 127.0.0.1:8766 &
@@ -71,6 +72,7 @@ func run(ctx context.Context, addr string, tick time.Duration, ready func(net.Ad
 	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	sendHandlers(mux, s)
 	mux.HandleFunc(tt.PathEventStream, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = w.Write([]byte(":ok\n\n"))
