@@ -9,6 +9,7 @@
 #                 zero-allocation tests without -race (make test-alloc)
 #   make e2e      the browser and end-to-end tests only
 #   make bench    every benchmark
+#   make bench-compare  Tickertalk against bare r3labs/sse, table and chart in docs/
 #   make lint     gofmt, go vet (native and wasm), staticcheck
 #   make clean    remove what the build made (never ./data)
 
@@ -119,6 +120,14 @@ bench:
 	$(GO) test -run '^$$' -bench . -skip IdleConnMemory -benchmem ./...
 	$(GO) test -run '^$$' -bench 'IdleConnMemory$$' -benchtime 1x ./server/
 	$(GO) test -run '^$$' -bench 'IdleConnMemoryBareR3labs$$' -benchtime 1x ./server/
+
+# Tickertalk against bare r3labs/sse (cmd/baresse), A B A B, pinned with
+# taskset: prints the table of ratios and writes docs/bench-compare.svg and
+# docs/bench-compare.md. A few minutes; BENCH_FLAGS='--rounds 4
+# --duration 20s --idle 19000' goes longer.
+BENCH_FLAGS ?=
+bench-compare:
+	$(GO) run ./cmd/benchcompare $(BENCH_FLAGS)
 
 # Every check runs, so one run lists every problem; lint fails if any did.
 lint: $(STATICCHECK)
