@@ -19,12 +19,14 @@ const (
 	retryJitter = 3 * time.Second
 )
 
-// appendRetry appends a retry field with this connection's reconnection
-// time, in milliseconds, and the blank line that ends its block (a block
-// without data dispatches no event). It never allocates when b has room.
+// appendRetry appends a retry field line with this connection's
+// reconnection time, in milliseconds. It ends no block: the field takes
+// effect as it is parsed and the next frame's block (the replay, the
+// ticker snapshot) carries it, so the stream has no extra empty block for
+// clients to see. It never allocates when b has room.
 func appendRetry(b []byte) []byte {
 	ms := (retryBase + rand.N(retryJitter)) / time.Millisecond
 	b = append(b, "retry: "...)
 	b = strconv.AppendInt(b, int64(ms), 10)
-	return append(b, "\n\n"...)
+	return append(b, '\n')
 }

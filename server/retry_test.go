@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// TestAppendRetrySpreadsReconnections: every value is a well-formed retry
-// field within [retryBase, retryBase+retryJitter), and 1,000 connections
+// TestAppendRetrySpreadsReconnections: every value is one retry field
+// line, not a block of its own, within [retryBase, retryBase+retryJitter), and 1,000 connections
 // do not all get the same one (the point is to spread them): at least 20
 // of the 30 tenths of a second in the jitter are drawn.
 func TestAppendRetrySpreadsReconnections(t *testing.T) {
@@ -16,10 +16,10 @@ func TestAppendRetrySpreadsReconnections(t *testing.T) {
 	for range 1000 {
 		b := appendRetry(nil)
 		rest, ok := bytes.CutPrefix(b, []byte("retry: "))
-		if !ok || !bytes.HasSuffix(rest, []byte("\n\n")) {
+		if !ok || !bytes.HasSuffix(rest, []byte("\n")) || bytes.HasSuffix(rest, []byte("\n\n")) {
 			t.Fatalf("not a retry block: %q", b)
 		}
-		ms, err := strconv.Atoi(string(bytes.TrimSuffix(rest, []byte("\n\n"))))
+		ms, err := strconv.Atoi(string(bytes.TrimSuffix(rest, []byte("\n"))))
 		if err != nil {
 			t.Fatalf("%q: %v", b, err)
 		}
