@@ -65,6 +65,10 @@ func (r *results) markdown(s settings) string {
 			br.latencyAt(rate, 0), br.latencyAt(rate, 1), br.latencyAt(rate, 2),
 			tt.latencyAt(rate, 0), tt.latencyAt(rate, 1), tt.latencyAt(rate, 2))
 	}
+	for _, n := range r.notes {
+		p("")
+		p("Note: %s.", n)
+	}
 	return b.String()
 }
 
