@@ -6,6 +6,11 @@
 //
 //	go run ./cmd/loadgen --url http://127.0.0.1:8765 --subscribers 1000 --rate 20 --duration 20s
 //
+// With --rate 0 --in-flight N it saturates the server instead: N posts
+// outstanding, each sent as soon as the previous one is answered. With
+// --throttle K it runs one reader at K bytes a second and reports its
+// evictions, the age of the quotes it reads and the chat's order.
+//
 // With --storm it measures a reconnect storm instead: it connects the
 // subscribers, restarts the server (SIGTERM or SIGKILL to the process of
 // --server-cmd, which it starts itself; or it waits for someone to restart
