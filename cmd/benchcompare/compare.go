@@ -56,6 +56,9 @@ type results struct {
 	date    time.Time
 	pinned  bool
 	notes   []string
+	// loadStart and loadEnd are the one-minute load averages before and
+	// after: other processes on the machine skew every figure.
+	loadStart, loadEnd string
 }
 
 // tools are the binaries one comparison builds.
@@ -75,7 +78,8 @@ func compare(ctx context.Context, s settings, log io.Writer) (*results, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &results{by: map[string]*samples{}, machine: machine(), date: time.Now().UTC()}
+	res := &results{by: map[string]*samples{}, machine: machine(), date: time.Now().UTC(), loadStart: loadAverage()}
+	defer func() { res.loadEnd = loadAverage() }()
 	var server, client []string
 	if _, err := exec.LookPath("taskset"); err == nil && s.Pin && runtime.NumCPU() >= 2 {
 		server, client = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
@@ -223,6 +227,15 @@ func machine() string {
 		kernel = ", Linux " + strings.TrimSpace(string(b))
 	}
 	return fmt.Sprintf("%s, %d cores%s, %s", model, runtime.NumCPU(), kernel, runtime.Version())
+}
+
+// loadAverage is the one-minute load average, "?" where unknown.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // median of v; 0 for none.

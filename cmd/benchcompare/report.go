@@ -34,8 +34,8 @@ func (r *results) markdown(s settings) string {
 	if r.pinned {
 		pin = "server on core 0, loadgen on core 1 (taskset)"
 	}
-	p("Measured %s on %s; %s; median of %d rounds (A B alternated, a fresh server per figure); %d subscribers in one room, %v per run.",
-		r.date.Format("2006-01-02 15:04 UTC"), r.machine, pin, s.Rounds, s.Subscribers, s.Duration)
+	p("Measured %s on %s; %s; one-minute load average %s before, %s after; median of %d rounds (A B alternated, a fresh server per figure); %d subscribers in one room, %v per run.",
+		r.date.Format("2006-01-02 15:04 UTC"), r.machine, pin, r.loadStart, r.loadEnd, s.Rounds, s.Subscribers, s.Duration)
 	p("")
 	p("| figure | bare r3labs | Tickertalk | ratio | goal |")
 	p("|---|---|---|---|---|")
