@@ -60,11 +60,16 @@ func (s *Server) requireSession(r *http.Request) (token string, si store.Session
 
 // handleSession serves /api/session: GET the current nick, POST to choose
 // one, DELETE to sign out.
+//
+// GET answers 200 with an empty nick when the request has no live
+// session: a page asking who it is on its first visit is not an error (a
+// 401 there is a console error in every browser). Only actions that need a
+// session (POST /send) answer 401.
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		_, si, err := s.requireSession(r)
-		if err != nil {
+		if err != nil && !errors.Is(err, errNoSession) {
 			return err
 		}
 		writeJSON(w, http.StatusOK, tt.Session{Nick: si.Nick})
