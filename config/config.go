@@ -128,7 +128,13 @@ type Config struct {
 	MaxStoreBytes     int // --max-store-bytes: bound of the whole chat log; 0 none
 	MaxRooms          int // --max-rooms: rooms the chat log may hold; 0 no cap
 	MemoryLimit       int // --memory-limit: Go soft memory limit; 0 from GOMEMLIMIT or the cgroup
+
+	TLSCert string // --tls-cert: PEM certificate chain; with TLSKey the node serves HTTPS
+	TLSKey  string // --tls-key: PEM private key of TLSCert
 }
+
+// TLS reports whether the node serves HTTPS (both --tls-cert and --tls-key).
+func (c Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
 
 // Default returns the configuration used when no flag or variable is set.
 func Default() Config {
@@ -250,6 +256,17 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 			Flag: "session-burst", Env: EnvName("session-burst"), Value: fmt.Sprint(cfg.SessionBurst),
 			Source: sourceOf(from, "session-burst"),
 			Err:    fmt.Errorf("must be at least 1 while --session-rate is %v (0 disables limiting)", cfg.SessionRate),
+		}
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		set, missing := "tls-cert", "tls-key"
+		if cfg.TLSCert == "" {
+			set, missing = missing, set
+		}
+		return Config{}, &ValueError{
+			Flag: missing, Env: EnvName(missing), Value: "",
+			Source: sourceOf(from, missing),
+			Err:    fmt.Errorf("must be set with --%s (HTTPS needs both the certificate and its key)", set),
 		}
 	}
 	if cfg.NATSListen != "" && cfg.NATSURL != "" {

@@ -126,7 +126,17 @@ func everyOption() []struct {
 		{"max-store-bytes", "0", func(c Config) bool { return c.MaxStoreBytes == 0 }},
 		{"max-rooms", "50", func(c Config) bool { return c.MaxRooms == 50 }},
 		{"memory-limit", "512MiB", func(c Config) bool { return c.MemoryLimit == 512<<20 }},
+
+		{"tls-cert", "/etc/tt/cert.pem", func(c Config) bool { return c.TLSCert == "/etc/tt/cert.pem" }},
+		{"tls-key", "/etc/tt/key.pem", func(c Config) bool { return c.TLSKey == "/etc/tt/key.pem" }},
 	}
+}
+
+// companions are the environment a flag is valid only with: --tls-cert
+// and --tls-key go together.
+var companions = map[string][]string{
+	"tls-cert": {"TICKERTALK_TLS_KEY=/etc/tt/key.pem"},
+	"tls-key":  {"TICKERTALK_TLS_CERT=/etc/tt/cert.pem"},
 }
 
 func TestEveryOptionFromFlagAndEnv(t *testing.T) {
@@ -143,11 +153,11 @@ func TestEveryOptionFromFlagAndEnv(t *testing.T) {
 				if (o.flag == "sync-always" || o.flag == "cookie-secure") && len(args) == 2 {
 					args = args[:1] // a bool flag stands alone
 				}
-				if c := mustParse(t, args, env()); !o.check(c) {
+				if c := mustParse(t, args, env(companions[o.flag]...)); !o.check(c) {
 					t.Errorf("flag %q not applied: %+v", args, c)
 				}
 			}
-			if c := mustParse(t, nil, env(EnvName(o.flag)+"="+o.value)); !o.check(c) {
+			if c := mustParse(t, nil, env(append([]string{EnvName(o.flag) + "=" + o.value}, companions[o.flag]...)...)); !o.check(c) {
 				t.Errorf("env %s=%q not applied: %+v", EnvName(o.flag), o.value, c)
 			}
 		})
@@ -223,6 +233,9 @@ func TestInvalidValues(t *testing.T) {
 		"max-rooms":           {"-1", "1000001", "many"},
 		"memory-limit":        {"1MiB", "-1", "2000GiB", "x"},
 		"pprof-addr":          {":6060", "0.0.0.0:6060", "192.168.1.2:6060", "example.com:6060", "[::]:6060", "6060", "127.0.0.1:70000"},
+
+		"tls-cert": {" "},
+		"tls-key":  {"  "},
 	}
 	for _, o := range options() {
 		if _, ok := bad[o.name]; !ok && o.name != "web-dir" {
@@ -316,6 +329,28 @@ func TestListenNeedsEmbedded(t *testing.T) {
 	}
 	if c := mustParse(t, []string{"--nats-listen=127.0.0.1:4222"}, env()); c.NATSListen != "127.0.0.1:4222" || c.NATSURL != "" {
 		t.Errorf("--nats-listen alone: %+v", c)
+	}
+}
+
+func TestTLSNeedsCertAndKey(t *testing.T) {
+	tests := []struct {
+		args    []string
+		env     []string
+		missing string
+	}{
+		{[]string{"--tls-cert=cert.pem"}, nil, "tls-key"},
+		{nil, []string{"TICKERTALK_TLS_KEY=key.pem"}, "tls-cert"},
+	}
+	for _, tc := range tests {
+		_, err := Parse(tc.args, env(tc.env...), &bytes.Buffer{})
+		var ve *ValueError
+		if !errors.As(err, &ve) || ve.Flag != tc.missing || !strings.Contains(err.Error(), EnvName(tc.missing)) {
+			t.Errorf("Parse(%q, %q) = %v, want a %s error", tc.args, tc.env, err, tc.missing)
+		}
+	}
+	c := mustParse(t, []string{"--tls-cert=cert.pem", "--tls-key=key.pem"}, env())
+	if !c.TLS() || Default().TLS() {
+		t.Errorf("TLS() = %v with both, %v by default", c.TLS(), Default().TLS())
 	}
 }
 

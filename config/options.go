@@ -166,6 +166,18 @@ func options() []option {
 			show: func(c Config) string { return strconv.FormatBool(c.CookieSecure) },
 		},
 		{
+			name: "tls-cert", arg: "path",
+			usage: "PEM certificate chain: with --tls-key the node serves HTTPS (and so HTTP/2, where browsers have no six-connection limit per host) instead of HTTP; empty: plain HTTP",
+			set:   func(c *Config, v string) (err error) { c.TLSCert, err = parsePath(v); return err },
+			show:  func(c Config) string { return strconv.Quote(c.TLSCert) + " (plain HTTP)" },
+		},
+		{
+			name: "tls-key", arg: "path",
+			usage: "PEM private key of --tls-cert; set both or neither",
+			set:   func(c *Config, v string) (err error) { c.TLSKey, err = parsePath(v); return err },
+			show:  func(c Config) string { return strconv.Quote(c.TLSKey) },
+		},
+		{
 			name: "history", arg: "messages",
 			usage: fmt.Sprintf("chat messages retained per room, 1 to %d", MaxHistory),
 			set: func(c *Config, v string) (err error) {
@@ -380,6 +392,15 @@ func options() []option {
 			show: func(c Config) string { return c.LogFormat },
 		},
 	}
+}
+
+// parsePath accepts a file path, or "" for none; a path of blanks only is
+// a mistake, not a file name.
+func parsePath(v string) (string, error) {
+	if v != "" && strings.TrimSpace(v) == "" {
+		return "", errors.New("must be a file path or empty")
+	}
+	return v, nil
 }
 
 // parseAddr accepts host:port with a numeric port 0..65535.

@@ -8,6 +8,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,6 +113,10 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		if o.onPprof != nil {
 			o.onPprof(pln.Addr())
 		}
+	}
+	tlsCfg, err := loadTLS(cfg)
+	if err != nil {
+		return err
 	}
 	ui, err := pwa.Handler(pwa.Config{WebDir: ResolveWebDir(cfg.WebDir), Logger: log})
 	if err != nil {
@@ -221,9 +226,14 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		BaseContext:       func(net.Listener) context.Context { return srv.BaseContext() },
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
+	scheme := "http://"
+	if tlsCfg != nil {
+		hs.TLSConfig, scheme = tlsCfg, "https://"
+		ln = tls.NewListener(ln, tlsCfg)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	log.Info("listening", "url", "http://"+displayAddr(ln.Addr()))
+	log.Info("listening", "url", scheme+displayAddr(ln.Addr()))
 
 	select {
 	case <-ctx.Done():
@@ -346,6 +356,25 @@ func ResolveWebDir(dir string) string {
 		}
 	}
 	return "web"
+}
+
+// loadTLS reads cfg's certificate and key, or returns nil without them.
+// The configuration offers HTTP/2 first, then HTTP/1.1: over HTTP/2 the
+// streams of every tab share one connection, where HTTP/1.1 allows a
+// browser six per host.
+func loadTLS(cfg config.Config) (*tls.Config, error) {
+	if !cfg.TLS() {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load --tls-cert %s and --tls-key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{"h2", "http/1.1"},
+	}, nil
 }
 
 func displayAddr(a net.Addr) string {
