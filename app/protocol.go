@@ -42,7 +42,10 @@ const (
 
 // Limits and defaults shared by both halves.
 const (
-	DefaultRoom       = "lobby"
+	DefaultRoom = "lobby"
+	// MaxStreamRooms is the most rooms one event stream carries (room=
+	// repeated); a browser's tabs share one stream for all their rooms.
+	MaxStreamRooms    = 16
 	MaxTextRunes      = 2000
 	MaxNickRunes      = 24
 	MaxRoomLen        = 32

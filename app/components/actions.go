@@ -7,4 +7,5 @@ const (
 	actionOlder = "tt/older" // nil: load the page of messages before the oldest shown
 	actionNick  = "tt/nick"  // string: the nickname typed in the prompt
 	actionJoin  = "tt/join"  // string: the room name typed in the room form
+	actionLeave = "tt/leave" // string: the joined room to leave
 )

@@ -13,6 +13,12 @@ const (
 	keyTicker  = "tt/ticker"
 	keyOutbox  = "tt/outbox"
 	keyRoomFmt = "tt/room/"
+	// Shared by the tabs of the browser: the rooms the stream carries (most
+	// recently opened first), their unread messages, and the id the stream
+	// resumes after.
+	keyJoined     = "tt/joined"
+	keyUnread     = "tt/unread"
+	keyStreamLast = "tt/stream-last"
 
 	// A room's cache before it was one value: read when keyRoomFmt is
 	// missing, so that an update keeps the offline cache, and removed once
@@ -76,6 +82,13 @@ func (st store) nick() (n string)         { st.get(keyNick, &n); return n }
 func (st store) setNick(n string)         { st.set(keyNick, n) }
 func (st store) outbox() (o []pendingMsg) { st.get(keyOutbox, &o); return o }
 func (st store) setOutbox(o []pendingMsg) { st.set(keyOutbox, o) }
+
+func (st store) joined() (j []string)    { st.get(keyJoined, &j); return j }
+func (st store) setJoined(j []string)    { st.set(keyJoined, j) }
+func (st store) unread() (u unreadState) { st.get(keyUnread, &u); return u }
+func (st store) setUnread(u unreadState) { st.set(keyUnread, u) }
+func (st store) setStreamLast(id string) { st.later.set(keyStreamLast, id) }
+func (st store) streamLast() (id string) { st.get(keyStreamLast, &id); return id }
 
 func (st store) ticker() (u tt.TickerUpdate) { st.get(keyTicker, &u); return u }
 func (st store) setTicker(u tt.TickerUpdate) { st.later.set(keyTicker, u) }

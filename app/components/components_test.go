@@ -148,7 +148,7 @@ func TestRoomListMarksCurrent(t *testing.T) {
 }
 
 func TestRoomsShown(t *testing.T) {
-	got := roomsShown([]tt.RoomInfo{{Name: "dev", Online: 1}}, "ops", tt.Presence{Room: "ops", Count: 4})
+	got := roomsShown([]tt.RoomInfo{{Name: "dev", Online: 1}}, nil, "ops", tt.Presence{Room: "ops", Count: 4})
 	want := []tt.RoomInfo{{Name: "dev", Online: 1}, {Name: "lobby"}, {Name: "ops", Online: 4}}
 	if len(got) != len(want) {
 		t.Fatalf("roomsShown = %+v, want %+v", got, want)

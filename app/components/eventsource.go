@@ -112,9 +112,19 @@ func listenDocument(event string, f func()) windowListener {
 	return listenOn(app.Window().Get("document"), event, f)
 }
 
+// listenWindowEvent attaches f, which gets the event, to window's event;
+// remove detaches and releases it.
+func listenWindowEvent(event string, f func(app.Value)) windowListener {
+	return listenOnEvent(app.Window(), event, f)
+}
+
 func listenOn(target app.Value, event string, f func()) windowListener {
-	fn := app.FuncOf(func(app.Value, []app.Value) any {
-		f()
+	return listenOnEvent(target, event, func(app.Value) { f() })
+}
+
+func listenOnEvent(target app.Value, event string, f func(app.Value)) windowListener {
+	fn := app.FuncOf(func(_ app.Value, args []app.Value) any {
+		f(arg0(args))
 		return nil
 	})
 	target.Call("addEventListener", event, fn)

@@ -40,7 +40,7 @@ func (l *messageList) Render() app.UI {
 				return app.P().Class("empty").Text("no messages yet: say hello")
 			}),
 			app.Range(l.Messages).Slice(func(i int) app.UI {
-				return storedRow(l.Messages[i])
+				return storedRow(l.Messages[i], l.Nick)
 			}),
 			app.Range(l.Pending).Slice(func(i int) app.UI {
 				return pendingRow(l.Pending[i], l.Nick)
@@ -59,9 +59,14 @@ func olderLabel(loading bool) string {
 	return "load older messages"
 }
 
-// storedRow renders a message the server stored.
-func storedRow(m tt.ChatMessage) app.UI {
-	return app.Article().Class("msg").DataSet("id", m.ID).Body(
+// storedRow renders a message the server stored, marked when it mentions
+// nick (and is not by nick).
+func storedRow(m tt.ChatMessage, nick string) app.UI {
+	class := "msg"
+	if m.Nick != nick && mentions(m.Text, nick) {
+		class = "msg mention"
+	}
+	return app.Article().Class(class).DataSet("id", m.ID).Body(
 		app.Bdi().Class("nick").Dir("auto").Text(m.Nick),
 		app.Time().Class("time").DateTime("%s", m.Time.Format(time.RFC3339)).Text(formatClock(m.Time, time.Local)),
 		app.P().Class("text").Dir("auto").Text(m.Text),

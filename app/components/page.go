@@ -39,7 +39,11 @@ type page struct {
 	loadingOld  bool
 	lastEventID string
 	presence    tt.Presence
+	presences   map[string]tt.Presence // of every joined room, from the stream
 	rooms       []tt.RoomInfo
+	joined      []string    // the rooms the browser's stream carries, as last read
+	unread      unreadState // as last read: shared by the tabs
+	badge       int         // the count last put on the app badge
 
 	outbox     []pendingMsg
 	unclaimed  []string // ids of our messages from the stream no answer claimed: see unclaimedShown
@@ -49,8 +53,8 @@ type page struct {
 
 	healthy   bool
 	lostAt    time.Time // when a live stream last dropped; zero while live or never
-	stream    *eventStream
-	events    *eventQueue // the current stream's; a batch of another is stale
+	stream    *sharedStream
+	events    *eventQueue // the stream's; a batch of another is stale
 	listeners []windowListener
 	stop      context.CancelFunc
 	st        store
@@ -86,7 +90,7 @@ func (p *page) Render() app.UI {
 		app.Main().Class("panes").Body(
 			&tickerView{Quotes: p.quotes, Series: p.series},
 			app.Section().Class("chat").Aria("label", "chat").Body(
-				&roomList{Rooms: roomsShown(p.rooms, p.room, p.presence), Current: p.room},
+				&roomList{Rooms: roomsShown(p.rooms, p.joined, p.room, p.presence), Current: p.room, Joined: p.joined, Unread: p.unread},
 				app.Div().Class("room-view").Body(
 					app.H2().ID("room-title").Text("#"+p.room),
 					&messageList{

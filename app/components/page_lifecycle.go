@@ -34,13 +34,28 @@ func (p *page) mount(ctx app.Context) {
 	ctx.Handle(actionOlder, p.handleOlder)
 	ctx.Handle(actionNick, p.handleNick)
 	ctx.Handle(actionJoin, p.handleJoin)
+	ctx.Handle(actionLeave, p.handleLeave)
 
 	// The cache is written on the JavaScript event loop when the page is
 	// hidden or goes away: a dispatched write might run only after the page
 	// is frozen or gone, and a reload would lose the last quotes and
 	// messages seen. st is a copy, safe from there (see [coalescer]).
 	st := p.st
+	p.unread = st.unread()
+	p.joinCurrent()
 	p.listeners = []windowListener{
+		// Another tab holds the stream from here on (see [sharedStream]).
+		listenWindow("pagehide", func() { p.stream.suspend() }),
+		listenWindowEvent("storage", func(e app.Value) {
+			key := e.Get("key")
+			if key.Type() != app.TypeString {
+				return
+			}
+			k := key.String()
+			if k == keyUnread || k == keyJoined {
+				ctx.Dispatch(func(ctx app.Context) { p.onStorage(ctx, k) })
+			}
+		}),
 		listenWindow("online", func() { ctx.Dispatch(p.resume) }),
 		listenWindow("offline", func() { ctx.Dispatch(p.onOffline) }),
 		listenWindow("pageshow", func() { ctx.Dispatch(p.resume) }),
@@ -56,7 +71,8 @@ func (p *page) mount(ctx app.Context) {
 	}
 
 	p.checkSession(ctx)
-	p.connect(ctx)
+	p.startStream(ctx)
+	p.editUnread(ctx, func(u unreadState) unreadState { return u.read(p.room, newestID(p.messages)) })
 	p.refreshRooms(ctx)
 	p.startTimers(ctx)
 }
@@ -70,12 +86,18 @@ func (p *page) navigate(ctx app.Context) {
 	if room == p.room {
 		return
 	}
-	p.stream.close()
 	p.room = room
 	p.presence = tt.Presence{Room: room}
+	if pr, ok := p.presences[room]; ok {
+		p.presence = pr
+	}
 	p.err = ""
 	p.loadRoomCache()
-	p.connect(ctx)
+	p.joinCurrent()
+	// The stream carried the room before (this tab showed another) or from
+	// now on: its latest page fills what the cache lacks.
+	p.loadLatest(ctx, false)
+	p.editUnread(ctx, func(u unreadState) unreadState { return u.read(room, newestID(p.messages)) })
 	p.refreshRooms(ctx)
 	p.scrollToBottom(ctx)
 }
@@ -118,8 +140,12 @@ func (p *page) startTimers(ctx app.Context) {
 }
 
 // onTick retries what may have failed: a stream the browser gave up on, the
-// health probe while not live, the room's latest page, and the outbox.
+// health probe while not live, the room's latest page, and the outbox. It
+// keeps the stream's holder known to be alive (see [sharedStream.tick])
+// and the room on screen joined.
 func (p *page) onTick(ctx app.Context) {
+	p.stream.tick()
+	p.joinCurrent()
 	if p.status != statusLive {
 		p.resume(ctx)
 		return

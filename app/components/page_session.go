@@ -77,7 +77,7 @@ func (p *page) setSession(ctx app.Context, nick string, created bool) {
 	p.nickErr = ""
 	p.st.setNick(nick)
 	if created {
-		p.connect(ctx)
+		p.stream.roomsChanged(true, true)
 	}
 	p.sendOutbox(ctx)
 }

@@ -23,30 +23,49 @@ var streamEvents = []string{tt.EventUpdate, tt.EventMessage, tt.EventPresence, t
 // that long a stretch of events, shown when the tab is looked at again.
 const eventBatchDelay = 16 * time.Millisecond
 
-// connect (re)opens the one EventSource of the tab on the current room,
-// resuming after the last event id seen (from localStorage on a reload).
-func (p *page) connect(ctx app.Context) {
-	p.stream.close()
-	room := p.room
+// startStream joins the browser's one event stream (see [sharedStream]):
+// its own EventSource when no other tab holds one, else the holder's
+// relay. The stream carries every joined room and resumes after the last
+// event id the browser saw (from localStorage on a reload; for a cache
+// older than that id, the room's latest page fills the rest).
+func (p *page) startStream(ctx app.Context) {
 	events := &eventQueue{}
 	p.events = events
-	p.stream = openStream(streamURL(room, p.lastEventID), streamEvents, streamHandlers{
-		Event: func(ev sseEvent) {
-			if events.push(ev) {
-				ctx.After(eventBatchDelay, func(ctx app.Context) { p.onEvents(ctx, events) })
-			}
-		},
-		Open:  func() { ctx.Dispatch(func(ctx app.Context) { p.onOpen(ctx, room) }) },
-		Error: func(rs int) { ctx.Dispatch(func(ctx app.Context) { p.onStreamError(ctx, room, rs) }) },
-	})
+	last := p.st.streamLast()
+	if last == "" {
+		last = p.lastEventID // a cache from a build that streamed one room
+	}
+	st := p.st
+	p.stream = newSharedStream(last,
+		func() []string { return streamRooms(st.joined()) },
+		func(f func()) { ctx.Dispatch(func(app.Context) { f() }) },
+		streamHooks{
+			Event: func(ev sseEvent) {
+				if events.push(ev) {
+					ctx.After(eventBatchDelay, func(ctx app.Context) { p.onEvents(ctx, events) })
+				}
+			},
+			Open:  func() { p.onOpen(ctx) },
+			Error: func(rs int) { p.onStreamError(ctx, rs) },
+			Start: func(own bool, after string) { p.onStreamStart(ctx, own, after) },
+		})
+	p.stream.start()
 }
 
-func (p *page) onOpen(ctx app.Context, room string) {
-	if room != p.room {
+// onStreamStart loads the room's latest page unless the tab's own stream
+// replays everything after the room's cache: a tab that reads another's
+// relay, or resumes from an id newer than its cache, would miss what lies
+// between.
+func (p *page) onStreamStart(ctx app.Context, own bool, after string) {
+	if own && after != "" && p.lastEventID != "" && !idLess(p.lastEventID, after) {
 		return
 	}
+	p.loadLatest(ctx, false)
+}
+
+func (p *page) onOpen(ctx app.Context) {
 	p.setLive()
-	if p.lastEventID == "" {
+	if p.stream.lastID() == "" {
 		// Nothing to resume from: whatever was stored before the stream
 		// opened comes from the API, the rest from the stream.
 		p.loadLatest(ctx, false)
@@ -54,10 +73,7 @@ func (p *page) onOpen(ctx app.Context, room string) {
 	p.sendOutbox(ctx)
 }
 
-func (p *page) onStreamError(ctx app.Context, room string, readyState int) {
-	if room != p.room {
-		return
-	}
+func (p *page) onStreamError(ctx app.Context, readyState int) {
 	if p.status == statusLive {
 		p.lostAt = time.Now()
 	}
@@ -103,13 +119,12 @@ func (p *page) refreshStatus() {
 }
 
 // resume gets the page going again after the network came back, the page
-// came back from the back/forward cache (pagehide closed its stream, see
-// [openStream]) or a tick while not live: it reopens a closed stream
-// (from the last event id), asks the server's health, and sends the outbox.
+// came back from the back/forward cache (pagehide gave its stream up, see
+// [sharedStream.suspend]) or a tick while not live: it takes part in the
+// stream again (reopening a closed one from the last event id), asks the
+// server's health, and sends the outbox.
 func (p *page) resume(ctx app.Context) {
-	if browserOnline() && p.stream.readyState() == esClosed {
-		p.connect(ctx)
-	}
+	p.stream.resume()
 	p.refreshStatus()
 	p.probeHealth(ctx)
 	p.sendOutbox(ctx)
@@ -119,12 +134,11 @@ func (p *page) onOffline(ctx app.Context) {
 	p.status = statusOffline
 }
 
-// onEvents applies, in order, the events of a stream that arrived since
-// the last call. Messages are merged and stored once for the whole batch,
-// and the ticker is stored once: a replay of thousands of messages costs
-// one merge per batch, not one per message. A batch of a stream that is no
-// longer the page's (a room switch, a reconnect) is dropped: it did not
-// move the last event id, so the current stream replays what it held.
+// onEvents applies, in order, the events of the stream that arrived since
+// the last call. Messages of the room on screen are merged and stored once
+// for the whole batch, those of the other joined rooms counted unread, and
+// the ticker is stored once: a replay of thousands of messages costs one
+// merge per batch, not one per message.
 func (p *page) onEvents(ctx app.Context, events *eventQueue) {
 	evs := events.take()
 	if events != p.events || len(evs) == 0 {
@@ -137,9 +151,9 @@ func (p *page) onEvents(ctx app.Context, events *eventQueue) {
 	}
 	room := p.room
 	var (
-		msgs   []tt.ChatMessage
-		ticked bool
-		lastID = p.lastEventID
+		msgs, others []tt.ChatMessage
+		ticked       bool
+		lastID       = p.lastEventID
 	)
 	for _, ev := range evs {
 		var err error
@@ -152,21 +166,37 @@ func (p *page) onEvents(ctx app.Context, events *eventQueue) {
 			}
 		case tt.EventMessage:
 			var m tt.ChatMessage
-			if err = json.Unmarshal([]byte(ev.Data), &m); err == nil && (m.Room == "" || m.Room == room) {
+			err = json.Unmarshal([]byte(ev.Data), &m)
+			switch {
+			case err != nil:
+			case m.Room == "" || m.Room == room:
 				msgs = append(msgs, m)
 				if ev.LastEventID != "" && idLess(lastID, ev.LastEventID) {
 					lastID = ev.LastEventID
 				}
+			default:
+				others = append(others, m)
 			}
 		case tt.EventPresence:
 			var pr tt.Presence
-			if err = json.Unmarshal([]byte(ev.Data), &pr); err == nil && (pr.Room == "" || pr.Room == room) {
-				pr.Room = room
-				p.presence = pr
+			if err = json.Unmarshal([]byte(ev.Data), &pr); err == nil {
+				if pr.Room == "" {
+					pr.Room = room
+				}
+				if p.presences == nil {
+					p.presences = make(map[string]tt.Presence)
+				}
+				p.presences[pr.Room] = pr
+				if pr.Room == room {
+					p.presence = pr
+				}
 			}
 		case tt.EventResync:
-			p.resyncing = true
-			p.loadLatest(ctx, true)
+			var rs tt.Resync
+			if err = json.Unmarshal([]byte(ev.Data), &rs); err == nil && (rs.Room == "" || rs.Room == room) {
+				p.resyncing = true
+				p.loadLatest(ctx, true)
+			}
 		}
 		if err != nil {
 			app.Logf("decoding %s event: %v", ev.Name, err)
@@ -175,9 +205,17 @@ func (p *page) onEvents(ctx app.Context, events *eventQueue) {
 	if ticked {
 		p.st.setTicker(tt.TickerUpdate{Quotes: p.quotes, History: p.series})
 	}
+	if last := p.stream.lastID(); last != "" {
+		p.st.setStreamLast(last)
+	}
 	if len(msgs) > 0 {
 		p.lastEventID = lastID
 		p.addMessages(ctx, msgs...) // and caches the room, with its id
+	}
+	if len(msgs) > 0 || len(others) > 0 {
+		p.editUnread(ctx, func(u unreadState) unreadState {
+			return u.add(others, p.nick).read(room, newestID(p.messages))
+		})
 	}
 }
 

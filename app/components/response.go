@@ -93,11 +93,13 @@ func messagesURL(room, before string, limit int) string {
 	return tt.RoomMessagesPath(room) + "?" + q.Encode()
 }
 
-// streamURL is the event stream URL of room, resuming after lastID when it
-// is not empty.
-func streamURL(room, lastID string) string {
+// streamURL is the event stream URL of rooms, resuming after lastID when
+// it is not empty.
+func streamURL(rooms []string, lastID string) string {
 	q := url.Values{}
-	q.Set(tt.QueryRoom, room)
+	for _, room := range rooms {
+		q.Add(tt.QueryRoom, room)
+	}
 	if lastID != "" {
 		q.Set(tt.QueryLastEventID, lastID)
 	}

@@ -72,8 +72,9 @@ func TestURLs(t *testing.T) {
 	tests := []struct{ got, want string }{
 		{messagesURL("lobby", "", 50), "/api/rooms/lobby/messages?limit=50"},
 		{messagesURL("dev", "120", 50), "/api/rooms/dev/messages?before=120&limit=50"},
-		{streamURL("lobby", ""), "/eventstream?room=lobby"},
-		{streamURL("lobby", "42"), "/eventstream?lastEventId=42&room=lobby"},
+		{streamURL([]string{"lobby"}, ""), "/eventstream?room=lobby"},
+		{streamURL([]string{"lobby"}, "42"), "/eventstream?lastEventId=42&room=lobby"},
+		{streamURL([]string{"a", "b-2"}, "7"), "/eventstream?lastEventId=7&room=a&room=b-2"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -10,7 +10,9 @@ import (
 )
 
 // roomList shows the rooms with their online counts, the current one
-// marked, and a form to create or join a room by name ([actionJoin]).
+// marked, the unread and mention counts of the other joined rooms with a
+// button to leave each ([actionLeave]), and a form to create or join a
+// room by name ([actionJoin]).
 // Rooms are links to /rooms/{name}: go-app turns a click into an in-app
 // navigation, and they work with the keyboard and in a new tab.
 type roomList struct {
@@ -18,6 +20,8 @@ type roomList struct {
 
 	Rooms   []tt.RoomInfo
 	Current string
+	Joined  []string
+	Unread  unreadState
 }
 
 func (r *roomList) Render() app.UI {
@@ -25,7 +29,12 @@ func (r *roomList) Render() app.UI {
 		app.H2().Text("Rooms"),
 		app.Ul().ID("rooms").Body(
 			app.Range(r.Rooms).Slice(func(i int) app.UI {
-				return roomRow(r.Rooms[i], r.Rooms[i].Name == r.Current)
+				name := r.Rooms[i].Name
+				unread, mentioned := r.Unread.counts(name)
+				if name == r.Current {
+					unread, mentioned = 0, 0
+				}
+				return roomRow(r.Rooms[i], name == r.Current, slices.Contains(r.Joined, name), unread, mentioned, r.onLeave)
 			}),
 		),
 		app.Form().Class("room-form").OnSubmit(r.onSubmit).Body(
@@ -43,9 +52,15 @@ func (r *roomList) Render() app.UI {
 	)
 }
 
-func roomRow(room tt.RoomInfo, current bool) app.UI {
+func roomRow(room tt.RoomInfo, current, joined bool, unread, mentioned int, leave func(string) app.EventHandler) app.UI {
 	link := app.A().Href(tt.PathRoomPage+room.Name).Body(
 		app.Span().Class("room-name").Text("#"+room.Name),
+		app.If(mentioned > 0, func() app.UI {
+			return app.Span().Class("mentions").Aria("label", strconv.Itoa(mentioned)+" mentions").Text("@" + unreadLabel(mentioned))
+		}),
+		app.If(unread > 0, func() app.UI {
+			return app.Span().Class("unread").Aria("label", strconv.Itoa(unread)+" unread").Text(unreadLabel(unread))
+		}),
 		app.Span().Class("online").Aria("label", strconv.Itoa(room.Online)+" online").Text(room.Online),
 	)
 	if current {
@@ -55,7 +70,20 @@ func roomRow(room tt.RoomInfo, current bool) app.UI {
 	if current {
 		class = "room current"
 	}
-	return app.Li().Class(class).DataSet("room", room.Name).Body(link)
+	return app.Li().Class(class).DataSet("room", room.Name).Body(
+		link,
+		app.If(joined && !current, func() app.UI {
+			return app.Button().Class("leave").Type("button").Title("leave #"+room.Name).
+				Aria("label", "leave #"+room.Name).OnClick(leave(room.Name)).Text("×")
+		}),
+	)
+}
+
+// onLeave returns the click handler of a room's leave button.
+func (r *roomList) onLeave(room string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		ctx.NewActionWithValue(actionLeave, room)
+	}
 }
 
 func (r *roomList) onSubmit(ctx app.Context, e app.Event) {
@@ -64,11 +92,12 @@ func (r *roomList) onSubmit(ctx app.Context, e app.Event) {
 }
 
 // roomsShown is the list to display: the server's rooms, plus the current
-// room and the default room when the server did not list them, with the
-// current room's count taken from its live presence when known.
-func roomsShown(rooms []tt.RoomInfo, current string, presence tt.Presence) []tt.RoomInfo {
+// room, the joined rooms and the default room when the server did not list
+// them, with the current room's count taken from its live presence when
+// known.
+func roomsShown(rooms []tt.RoomInfo, joined []string, current string, presence tt.Presence) []tt.RoomInfo {
 	out := slices.Clone(rooms)
-	for _, name := range []string{tt.DefaultRoom, current} {
+	for _, name := range append([]string{tt.DefaultRoom, current}, joined...) {
 		if !slices.ContainsFunc(out, func(r tt.RoomInfo) bool { return r.Name == name }) {
 			out = append(out, tt.RoomInfo{Name: name})
 		}
