@@ -72,6 +72,14 @@ func (st store) get(key string, v any) {
 	}
 }
 
+// getNow reads key without writing what is pending: for the keys written
+// at once, read on every batch of events.
+func (st store) getNow(key string, v any) {
+	if err := st.s.Get(key, v); err != nil {
+		app.Logf("reading %s from localStorage: %v", key, err)
+	}
+}
+
 func (st store) set(key string, v any) {
 	if err := st.s.Set(key, v); err != nil {
 		app.Logf("writing %s to localStorage: %v", key, err)
@@ -83,9 +91,9 @@ func (st store) setNick(n string)         { st.set(keyNick, n) }
 func (st store) outbox() (o []pendingMsg) { st.get(keyOutbox, &o); return o }
 func (st store) setOutbox(o []pendingMsg) { st.set(keyOutbox, o) }
 
-func (st store) joined() (j []string)    { st.get(keyJoined, &j); return j }
+func (st store) joined() (j []string)    { st.getNow(keyJoined, &j); return j }
 func (st store) setJoined(j []string)    { st.set(keyJoined, j) }
-func (st store) unread() (u unreadState) { st.get(keyUnread, &u); return u }
+func (st store) unread() (u unreadState) { st.getNow(keyUnread, &u); return u }
 func (st store) setUnread(u unreadState) { st.set(keyUnread, u) }
 func (st store) setStreamLast(id string) { st.later.set(keyStreamLast, id) }
 func (st store) streamLast() (id string) { st.get(keyStreamLast, &id); return id }
