@@ -69,6 +69,7 @@ const (
 	CodeInvalidText      = "invalid_text"
 	CodeInvalidClientID  = "invalid_client_id"
 	CodeInvalidParameter = "invalid_parameter"
+	CodeTooManyRooms     = "too_many_rooms"
 	CodeNickTaken        = "nick_taken"
 	CodeNoSession        = "no_session"
 	CodeCrossOrigin      = "cross_origin"

@@ -75,11 +75,10 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 	if r.Method != http.MethodGet {
 		return nil, nil, errMethod
 	}
-	room, present := queryValue(r.URL.RawQuery, tt.QueryRoom)
-	if present {
-		if err := tt.ValidateRoom(room); err != nil {
-			return nil, nil, invalidField(err, http.StatusBadRequest)
-		}
+	// room is the stream's key: its rooms, sorted and joined by roomSep.
+	room, err := parseStreamRooms(r.URL.RawQuery)
+	if err != nil {
+		return nil, nil, err
 	}
 	res := parseResume(r)
 	nick := s.sessionNick(r)
@@ -111,9 +110,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 	}
 	c.room, c.nick, c.remote, c.res = room, nick, r.RemoteAddr, res
 
-	if room != "" {
-		s.pres.join(room, nick)
-	}
+	eachRoom(room, func(room string) { s.pres.join(room, nick) })
 	s.metrics.connections.Inc()
 	sr = s.hub.request(ctx, r, s.hub.join(room))
 	opened = true
@@ -131,9 +128,7 @@ func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	if c.stop != nil {
 		defer c.stop()
 	}
-	if c.room != "" {
-		defer s.pres.leave(c.room, c.nick)
-	}
+	defer eachRoom(c.room, func(room string) { s.pres.leave(room, c.nick) })
 	defer s.metrics.connections.Dec()
 	defer s.hub.leave(streamID(c.room))
 	c.cancel()
@@ -178,22 +173,28 @@ func (s *Server) initialFrames(buf []byte, room string, res resume) firstFrames 
 		}
 	}
 	f.snapAt, f.snap = len(f.buf), s.ticker.snapshotFrame()
-	if room != "" {
+	eachRoom(room, func(room string) {
 		if data, err := json.Marshal(s.pres.snapshot(room)); err == nil {
 			if f.replay {
-				f.tail = appendFrame(s.connCfg.bufs.get(), tt.EventPresence, "", data)
+				if f.tail == nil {
+					f.tail = s.connCfg.bufs.get()
+				}
+				f.tail = appendFrame(f.tail, tt.EventPresence, "", data)
 			} else {
 				f.buf = appendFrame(f.buf, tt.EventPresence, "", data)
 			}
 		}
-	}
+	})
 	return f
 }
 
+// appendResync appends a resync event for each room of a stream's key.
 func (s *Server) appendResync(b []byte, room, reason string) []byte {
-	s.metrics.resyncs.Inc()
-	data, _ := json.Marshal(tt.Resync{Room: room, Reason: reason})
-	return appendFrame(b, tt.EventResync, "", data)
+	eachRoom(room, func(room string) {
+		s.metrics.resyncs.Inc()
+		b = appendResyncFrame(b, room, reason)
+	})
+	return b
 }
 
 // appendFrame appends one event as r3labs would write it, without an empty

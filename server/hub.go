@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/r3labs/sse/v2"
@@ -13,9 +15,13 @@ import (
 // names cannot start with '_', so it never collides with one.
 const tickerStream = "_ticker"
 
-// hub owns the r3labs server of this node: one r3labs stream per room with
-// open connections, plus tickerStream. r3labs fans out only to this node's
-// connections; what reaches the hub comes from the bus.
+// hub owns the r3labs server of this node: one r3labs stream per set of
+// rooms with open connections (a connection of one room has the room's
+// stream; a browser's shared stream of several has the stream of that
+// set, see parseStreamRooms), plus tickerStream. A room's events go to
+// every stream whose set holds it, in the order they are published, so a
+// connection of several rooms gets them in id order. r3labs fans out only
+// to this node's connections; what reaches the hub comes from the bus.
 //
 // Streams are created on first join and removed when their last connection
 // has left r3labs (after its request context ended), which is the only safe
@@ -23,8 +29,9 @@ const tickerStream = "_ticker"
 type hub struct {
 	sse *sse.Server
 
-	mu    sync.Mutex
-	conns map[string]int // stream id -> connections inside r3labs
+	mu     sync.Mutex
+	conns  map[string]int      // stream id -> connections inside r3labs
+	shared map[string][]string // room -> the streams of several rooms that hold it
 }
 
 func newHub() *hub {
@@ -44,13 +51,20 @@ func streamID(room string) string {
 	return room
 }
 
-// join registers one connection on the stream of room, creating it.
+// join registers one connection on the stream of room (a stream key:
+// one room, several joined by roomSep, or none), creating it.
 func (h *hub) join(room string) string {
 	id := streamID(room)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.conns[id] == 0 {
 		h.sse.CreateStream(id)
+		if strings.Contains(room, roomSep) {
+			if h.shared == nil {
+				h.shared = make(map[string][]string)
+			}
+			eachRoom(room, func(r string) { h.shared[r] = append(h.shared[r], id) })
+		}
 	}
 	h.conns[id]++
 	return id
@@ -64,6 +78,14 @@ func (h *hub) leave(id string) {
 	if h.conns[id] <= 0 {
 		delete(h.conns, id)
 		h.sse.RemoveStream(id)
+		if strings.Contains(id, roomSep) {
+			eachRoom(id, func(r string) {
+				h.shared[r] = slices.DeleteFunc(h.shared[r], func(s string) bool { return s == id })
+				if len(h.shared[r]) == 0 {
+					delete(h.shared, r)
+				}
+			})
+		}
 	}
 }
 
@@ -81,9 +103,20 @@ func (h *hub) request(ctx context.Context, r *http.Request, id string) *http.Req
 // serve hands a request prepared by request to r3labs.
 func (h *hub) serve(w http.ResponseWriter, r *http.Request) { h.sse.ServeHTTP(w, r) }
 
-// publishRoom sends ev to the connections of one room.
+// publishRoom sends ev to the connections of one room: its own stream's
+// and those of the streams of several rooms that hold it.
 func (h *hub) publishRoom(room string, ev *sse.Event) {
 	h.sse.Publish(streamID(room), ev)
+	h.mu.Lock()
+	if len(h.shared[room]) == 0 {
+		h.mu.Unlock()
+		return
+	}
+	ids := slices.Clone(h.shared[room])
+	h.mu.Unlock()
+	for _, id := range ids {
+		h.sse.Publish(id, ev)
+	}
 }
 
 // publishAll sends ev to every connection of this node.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,11 +60,15 @@ func TestBadInputs(t *testing.T) {
 		{"stream bad room", alice, "GET", "/eventstream?room=..%2Fetc", "", "", nil, 400, tt.CodeInvalidRoom},
 		{"stream CR LF room", alice, "GET", "/eventstream?room=a%0D%0Aevent:%20x", "", "", nil, 400, tt.CodeInvalidRoom},
 		{"stream empty room", alice, "GET", "/eventstream?room=", "", "", nil, 400, tt.CodeInvalidRoom},
+		{"stream invalid room among valid", alice, "GET", "/eventstream?room=a&room=Bad&room=c", "", "", nil, 400, tt.CodeInvalidRoom},
+		{"stream empty room among valid", alice, "GET", "/eventstream?room=a&room=&room=c", "", "", nil, 400, tt.CodeInvalidRoom},
+		{"stream repeated room", alice, "GET", "/eventstream?room=a&room=b&room=a", "", "", nil, 400, tt.CodeInvalidParameter},
+		{"stream repeated escaped room", alice, "GET", "/eventstream?room=a&room=%61", "", "", nil, 400, tt.CodeInvalidParameter},
+		{"stream too many rooms", alice, "GET", "/eventstream?" + manyRooms(tt.MaxStreamRooms+1), "", "", nil, 400, tt.CodeTooManyRooms},
 		{"nick with CR LF", anon, "POST", "/api/session", js, `{"nick":"bob\r\nSet-Cookie: x"}`, nil, 422, tt.CodeInvalidNick},
 		{"nick too long", anon, "POST", "/api/session", js, `{"nick":"` + strings.Repeat("b", 25) + `"}`, nil, 422, tt.CodeInvalidNick},
 		{"nick taken", anon, "POST", "/api/session", js, `{"nick":"ALICE"}`, nil, 409, tt.CodeNickTaken},
 		{"session cross-origin", anon, "POST", "/api/session", js, `{"nick":"carol"}`, map[string]string{"Origin": "http://evil.example"}, 403, tt.CodeCrossOrigin},
-		{"session without cookie", anon, "GET", "/api/session", "", "", nil, 401, tt.CodeNoSession},
 		{"session PUT", anon, "PUT", "/api/session", js, "{}", nil, 405, tt.CodeMethodNotAllowed},
 		{"scrollback bad before", alice, "GET", "/api/rooms/lobby/messages?before=x", "", "", nil, 400, tt.CodeInvalidParameter},
 		{"scrollback limit 0", alice, "GET", "/api/rooms/lobby/messages?limit=0", "", "", nil, 400, tt.CodeInvalidParameter},
@@ -214,4 +219,13 @@ func mustRead(t *testing.T, resp *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// manyRooms is a stream query of n distinct rooms.
+func manyRooms(n int) string {
+	q := make([]string, n)
+	for i := range q {
+		q[i] = tt.QueryRoom + "=r" + strconv.Itoa(i)
+	}
+	return strings.Join(q, "&")
 }

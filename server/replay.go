@@ -32,6 +32,7 @@ type replay struct {
 	// Owned by the conn's writer goroutine.
 	after   uint64          // the last message id written (the resume point at first)
 	checked bool            // the backlog was checked against the gap rule and the caps
+	plan    replayPlan      // what the check found: which rooms replay from where
 	pending []history.Entry // the rest of the last page, not written yet
 
 	// Guarded by conn.mu.
@@ -52,16 +53,29 @@ const (
 
 // replaySource is where a conn's writer reads a replay from. Its methods
 // run on the writer goroutine, never under conn.mu; they may block on I/O.
+// room is the conn's stream key: one room, or several (parseStreamRooms).
 type replaySource interface {
-	// checkReplay runs once, before the first page: it returns the reason
-	// for a resync when the resume cannot or should not be replayed (a gap,
-	// a backlog over the caps), or an error when history cannot be read.
-	checkReplay(room string, after uint64) (resync string, err error)
-	// replayPage returns up to max messages of room after after, ascending,
-	// as [history.Index.Page] does.
-	replayPage(room string, after uint64, max int) ([]history.Entry, error)
-	// appendResync appends a resync event for room to b.
+	// checkReplay runs once, before the first page: its plan says why the
+	// resume cannot or should not be replayed at all (every room past its
+	// history, a backlog over the caps), or which rooms resync alone; an
+	// error means history cannot be read.
+	checkReplay(room string, after uint64) (replayPlan, error)
+	// replayPage returns up to max messages of the rooms after after,
+	// ascending, as [history.Index.Page] does, each room as plan says.
+	replayPage(room string, plan *replayPlan, after uint64, max int) ([]history.Entry, error)
+	// appendResync appends a resync event for each room of room to b.
 	appendResync(b []byte, room, reason string) []byte
+}
+
+// replayPlan is what checkReplay found. Rooms in gaps resync alone (their
+// history no longer reaches back) and the others are replayed; a gap
+// room's messages after floor (the history's last id at the check) are
+// new to the client, and are replayed with the others.
+type replayPlan struct {
+	resync    string // the reason the whole stream resyncs, or ""
+	gaps      []string
+	gapReason string
+	floor     uint64
 }
 
 // errReplayLost reports an empty page while a newer message had already
@@ -76,17 +90,21 @@ func (c *conn) replayBatch(r *replay, buf []byte, live uint64) ([]byte, replaySt
 	src := c.cfg.replays
 	if !r.checked {
 		r.checked = true
-		reason, err := src.checkReplay(c.room, r.after)
+		plan, err := src.checkReplay(c.room, r.after)
 		if err != nil {
 			return buf, replayOver, err
 		}
-		if reason != "" {
+		if plan.resync != "" {
 			// Nothing was replayed: live messages from here on are new to
 			// the client, whatever id it resumed from (one beyond the log's
 			// last, say).
 			r.after = 0
-			return src.appendResync(buf, c.room, reason), replayOver, nil
+			return src.appendResync(buf, c.room, plan.resync), replayOver, nil
 		}
+		for _, room := range plan.gaps {
+			buf = src.appendResync(buf, room, plan.gapReason)
+		}
+		r.plan = plan
 	}
 	written := 0
 	defer func() {
@@ -95,7 +113,7 @@ func (c *conn) replayBatch(r *replay, buf []byte, live uint64) ([]byte, replaySt
 	}()
 	for len(buf) < c.cfg.maxQueue {
 		if len(r.pending) == 0 {
-			page, err := src.replayPage(c.room, r.after, c.cfg.pageSize)
+			page, err := src.replayPage(c.room, &r.plan, r.after, c.cfg.pageSize)
 			if errors.Is(err, history.ErrGap) {
 				return src.appendResync(buf, c.room, "the room's history was trimmed past the replay"), replayOver, nil
 			}
@@ -184,25 +202,24 @@ func (c *conn) endReplay(r *replay, step replayStep) bool {
 
 // Replay hooks of the server: [replaySource] and the failure report.
 
-func (s *Server) checkReplay(room string, after uint64) (string, error) {
-	n, size, err := s.opts.History.Backlog(room, after)
+func (s *Server) checkReplay(room string, after uint64) (replayPlan, error) {
+	n, size, plan, err := backlogOf(s.opts.History, room, after)
 	switch {
-	case errors.Is(err, history.ErrGap):
-		return "Last-Event-ID is outside the retained history", nil
 	case err != nil:
-		return "", fmt.Errorf("size the replay of %s after %d: %w", room, after, err)
+		return plan, err
+	case plan.resync != "":
 	case n > s.opts.ReplayMax:
 		s.metrics.replayCapped.Inc()
-		return fmt.Sprintf("%d missed messages: more than the %d a resume replays", n, s.opts.ReplayMax), nil
+		plan.resync = fmt.Sprintf("%d missed messages: more than the %d a resume replays", n, s.opts.ReplayMax)
 	case size > s.opts.ReplayMaxBytes:
 		s.metrics.replayCapped.Inc()
-		return fmt.Sprintf("%d bytes of missed messages: more than the %d a resume replays", size, s.opts.ReplayMaxBytes), nil
+		plan.resync = fmt.Sprintf("%d bytes of missed messages: more than the %d a resume replays", size, s.opts.ReplayMaxBytes)
 	}
-	return "", nil
+	return plan, nil
 }
 
-func (s *Server) replayPage(room string, after uint64, max int) ([]history.Entry, error) {
-	return s.opts.History.Page(room, after, max)
+func (s *Server) replayPage(room string, plan *replayPlan, after uint64, max int) ([]history.Entry, error) {
+	return pageOf(s.opts.History, room, plan, after, max)
 }
 
 func (s *Server) replayFailed(c *conn, err error) {

@@ -27,14 +27,14 @@ type gatedHistory struct {
 	err   error
 }
 
-func (g *gatedHistory) checkReplay(room string, after uint64) (string, error) {
+func (g *gatedHistory) checkReplay(room string, after uint64) (replayPlan, error) {
 	if _, _, err := g.index.Backlog(room, after); err != nil {
-		return err.Error(), nil
+		return replayPlan{resync: err.Error()}, nil
 	}
-	return "", nil
+	return replayPlan{}, nil
 }
 
-func (g *gatedHistory) replayPage(room string, after uint64, max int) ([]history.Entry, error) {
+func (g *gatedHistory) replayPage(room string, _ *replayPlan, after uint64, max int) ([]history.Entry, error) {
 	<-g.gate
 	if g.err != nil {
 		return nil, g.err
