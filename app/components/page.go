@@ -82,7 +82,7 @@ func (p *page) Render() app.UI {
 	return app.Div().ID("app").Class("layout").Body(
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("Tickertalk"),
-			&statusBadge{Status: p.status},
+			&statusBadge{Status: p.status, Stream: p.stream.role()},
 			app.Bdi().ID("me").Class("me").Dir("auto").Text(p.nick),
 			&pwaPrompts{},
 		),

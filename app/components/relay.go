@@ -352,6 +352,18 @@ func (s *sharedStream) readyState() int {
 	return s.remote
 }
 
+// role is "own" while the tab reads its own EventSource, "relay" while it
+// reads another tab's, and "" before the stream starts.
+func (s *sharedStream) role() string {
+	switch {
+	case s == nil:
+		return ""
+	case s.holding:
+		return "own"
+	}
+	return "relay"
+}
+
 // tick runs on the page's timer: the holder tells its state (the others
 // hear it is alive), a visible waiting tab takes the lock from a silent
 // holder, and a stream the browser gave up on is reopened.

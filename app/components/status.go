@@ -26,16 +26,20 @@ func connStatus(online bool, readyState int, healthy bool) string {
 }
 
 // statusBadge shows the connection state as #status, its text and its
-// data-status attribute exactly one of live, reconnecting, offline.
+// data-status attribute exactly one of live, reconnecting, offline. Its
+// data-stream attribute says whose EventSource the tab reads: "own" (it
+// holds the browser's stream, or streams alone) or "relay" (another tab's).
 type statusBadge struct {
 	app.Compo
 
 	Status string
+	Stream string
 }
 
 func (s *statusBadge) Render() app.UI {
 	return app.Span().ID("status").Class("status "+s.Status).
 		DataSet("status", s.Status).
+		DataSet("stream", s.Stream).
 		Role("status").
 		Aria("live", "polite").
 		Text(s.Status)
