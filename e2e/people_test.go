@@ -30,12 +30,12 @@ func TestTwoPeopleChat(t *testing.T) {
 	)
 	WaitFor(t, alice, `document.querySelector("#composer") !== null`, 15*time.Second)
 
-	sessionStatus := `fetch(` + JS(tt.PathSession) + `, {cache: "no-store"}).then(r => r.status)`
-	if got := Eval[int](t, alice, sessionStatus); got != 200 {
-		t.Errorf("alice GET %s = %d, want 200", tt.PathSession, got)
+	sessionNick := `fetch(` + JS(tt.PathSession) + `, {cache: "no-store"}).then(r => r.json()).then(s => s.nick)`
+	if got := Eval[string](t, alice, sessionNick); got != "alice" {
+		t.Errorf("alice GET %s says %q, want alice", tt.PathSession, got)
 	}
-	if got := Eval[int](t, bob, sessionStatus); got == 200 {
-		t.Errorf("bob GET %s = 200: the browser contexts share cookies", tt.PathSession)
+	if got := Eval[string](t, bob, sessionNick); got != "" {
+		t.Errorf("bob GET %s says %q: the browser contexts share cookies", tt.PathSession, got)
 	}
 
 	const text = "hi bob, from the composer"
