@@ -15,6 +15,14 @@ import (
 // cleanup and gets the failure artifacts of the harness's tabs.
 func newTab(t *testing.T, ctx context.Context) context.Context {
 	t.Helper()
+	tab, _ := newClosableTab(t, ctx)
+	return tab
+}
+
+// newClosableTab is [newTab] with a function that closes the tab, as a
+// person closing it would (the page unloads).
+func newClosableTab(t *testing.T, ctx context.Context) (context.Context, context.CancelFunc) {
+	t.Helper()
 	state, ok := ctx.Value(browserKey{}).(*browserState)
 	if !ok {
 		t.Fatalf("newTab: the context does not come from NewBrowser")
@@ -25,7 +33,7 @@ func newTab(t *testing.T, ctx context.Context) context.Context {
 		t.Fatalf("new tab: %v\nlogs:\n%s", err, state.logs.String())
 	}
 	watchTab(t, tab, state)
-	return tab
+	return tab, cancel
 }
 
 // TestOfflineOutboxTwoTabs is one person with two tabs open when the

@@ -1,0 +1,362 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
+)
+
+// LiveWithin is how soon a tab of a browser that already streams must be
+// live once its app runs: it reads the relay of the tab that holds the
+// stream, or opens its own at once.
+const LiveWithin = 3 * time.Second
+
+// TakeoverWithin is how soon another tab holds the stream once the tab
+// holding it closed.
+const TakeoverWithin = 3 * time.Second
+
+// streamIs is true while #status says the tab reads its own stream
+// ("own") or another tab's ("relay").
+func streamIs(role string) string {
+	return `document.querySelector("#status").dataset.stream === ` + JS(role)
+}
+
+// metric reads one unlabelled value of the server's /metrics.
+func metric(t *testing.T, srv *Server, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(srv.URL + tt.PathMetrics)
+	if err != nil {
+		t.Fatalf("GET %s: %v", tt.PathMetrics, err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s = %q", name, v)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+// roomIDs is the ids of the server's scrollback of room, oldest first.
+func roomIDs(t *testing.T, c *testclient.Client, room string) []string {
+	t.Helper()
+	var ids []string
+	for _, m := range roomHistory(t, c, room) {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+// waitSameList waits until the tab shows exactly the server's scrollback
+// of room, in order, each message once.
+func waitSameList(t *testing.T, tab context.Context, c *testclient.Client, room, name string) {
+	t.Helper()
+	want := roomIDs(t, c, room)
+	if err := Poll(tab, shownIDs+`.join(",") === `+JS(strings.Join(want, ",")), UITimeout); err != nil {
+		got := Eval[[]string](t, tab, shownIDs)
+		t.Fatalf("%s shows %v in #%s, want the server's %v (duplicates %v)", name, got, room, want, duplicateIDs(got))
+	}
+}
+
+// sender posts messages round-robin in rooms, every gap, until stop or n
+// messages; wait returns once it has stopped.
+type sender struct {
+	stop chan struct{}
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	sent []tt.ChatMessage
+}
+
+func startSender(t *testing.T, c *testclient.Client, rooms []string, n int, gap time.Duration) *sender {
+	s := &sender{stop: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		tick := time.NewTicker(gap)
+		defer tick.Stop()
+		for i := range n {
+			select {
+			case <-s.stop:
+				return
+			case <-tick.C:
+			}
+			room := rooms[i%len(rooms)]
+			ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
+			var m tt.ChatMessage
+			_, err := c.PostJSON(ctx, tt.PathSend, tt.SendRequest{Room: room, Text: fmt.Sprintf("flow %d", i), ClientID: testclient.NewClientID()}, &m)
+			cancel()
+			if err != nil {
+				t.Errorf("send %d: %v", i, err)
+				return
+			}
+			s.mu.Lock()
+			s.sent = append(s.sent, m)
+			s.mu.Unlock()
+		}
+	}()
+	t.Cleanup(s.wait)
+	return s
+}
+
+func (s *sender) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sent)
+}
+
+func (s *sender) wait() {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	s.wg.Wait()
+}
+
+// finish lets the sender post all its messages and waits for it.
+func (s *sender) finish() { s.wg.Wait() }
+
+// TestTenTabsShareOneStream is one browser with ten tabs of the app over
+// HTTP/1.1 (six connections per host) on three rooms: every tab is live
+// within LiveWithin of its app starting, the server counts one stream
+// connection, a fetch from the tenth tab answers at once, and every
+// message shows, once, in every tab that has its room open.
+func TestTenTabsShareOneStream(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t, WithFlags("--send-rate", "0"))
+	browser := NewBrowser(t) // its first tab stays blank
+	rooms := []string{tt.DefaultRoom, "dev", "ops"}
+	tabs := make([]context.Context, 10)
+	for i := range tabs {
+		tab := newTab(t, browser)
+		start := time.Now()
+		openRoom(t, tab, srv, rooms[i%len(rooms)])
+		ready := time.Now()
+		if err := Poll(tab, statusIs("live")+` && `+quotesShown, UITimeout); err != nil {
+			t.Fatalf("tab %d not live: %v (status %q)", i+1, err, Eval[string](t, tab, `document.querySelector("#status").dataset.status`))
+		}
+		live := time.Since(ready)
+		t.Logf("TIMING tab %d: app running %v after opening, live with quotes %v later", i+1,
+			ready.Sub(start).Round(time.Millisecond), live.Round(time.Millisecond))
+		if live > LiveWithin {
+			t.Errorf("tab %d live %v after its app started, want within %v", i+1, live, LiveWithin)
+		}
+		tabs[i] = tab
+	}
+	took := Eval[float64](t, tabs[9], `(async () => {
+		const t0 = performance.now();
+		const r = await fetch(`+JS(tt.PathRooms)+`, {cache: "no-store"});
+		await r.json();
+		return performance.now() - t0;
+	})()`)
+	t.Logf("TIMING fetch from the tenth tab: %.0f ms", took)
+	if took > 2000 {
+		t.Errorf("a fetch from the tenth tab took %.0f ms: it waited for a connection", took)
+	}
+	wait.For(t, UITimeout, "one stream connection", func() bool {
+		return metric(t, srv, "tickertalk_sse_connections") == 1
+	})
+	owners := 0
+	for _, tab := range tabs {
+		if Eval[bool](t, tab, streamIs("own")) {
+			owners++
+		}
+	}
+	if owners != 1 {
+		t.Errorf("%d tabs hold a stream of their own, want 1", owners)
+	}
+
+	bob := testclient.NewSession(t, srv.URL, "bob")
+	var sent []tt.ChatMessage
+	for i := range 12 {
+		sent = append(sent, bob.Send(t, rooms[i%len(rooms)], fmt.Sprintf("to every tab %d", i), ""))
+	}
+	for i, tab := range tabs {
+		room := rooms[i%len(rooms)]
+		for _, m := range sent {
+			if m.Room == room {
+				WaitFor(t, tab, msgsWithID(m.ID)+` === 1`, UITimeout)
+			}
+		}
+		got := Eval[[]string](t, tab, shownIDs)
+		if dups := duplicateIDs(got); len(dups) > 0 {
+			t.Errorf("tab %d shows %v twice", i+1, dups)
+		}
+		for _, m := range sent {
+			if m.Room != room && slices.Contains(got, m.ID) {
+				t.Errorf("tab %d on #%s shows %s of #%s", i+1, room, m.ID, m.Room)
+			}
+		}
+	}
+	if n := metric(t, srv, "tickertalk_sse_connections"); n != 1 {
+		t.Errorf("%v stream connections after the messages, want 1", n)
+	}
+}
+
+// TestHolderTabClosesWhileMessagesFlow closes the tab that holds the
+// browser's stream while messages flow in two rooms: another tab holds
+// it within TakeoverWithin, and every tab ends with the server's
+// scrollback of its room, without a hole or a duplicate.
+func TestHolderTabClosesWhileMessagesFlow(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t, WithFlags("--send-rate", "0"))
+	browser := NewBrowser(t)
+	rooms := []string{tt.DefaultRoom, "dev"}
+	holder, closeHolder := newClosableTab(t, browser)
+	openRoom(t, holder, srv, rooms[0])
+	WaitFor(t, holder, statusIs("live")+` && `+streamIs("own"), UITimeout)
+	var others []context.Context
+	for i := range 3 {
+		tab := newTab(t, browser)
+		openRoom(t, tab, srv, rooms[(i+1)%len(rooms)])
+		WaitFor(t, tab, statusIs("live")+` && `+streamIs("relay"), UITimeout)
+		others = append(others, tab)
+	}
+
+	bob := testclient.NewSession(t, srv.URL, "bob")
+	s := startSender(t, bob, rooms, 40, 100*time.Millisecond)
+	wait.For(t, UITimeout, "some messages sent", func() bool { return s.count() >= 8 })
+	closed := time.Now()
+	closeHolder()
+	var took time.Duration
+	wait.For(t, UITimeout, "another tab holding the stream", func() bool {
+		for _, tab := range others {
+			if Poll(tab, statusIs("live")+` && `+streamIs("own"), time.Millisecond) == nil {
+				took = time.Since(closed)
+				return true
+			}
+		}
+		return false
+	})
+	t.Logf("TIMING takeover: another tab live on its own stream %v after the holder closed", took.Round(time.Millisecond))
+	if took > TakeoverWithin {
+		t.Errorf("takeover took %v, want within %v", took, TakeoverWithin)
+	}
+	s.finish()
+	for i, tab := range others {
+		waitSameList(t, tab, bob, rooms[(i+1)%len(rooms)], fmt.Sprintf("tab %d", i+2))
+	}
+	wait.For(t, UITimeout, "one stream connection", func() bool {
+		return metric(t, srv, "tickertalk_sse_connections") == 1
+	})
+}
+
+// joinByForm switches the tab to room with the room form: an in-app
+// navigation, the page and its stream stay.
+func joinByForm(t *testing.T, tab context.Context, room string) {
+	t.Helper()
+	Do(t, tab,
+		chromedp.SetValue(chromedp.ID("room-input"), room),
+		chromedp.Click(chromedp.ID("room-submit")),
+	)
+	WaitFor(t, tab, `document.querySelector("#room-title").textContent === `+JS("#"+room), UITimeout)
+}
+
+// TestRoomSwitchJoinLeaveWhileMessagesFlow switches a tab's room, joins a
+// fourth room in another tab and leaves one, while messages flow in all
+// of them: each tab ends with the server's scrollback of the room it
+// shows, with no hole and no duplicate, and back in a room it left for a
+// while too.
+func TestRoomSwitchJoinLeaveWhileMessagesFlow(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t, WithFlags("--send-rate", "0"))
+	browser := NewBrowser(t)
+	a, b := newTab(t, browser), newTab(t, browser)
+	openRoom(t, a, srv, tt.DefaultRoom)
+	WaitFor(t, a, statusIs("live"), UITimeout)
+	openRoom(t, b, srv, "dev")
+	WaitFor(t, b, statusIs("live"), UITimeout)
+	joinByForm(t, a, "ops")
+	joinByForm(t, a, tt.DefaultRoom)
+
+	bob := testclient.NewSession(t, srv.URL, "bob")
+	rooms := []string{tt.DefaultRoom, "dev", "ops", "qa"}
+	s := startSender(t, bob, rooms, 60, 80*time.Millisecond)
+	wait.For(t, UITimeout, "messages flowing", func() bool { return s.count() >= 6 })
+	joinByForm(t, a, "ops") // a room switch
+	wait.For(t, UITimeout, "more messages", func() bool { return s.count() >= 16 })
+	joinByForm(t, b, "qa") // a fourth room
+	wait.For(t, UITimeout, "more messages", func() bool { return s.count() >= 26 })
+	// Leave the default room, open in no tab now.
+	Eval[bool](t, a, `(b => (b.click(), true))(document.querySelector('#rooms li[data-room="`+tt.DefaultRoom+`"] button.leave'))`)
+	wait.For(t, UITimeout, "more messages", func() bool { return s.count() >= 36 })
+	joinByForm(t, b, "dev") // back to a room b left while it got messages
+	s.finish()
+
+	waitSameList(t, a, bob, "ops", "tab a")
+	waitSameList(t, b, bob, "dev", "tab b")
+	joinByForm(t, a, "qa")
+	waitSameList(t, a, bob, "qa", "tab a")
+	if Eval[bool](t, a, `document.querySelector('#rooms li[data-room="`+tt.DefaultRoom+`"] button.leave') !== null`) {
+		t.Errorf("the room left still has a leave button: still joined")
+	}
+}
+
+// unreadOf is the unread and mention badges of room's row, "" when none.
+func unreadOf(room string) string {
+	return `(r => [r?.querySelector(".unread")?.textContent ?? "", r?.querySelector(".mentions")?.textContent ?? ""].join("/"))(document.querySelector('#rooms li[data-room="` + room + `"]'))`
+}
+
+// TestUnreadAndMentionCounts: messages in a joined room no tab shows are
+// counted in every tab's room list and title (mentions apart), still after
+// a reload, and cleared in every tab once one tab shows the room.
+func TestUnreadAndMentionCounts(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t, WithFlags("--send-rate", "0"))
+	browser := NewBrowser(t)
+	a, b := newTab(t, browser), newTab(t, browser)
+	openRoom(t, a, srv, tt.DefaultRoom)
+	signIn(t, a, "fay")
+	openRoom(t, b, srv, "dev")
+	WaitFor(t, b, statusIs("live"), UITimeout)
+	joinByForm(t, a, "ops")
+	joinByForm(t, a, tt.DefaultRoom)
+
+	bob := testclient.NewSession(t, srv.URL, "bob")
+	bob.Send(t, "ops", "news in ops", "")
+	mention := bob.Send(t, "ops", "@fay have a look", "")
+	bob.Send(t, "ops", "and one more", "")
+	last := bob.Send(t, "dev", "seen in dev", "")
+	WaitFor(t, b, msgsWithID(last.ID)+` === 1`, UITimeout)
+
+	for name, tab := range map[string]context.Context{"a": a, "b": b} {
+		WaitFor(t, tab, unreadOf("ops")+` === "3/@1"`, UITimeout)
+		WaitFor(t, tab, `document.title === "(3) Tickertalk"`, UITimeout)
+		if got := Eval[string](t, tab, unreadOf("dev")); got != "/" {
+			t.Errorf("tab %s: dev, shown in tab b, counts %q unread", name, got)
+		}
+	}
+	Do(t, b, chromedp.Reload())
+	WaitWasmReady(t, b)
+	WaitFor(t, b, unreadOf("ops")+` === "3/@1"`, UITimeout)
+	WaitFor(t, b, `document.title === "(3) Tickertalk"`, UITimeout)
+
+	joinByForm(t, a, "ops")
+	for _, tab := range []context.Context{a, b} {
+		WaitFor(t, tab, unreadOf("ops")+` === "/"`, UITimeout)
+		WaitFor(t, tab, `document.title === "Tickertalk"`, UITimeout)
+	}
+	WaitFor(t, a, `document.querySelector('#messages .msg.mention[data-id="`+mention.ID+`"]') !== null`, UITimeout)
+	if n := Eval[int](t, a, `document.querySelectorAll("#messages .msg.mention").length`); n != 1 {
+		t.Errorf("%d messages marked as mentions, want 1", n)
+	}
+}
