@@ -169,7 +169,9 @@ func TestTenTabsShareOneStream(t *testing.T) {
 		return performance.now() - t0;
 	})()`)
 	t.Logf("TIMING fetch from the tenth tab: %.0f ms", took)
-	if took > 2000 {
+	// Without a free connection it never answers; with one, a loaded
+	// 2-core machine running ten tabs still answers within a second or so.
+	if took > 5000 {
 		t.Errorf("a fetch from the tenth tab took %.0f ms: it waited for a connection", took)
 	}
 	wait.For(t, UITimeout, "one stream connection", func() bool {
