@@ -17,9 +17,10 @@ import (
 )
 
 // TestSwitchRoomsKeepsOneStream: a person creates a room with the room
-// form and goes back with the room list. The tab keeps exactly one stream
-// open on the server, for the room on screen: it shows that room's
-// messages and not the other's, and counts the person in that room only.
+// form, goes back with the room list, and leaves the room. The tab keeps
+// exactly one stream open on the server, for the rooms it joined: it
+// shows the messages of the room on screen and not the other's, and
+// counts the person in each joined room until they leave it.
 func TestSwitchRoomsKeepsOneStream(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
@@ -39,7 +40,7 @@ func TestSwitchRoomsKeepsOneStream(t *testing.T) {
 		t.Errorf("the trading room shows a lobby message %d times", n)
 	}
 	waitStreams(t, srv, 1)
-	waitOnline(t, bob, map[string]int{tt.DefaultRoom: 0, "trading": 1})
+	waitOnline(t, bob, map[string]int{tt.DefaultRoom: 1, "trading": 1})
 
 	Do(t, tab, chromedp.Click(chromedp.CSS(`#rooms li[data-room="`+tt.DefaultRoom+`"] a`)))
 	WaitFor(t, tab, `document.querySelector("#room-title").textContent === `+JS("#"+tt.DefaultRoom), UITimeout)
@@ -47,6 +48,10 @@ func TestSwitchRoomsKeepsOneStream(t *testing.T) {
 	if n := Eval[int](t, tab, msgsWithID(here.ID)); n != 0 {
 		t.Errorf("the lobby shows a trading message %d times", n)
 	}
+	waitStreams(t, srv, 1)
+	waitOnline(t, bob, map[string]int{tt.DefaultRoom: 1, "trading": 1})
+
+	Do(t, tab, chromedp.Click(chromedp.CSS(`#rooms li[data-room="trading"] button.leave`)))
 	waitStreams(t, srv, 1)
 	waitOnline(t, bob, map[string]int{tt.DefaultRoom: 1, "trading": 0})
 }

@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,28 +29,6 @@ const TakeoverWithin = 3 * time.Second
 // ("own") or another tab's ("relay").
 func streamIs(role string) string {
 	return `document.querySelector("#status").dataset.stream === ` + JS(role)
-}
-
-// metric reads one unlabelled value of the server's /metrics.
-func metric(t *testing.T, srv *Server, name string) float64 {
-	t.Helper()
-	resp, err := http.Get(srv.URL + tt.PathMetrics)
-	if err != nil {
-		t.Fatalf("GET %s: %v", tt.PathMetrics, err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("metric %s = %q", name, v)
-			}
-			return f
-		}
-	}
-	t.Fatalf("no metric %s", name)
-	return 0
 }
 
 // roomIDs is the ids of the server's scrollback of room, oldest first.
@@ -175,7 +150,7 @@ func TestTenTabsShareOneStream(t *testing.T) {
 		t.Errorf("a fetch from the tenth tab took %.0f ms: it waited for a connection", took)
 	}
 	wait.For(t, UITimeout, "one stream connection", func() bool {
-		return metric(t, srv, "tickertalk_sse_connections") == 1
+		return openStreams(t, srv.URL) == 1
 	})
 	owners := 0
 	for _, tab := range tabs {
@@ -209,7 +184,7 @@ func TestTenTabsShareOneStream(t *testing.T) {
 			}
 		}
 	}
-	if n := metric(t, srv, "tickertalk_sse_connections"); n != 1 {
+	if n := openStreams(t, srv.URL); n != 1 {
 		t.Errorf("%v stream connections after the messages, want 1", n)
 	}
 }
@@ -258,7 +233,7 @@ func TestHolderTabClosesWhileMessagesFlow(t *testing.T) {
 		waitSameList(t, tab, bob, rooms[(i+1)%len(rooms)], fmt.Sprintf("tab %d", i+2))
 	}
 	wait.For(t, UITimeout, "one stream connection", func() bool {
-		return metric(t, srv, "tickertalk_sse_connections") == 1
+		return openStreams(t, srv.URL) == 1
 	})
 }
 
@@ -299,7 +274,7 @@ func TestRoomSwitchJoinLeaveWhileMessagesFlow(t *testing.T) {
 	joinByForm(t, b, "qa") // a fourth room
 	wait.For(t, UITimeout, "more messages", func() bool { return s.count() >= 26 })
 	// Leave the default room, open in no tab now.
-	Eval[bool](t, a, `(b => (b.click(), true))(document.querySelector('#rooms li[data-room="`+tt.DefaultRoom+`"] button.leave'))`)
+	Do(t, a, chromedp.Click(chromedp.CSS(`#rooms li[data-room="`+tt.DefaultRoom+`"] button.leave`)))
 	wait.For(t, UITimeout, "more messages", func() bool { return s.count() >= 36 })
 	joinByForm(t, b, "dev") // back to a room b left while it got messages
 	s.finish()
