@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +32,34 @@ const TakeoverWithin = 3 * time.Second
 // ("own") or another tab's ("relay").
 func streamIs(role string) string {
 	return `document.querySelector("#status").dataset.stream === ` + JS(role)
+}
+
+// metricValue reads one unlabelled value of the server's /metrics.
+func metricValue(t *testing.T, srv *Server, name string) float64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+tt.PathMetrics, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", tt.PathMetrics, err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s = %q: %v", name, v, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in %s (%v)", name, tt.PathMetrics, sc.Err())
+	return 0
 }
 
 // roomIDs is the ids of the server's scrollback of room, oldest first.
@@ -187,6 +218,9 @@ func TestTenTabsShareOneStream(t *testing.T) {
 	if n := openStreams(t, srv.URL); n != 1 {
 		t.Errorf("%v stream connections after the messages, want 1", n)
 	}
+	t.Logf("TIMING ten tabs: %d stream connection(s); server resident memory %.1f MiB, Go heap in use %.1f MiB, %v goroutines",
+		openStreams(t, srv.URL), metricValue(t, srv, "process_resident_memory_bytes")/(1<<20),
+		metricValue(t, srv, "go_memstats_heap_inuse_bytes")/(1<<20), metricValue(t, srv, "go_goroutines"))
 }
 
 // TestHolderTabClosesWhileMessagesFlow closes the tab that holds the
