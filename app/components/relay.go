@@ -74,9 +74,9 @@ type sharedStream struct {
 	es        *eventStream
 	esRooms   []string
 	remote    int // the holder's readyState, as last relayed
-	heard     time.Time
 
 	mu        sync.Mutex
+	heard     time.Time            // when the holder was last heard from
 	last      string               // newest event id seen, own or relayed
 	presences map[string]relayPair // holder: the last presence event of each room
 }
@@ -167,7 +167,7 @@ func (s *sharedStream) follow(gen int) {
 	if gen != s.gen || s.suspended {
 		return
 	}
-	s.heard = time.Now()
+	s.hear()
 	if !s.started {
 		s.started = true
 		s.hooks.Start(false, "")
@@ -275,8 +275,8 @@ func (s *sharedStream) onRelay(m app.Value) {
 	case relayEvent:
 		ev := sseEvent{Name: m.Get("n").String(), Data: m.Get("d").String(), LastEventID: m.Get("i").String()}
 		s.note(ev)
+		s.hear()
 		s.hooks.Event(ev)
-		s.do(func() { s.heard = time.Now() })
 	case relayState:
 		rs := m.Get("s").Int()
 		s.do(func() { s.onHolderState(rs) })
@@ -288,9 +288,24 @@ func (s *sharedStream) onRelay(m app.Value) {
 	}
 }
 
+// hear records that the holder spoke: on the JavaScript event loop for
+// events (a dispatch per event would render the page per event).
+func (s *sharedStream) hear() {
+	s.mu.Lock()
+	s.heard = time.Now()
+	s.mu.Unlock()
+}
+
+// silence is how long the holder has not been heard from.
+func (s *sharedStream) silence() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Since(s.heard)
+}
+
 // onHolderState applies the state the holder relayed.
 func (s *sharedStream) onHolderState(rs int) {
-	s.heard = time.Now()
+	s.hear()
 	if s.holding {
 		return
 	}
@@ -375,8 +390,8 @@ func (s *sharedStream) tick() {
 		s.openOwn()
 	case s.holding:
 		s.post(map[string]any{"t": relayState, "s": s.es.readyState()})
-	case !documentHidden() && time.Since(s.heard) > holderSilence:
-		s.heard = time.Now()
+	case !documentHidden() && s.silence() > holderSilence:
+		s.hear()
 		if s.abort != nil {
 			s.abort.Call("abort")
 		}
