@@ -10,6 +10,7 @@ import (
 	tt "tickertalk/app"
 	"tickertalk/history"
 	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // messageIDs reads n message events of s and returns their ids, failing
@@ -104,4 +105,15 @@ func TestStreamOfSeveralRooms(t *testing.T) {
 	if got := testutil.ToFloat64(n.srv.metrics.resyncs) - resyncs; got != 1 {
 		t.Errorf("%v resyncs counted, want 1", got)
 	}
+
+	// Once its last connection goes, a set's stream is forgotten by its
+	// rooms too: no room keeps publishing to it.
+	for _, st := range []*testclient.Stream{s, r, g} {
+		st.Close()
+	}
+	wait.For(t, 5*time.Second, "the streams of several rooms gone from the hub", func() bool {
+		n.srv.hub.mu.Lock()
+		defer n.srv.hub.mu.Unlock()
+		return len(n.srv.hub.shared) == 0 && n.srv.hub.conns["a,b"] == 0
+	})
 }
