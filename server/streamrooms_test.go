@@ -2,6 +2,7 @@ package server
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -84,9 +85,13 @@ func TestStreamOfSeveralRooms(t *testing.T) {
 	}
 
 	// Room a moves past what it keeps; b still reaches back to b1.
+	var lastA tt.ChatMessage
 	for range keep {
-		send("a")
+		lastA = send("a")
 	}
+	wait.For(t, 5*time.Second, "the index to hold the last message", func() bool {
+		return strconv.FormatUint(n.srv.opts.History.Last(), 10) == lastA.ID
+	})
 	resyncs := testutil.ToFloat64(n.srv.metrics.resyncs)
 	g := testclient.OpenStream(t, n.URL+"/eventstream?room=a&room=b", a1.ID)
 	ev := g.MustNext(t, 5*time.Second, func(ev testclient.Event) bool {
