@@ -149,10 +149,12 @@ func (s *sharedStream) request(opts map[string]any) {
 			return nil
 		}
 		var resolve app.Value
-		promise := app.Window().Get("Promise").New(app.FuncOf(func(_ app.Value, args []app.Value) any {
+		executor := app.FuncOf(func(_ app.Value, args []app.Value) any {
 			resolve = arg0(args)
 			return nil
-		}))
+		})
+		promise := app.Window().Get("Promise").New(executor) // runs executor at once
+		executor.Release()
 		s.do(func() { s.hold(gen, resolve) })
 		return promise
 	})
