@@ -52,12 +52,14 @@ func (p *page) startStream(ctx app.Context) {
 	p.stream.start()
 }
 
-// onStreamStart loads the room's latest page unless the tab's own stream
-// replays everything after the room's cache: a tab that reads another's
-// relay, or resumes from an id newer than its cache, would miss what lies
+// onStreamStart loads the room's latest page when the tab's own stream
+// does not replay everything after the room's cache: a tab that reads
+// another's relay, or resumes from an id newer than its cache, would miss
+// what lies between. A stream that resumes from nothing loads it once open
+// instead (see onOpen): loaded before, it could miss what is said in
 // between.
 func (p *page) onStreamStart(ctx app.Context, own bool, after string) {
-	if own && after != "" && p.lastEventID != "" && !idLess(p.lastEventID, after) {
+	if own && (after == "" || (p.lastEventID != "" && !idLess(p.lastEventID, after))) {
 		return
 	}
 	p.loadLatest(ctx, false)
