@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	tt "tickertalk/app"
@@ -370,4 +371,46 @@ func TestUnreadAndMentionCounts(t *testing.T) {
 	if n := Eval[int](t, a, `document.querySelectorAll("#messages .msg.mention").length`); n != 1 {
 		t.Errorf("%d messages marked as mentions, want 1", n)
 	}
+}
+
+// setLifecycle freezes (frozen) or thaws (active) the page of the tab of
+// ctx, as a browser does to a tab in the background: its scripts stop,
+// its connections stay open.
+func setLifecycle(t *testing.T, ctx context.Context, state page.SetWebLifecycleStateState) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, ActionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, page.SetWebLifecycleState, page.SetWebLifecycleStateParams{State: state}); err != nil {
+		t.Fatalf("set the page %s: %v", state, err)
+	}
+}
+
+// TestFrozenHolderLosesTheStream freezes the tab that holds the stream (a
+// frozen page keeps its Web Lock): the other tab, hearing nothing for
+// holderSilence, takes the lock and its own stream, and shows what was
+// said meanwhile; thawed, the old holder reads the relay, and the browser
+// ends with one stream again.
+func TestFrozenHolderLosesTheStream(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t, WithFlags("--send-rate", "0"))
+	browser := NewBrowser(t)
+	holder, other := newTab(t, browser), newTab(t, browser)
+	openRoom(t, holder, srv, tt.DefaultRoom)
+	WaitFor(t, holder, statusIs("live")+` && `+streamIs("own"), UITimeout)
+	openRoom(t, other, srv, tt.DefaultRoom)
+	WaitFor(t, other, statusIs("live")+` && `+streamIs("relay"), UITimeout)
+
+	setLifecycle(t, holder, page.SetWebLifecycleStateStateFrozen)
+	bob := testclient.NewSession(t, srv.URL, "bob")
+	m := bob.Send(t, tt.DefaultRoom, "said while the holder sleeps", "")
+	// The holder is silent from the freeze: 20 s, a tick, the new stream.
+	WaitFor(t, other, streamIs("own")+` && `+msgsWithID(m.ID)+` === 1`, 20*time.Second+UITimeout)
+
+	setLifecycle(t, holder, page.SetWebLifecycleStateStateActive)
+	WaitFor(t, holder, streamIs("relay")+` && `+msgsWithID(m.ID)+` === 1`, UITimeout)
+	last := bob.Send(t, tt.DefaultRoom, "after the thaw", "")
+	for _, tab := range []context.Context{holder, other} {
+		WaitFor(t, tab, msgsWithID(last.ID)+` === 1`, UITimeout)
+	}
+	wait.For(t, UITimeout, "one stream connection", func() bool { return openStreams(t, srv.URL) == 1 })
 }
