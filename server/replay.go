@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	tt "tickertalk/app"
 	"tickertalk/history"
@@ -163,6 +164,11 @@ func (c *conn) hold(p []byte, seq uint64) (kept bool, old []byte) {
 	case bytes.HasSuffix(p, []byte(updateFrameEnd)):
 		old, r.update = r.update, p
 		return true, old
+	case bytes.HasSuffix(p, []byte(presenceFrameEnd)) && r.presence != nil && strings.Contains(c.room, roomSep):
+		// A stream of several rooms has a presence per room: each change
+		// is kept, in order (at most one a second per room).
+		r.presence = append(r.presence, p...)
+		return false, nil
 	case bytes.HasSuffix(p, []byte(presenceFrameEnd)):
 		old, r.presence = r.presence, p
 		return true, old

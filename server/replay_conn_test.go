@@ -178,3 +178,31 @@ func TestReplayThatCannotReadHistoryEndsTheStream(t *testing.T) {
 		t.Fatalf("after the failure the socket got %q", got)
 	}
 }
+
+// TestReplayOfSeveralRoomsKeepsEachRoomsPresence: a stream of several
+// rooms has a presence per room, so every presence change that arrives
+// during its replay follows the replay, in order, where a stream of one
+// room keeps the latest.
+func TestReplayOfSeveralRoomsKeepsEachRoomsPresence(t *testing.T) {
+	// The fake source reads rooms one at a time: this stream has no
+	// history, only its presence events.
+	src := &gatedHistory{index: history.New(100), gate: make(chan struct{})}
+	c, rec, _ := replayConn(src, &replayHooks{})
+	c.room = "dev,lobby"
+	idle := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return !c.writing
+	}
+	live(c)
+	live(c, "id: \n", `data: {"room":"dev"}`+"\n", "event: presence\n", "\n")
+	live(c, "id: \n", `data: {"room":"lobby"}`+"\n", "event: presence\n", "\n")
+	close(src.gate)
+	wait.For(t, 5*time.Second, "the replay to end", idle)
+
+	want := ":ok\n\n" + "event: presence\ndata: P0\n\n" +
+		"data: {\"room\":\"dev\"}\nevent: presence\n\n" + "data: {\"room\":\"lobby\"}\nevent: presence\n\n"
+	if got := rec.Body.String(); got != want {
+		t.Fatalf("the socket got\n%q\nwant\n%q", got, want)
+	}
+}
