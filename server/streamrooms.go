@@ -56,14 +56,6 @@ func parseStreamRooms(raw string) (key string, err error) {
 	return strings.Join(rooms, roomSep), nil
 }
 
-// streamRooms splits a stream's key into its rooms (none for "").
-func streamRooms(key string) []string {
-	if key == "" {
-		return nil
-	}
-	return strings.Split(key, roomSep)
-}
-
 // eachRoom calls f with every room of a stream's key, without allocating.
 func eachRoom(key string, f func(room string)) {
 	for key != "" {

@@ -142,8 +142,7 @@ func (s *sharedStream) request(opts map[string]any) {
 		s.abort = app.Window().Get("AbortController").New()
 		opts = map[string]any{"signal": s.abort.Get("signal")}
 	}
-	var granted app.Func
-	granted = app.FuncOf(func(_ app.Value, args []app.Value) any {
+	granted := app.FuncOf(func(_ app.Value, args []app.Value) any {
 		if lock := arg0(args); !lock.Truthy() {
 			s.do(func() { s.follow(gen) })
 			return nil
