@@ -171,7 +171,7 @@ func (s *Store) probe() error {
 func (s *Store) restartJetStream() error {
 	cfg := server.JetStreamConfig{
 		StoreDir:   filepath.Join(s.cfg.DataDir, "jetstream"),
-		MaxStore:   s.cfg.MaxStore,
+		MaxStore:   s.cfg.jetStreamMaxStore(),
 		SyncAlways: s.cfg.SyncAlways,
 	}
 	if err := s.srv.ShutdownJetStream(); err != nil {

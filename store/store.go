@@ -210,9 +210,7 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 		NoLog:      true,
 		DontListen: cfg.ListenAddr == "",
 	}
-	if cfg.MaxStore > 0 {
-		opts.JetStreamMaxStore = cfg.MaxStore
-	}
+	opts.JetStreamMaxStore = cfg.jetStreamMaxStore()
 	if cfg.ListenAddr != "" {
 		host, port, err := net.SplitHostPort(cfg.ListenAddr)
 		if err != nil {
@@ -361,6 +359,28 @@ func declareAssets(ctx context.Context, js jetstream.JetStream, cfg Config) (str
 		return nil, nil, nil, fmt.Errorf("store: bucket %s: %w", leaseBucket, err)
 	}
 	return stream, sessions, leases, nil
+}
+
+// kvHeadroom is what JetStream's storage limit leaves the session bucket
+// beside a bounded chat log.
+const kvHeadroom = 1 << 30
+
+// jetStreamMaxStore is the embedded server's JetStream storage limit:
+// MaxStore when set; with a bounded log, the bound plus [kvHeadroom];
+// else 0, JetStream's default (75% of the free disk space). JetStream
+// reserves a stream's MaxBytes against its limit, so a default limit below
+// the bound (a disk with less free space than 4/3 of it) would refuse to
+// declare the stream, and the node would not start or restart. A disk that
+// fills before the bound is reached is a failing write, which the store
+// reports and recovers from (see health.go).
+func (c Config) jetStreamMaxStore() int64 {
+	if c.MaxStore > 0 {
+		return c.MaxStore
+	}
+	if c.MaxBytes > 0 {
+		return c.MaxBytes + kvHeadroom
+	}
+	return 0
 }
 
 // maxBytes is the stream's MaxBytes: the configured bound, or -1.

@@ -214,3 +214,20 @@ func TestHistoryBound(t *testing.T) {
 		t.Fatalf("Message(1) past the history bound: %v, want ErrNotFound", err)
 	}
 }
+
+// A log bound larger than JetStream's default storage limit (75% of the free
+// disk space) must not stop the node from starting: JetStream reserves a
+// stream's MaxBytes, so without a limit that covers it the stream cannot be
+// declared (error 10047), and a node restarted on a fuller disk would never
+// come back. A disk that fills first is the full-disk case (health.go).
+func TestOpenWithALogBoundLargerThanTheDisk(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.MaxBytes = 1 << 50 // 1 PiB: more than any disk here
+	s := openTest(t, cfg)
+	publish(t, s, "lobby", "hello", "")
+	if err := s.restartJetStream(); err != nil {
+		t.Fatalf("restartJetStream: %v", err)
+	}
+	publish(t, s, "lobby", "again", "")
+}
