@@ -190,13 +190,16 @@ func (s *Store) FollowWith(ctx context.Context, h Hooks) error {
 	if err := s.checkLostEnd(ctx, h.Lost); err != nil {
 		return fmt.Errorf("store: follow: %w", err)
 	}
-	target, err := s.lastChatSeq(ctx)
-	if err != nil {
-		return fmt.Errorf("store: follow: %w", err)
-	}
+	// The stream's state first: every entry up to its last one is
+	// accounted for, also past the last chat entry (lost entries at the
+	// end of a block leave the log's last sequence where it was).
 	info, err := s.stream.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("store: follow: stream info: %w", err)
+	}
+	target, err := s.lastChatSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("store: follow: %w", err)
 	}
 	if !s.track() {
 		return fmt.Errorf("store: follow: %w", nats.ErrConnectionClosed)
@@ -205,7 +208,7 @@ func (s *Store) FollowWith(ctx context.Context, h Hooks) error {
 	stopOnClose := context.AfterFunc(s.ctx, cancel)
 	caught := make(chan struct{})
 	done := make(chan struct{})
-	gaps := newGapTracker(info.State.FirstSeq, target)
+	gaps := newGapTracker(info.State.FirstSeq, max(target, info.State.LastSeq))
 	go func() {
 		defer s.wg.Done()
 		defer close(done)

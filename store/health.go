@@ -154,8 +154,12 @@ func (s *Store) watchHealth() {
 func (s *Store) probe() error {
 	ctx, cancel := context.WithTimeout(s.ctx, probeTimeout)
 	defer cancel()
-	if _, err := s.js.Publish(ctx, probeSubject, nil); err != nil {
+	ack, err := s.js.Publish(ctx, probeSubject, nil)
+	if err != nil {
 		return err
+	}
+	if err := s.probes.add(ack.Sequence, ack.Sequence); err != nil {
+		s.log.Warn("record the store's probe write: its id will be reported lost", "seq", ack.Sequence, "err", err)
 	}
 	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(probeSubject)); err != nil {
 		s.log.Warn("purge the store's probe write", "err", err)

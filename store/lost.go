@@ -45,10 +45,15 @@ func (g *gapTracker) candidates() []seqRange {
 	return g.gaps
 }
 
-// reportLost finds, among the unseen ranges, the entries the log still
-// counts as present (so they were not removed by its limits, and a reader
-// cannot read them) and logs them at ERROR with their counts before
-// passing them to lost.
+// reportLost finds, among the unseen ranges, the entries that are gone
+// without the log's limits or the Store having removed them, and logs them
+// at ERROR with their counts before passing them to lost. JetStream counts
+// an entry it could not read from its files as deleted, like one removed
+// by a limit or a purge, so a deleted entry counts as removed only when
+// something explains it: it lies below the first entry of a room holding
+// its full History (that room's limit removed it), or its id was taken by
+// a probe write (recorded in DataDir/chat-probes). Everything else is
+// reported: a false report only makes a client reload.
 func (s *Store) reportLost(ctx context.Context, g *gapTracker, lost func(first, last, count uint64)) {
 	unseen := g.candidates()
 	if len(unseen) == 0 {
@@ -56,20 +61,28 @@ func (s *Store) reportLost(ctx context.Context, g *gapTracker, lost func(first, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	// The list of deleted ids can be long: ask for it only when the
-	// counts say that some unseen entry was not deleted.
 	brief, err := s.stream.Info(ctx)
 	if err != nil {
 		s.log.Error("cannot check the chat log for lost entries", "err", err)
 		return
 	}
+	trimmed := s.trimmedBelow(ctx)
+	probes := s.probes.ranges()
+	// The list of deleted ids can be long: ask for it only when some
+	// unseen entry is neither explained as removed nor counted deleted.
 	var unseenCount uint64
+	unexplained := false
 	for _, r := range unseen {
-		if first := max(r.first, brief.State.FirstSeq); first <= r.last {
-			unseenCount += r.last - first + 1
+		first := max(r.first, brief.State.FirstSeq)
+		if first > r.last {
+			continue
+		}
+		unseenCount += r.last - first + 1
+		if from := max(first, trimmed); from <= r.last && !covered(probes, from, r.last) {
+			unexplained = true
 		}
 	}
-	if unseenCount <= uint64(brief.State.NumDeleted) {
+	if unseenCount == 0 || (!unexplained && unseenCount <= uint64(brief.State.NumDeleted)) {
 		return
 	}
 	info, err := s.stream.Info(ctx, jetstream.WithDeletedDetails(true))
@@ -77,22 +90,28 @@ func (s *Store) reportLost(ctx context.Context, g *gapTracker, lost func(first, 
 		s.log.Error("cannot check the chat log for lost entries", "err", err)
 		return
 	}
-	deleted := slices.Clone(info.State.Deleted)
-	slices.Sort(deleted)
+	// removed: the deleted ids that were removed, not lost.
+	removed := make([]uint64, 0, len(info.State.Deleted))
+	for _, seq := range info.State.Deleted {
+		if seq < trimmed || inRanges(probes, seq) {
+			removed = append(removed, seq)
+		}
+	}
+	slices.Sort(removed)
 	var ranges, total uint64
 	for _, r := range unseen {
 		first := max(r.first, info.State.FirstSeq) // below: removed by the limits
 		if first > r.last {
 			continue
 		}
-		n := r.last - first + 1 - countIn(deleted, first, r.last)
+		n := r.last - first + 1 - countIn(removed, first, r.last)
 		if n > 0 {
 			n -= min(n, s.otherSubjects(ctx, first, r.last))
 		}
 		if n == 0 {
 			continue
 		}
-		first, last := trimDeleted(deleted, first, r.last)
+		first, last := trimDeleted(removed, first, r.last)
 		ranges++
 		total += n
 		s.log.Error("the chat log lost entries: damaged or missing files; clients that may have missed them reload",
@@ -107,8 +126,32 @@ func (s *Store) reportLost(ctx context.Context, g *gapTracker, lost func(first, 
 	}
 }
 
+// trimmedBelow returns the highest first sequence among the rooms that
+// hold their full History: JetStream removes a room's oldest entry only
+// when a new one would take it past its limit, so every entry removed that
+// way lies below the first one its room keeps. A room whose first entry
+// cannot be read does not count (its removals are then reported).
+func (s *Store) trimmedBelow(ctx context.Context) uint64 {
+	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(chatWildcard))
+	if err != nil {
+		s.log.Warn("cannot find the full rooms of the chat log", "err", err)
+		return 0
+	}
+	var below uint64
+	for subject, n := range info.State.Subjects {
+		if n < uint64(s.cfg.History) {
+			continue
+		}
+		m, err := s.stream.GetMsg(ctx, max(info.State.FirstSeq, 1), jetstream.WithGetMsgSubject(subject))
+		if err == nil {
+			below = max(below, m.Sequence)
+		}
+	}
+	return below
+}
+
 // trimDeleted narrows [first, last] to its first and last entries not in
-// the sorted deleted seqs (there is at least one).
+// the sorted removed seqs (there is at least one).
 func trimDeleted(deleted []uint64, first, last uint64) (uint64, uint64) {
 	i, _ := slices.BinarySearch(deleted, first)
 	for i < len(deleted) && deleted[i] == first && first < last {

@@ -4,16 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	tt "tickertalk/app"
 	"tickertalk/history"
+	"tickertalk/internal/wait"
 )
 
 // followed is what a follower started by followIndex got.
@@ -60,33 +61,34 @@ func reopenFollowing(t *testing.T, cfg Config, limit int) (*Store, *followed, *s
 	return s, f, logs
 }
 
-// zeroBlockMiddle zeroes 4 KiB in the middle of the chat stream's largest
-// block file, as a failing disk would, and returns the file.
-func zeroBlockMiddle(t *testing.T, dataDir string) string {
+// zeroFirstBlockMiddle zeroes 4 KiB in the middle of the chat stream's
+// first block file, as a failing disk would, and returns the file. It
+// fails the test unless a later block follows, so that the lost entries
+// are inside the log, not at its end.
+func zeroFirstBlockMiddle(t *testing.T, dataDir string) string {
 	t.Helper()
-	var blk string
-	var size int64
-	err := filepath.WalkDir(dataDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !strings.HasSuffix(p, ".blk") || !strings.Contains(p, string(filepath.Separator)+streamName+string(filepath.Separator)) {
-			return err
-		}
-		fi, err := d.Info()
-		if err == nil && fi.Size() > size {
-			blk, size = p, fi.Size()
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	blocks, err := filepath.Glob(filepath.Join(dataDir, "jetstream", "jetstream", "*", "streams", streamName, "msgs", "*.blk"))
+	if err != nil || len(blocks) < 2 {
+		t.Fatalf("chat stream blocks %v (%v): want two or more", blocks, err)
 	}
-	if size < 3*4096 {
-		t.Fatalf("chat stream's largest block %q holds %d bytes, too few to damage its middle", blk, size)
+	blk := ""
+	for _, b := range blocks {
+		if filepath.Base(b) == "1.blk" {
+			blk = b
+		}
+	}
+	fi, err := os.Stat(blk)
+	if err != nil {
+		t.Fatalf("first block of %v: %v", blocks, err)
+	}
+	if fi.Size() < 3*4096 {
+		t.Fatalf("%s holds %d bytes, too few to damage its middle", blk, fi.Size())
 	}
 	f, err := os.OpenFile(blk, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteAt(make([]byte, 4096), size/2/4096*4096); err != nil {
+	if _, err := f.WriteAt(make([]byte, 4096), fi.Size()/2/4096*4096); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -101,12 +103,16 @@ func zeroBlockMiddle(t *testing.T, dataDir string) string {
 // it cannot read as deleted; the follower reports every one of them lost,
 // logged at ERROR, and a resume from before them is told to reload.
 func TestZeroedBlockPartIsReportedLost(t *testing.T) {
-	const n = 2000
+	const n = 150
 	cfg := testConfig(t)
+	// A bound of 100 kB makes JetStream use blocks of 32 kB: the messages
+	// fill several, and none is discarded.
+	cfg.MaxBytes = 100_000
 	s, err := Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := follow(t, s) // as a node does: it keeps the watermark
 	pad := strings.Repeat("x", 400)
 	var last uint64
 	for i := range n {
@@ -118,10 +124,11 @@ func TestZeroedBlockPartIsReportedLost(t *testing.T) {
 		}
 		last = seq
 	}
+	wait.For(t, 10*time.Second, "the follower saw every message", func() bool { return c.len() == n })
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	blk := zeroBlockMiddle(t, cfg.DataDir)
+	blk := zeroFirstBlockMiddle(t, cfg.DataDir)
 
 	_, f, logs := reopenFollowing(t, cfg, n)
 	if f.n >= n {

@@ -155,6 +155,7 @@ type Store struct {
 	restarted chan struct{}
 	damaged   map[string]bool // rooms whose writes land unacknowledged
 	seen      atomic.Uint64   // highest chat sequence a follower saw
+	probes    probeLog        // sequences taken by probe writes
 	wg        sync.WaitGroup  // Follow goroutines and Lead calls
 
 	closeOnce sync.Once
@@ -259,6 +260,9 @@ func connect(ctx context.Context, cfg Config, srv *server.Server, ownsSrv bool) 
 	cfg = cfg.withDefaults()
 	s := &Store{cfg: cfg, log: cfg.Logger, srv: srv, ownsSrv: ownsSrv, ncClosed: make(chan struct{}), health: newHealth(),
 		restarted: make(chan struct{})}
+	if s.ownsData() {
+		s.probes.dir = cfg.DataDir
+	}
 	opts := []nats.Option{
 		nats.Name("tickertalk"),
 		nats.MaxReconnects(-1),

@@ -123,6 +123,11 @@ func (s *Store) checkLostEnd(ctx context.Context, lost func(first, last, count u
 		s.log.Error("too many ids lost to skip: new messages may get ids clients already saw", "lost", n)
 		return nil
 	}
+	// Recorded first: a crash before the purge leaves them readable, on
+	// their own subject, which a later start tells apart as well.
+	if err := s.probes.add(have+1, wm); err != nil {
+		s.log.Warn("record the probe writes that skip the lost ids: they will be reported lost again", "err", err)
+	}
 	for i := uint64(0); i < n; i++ {
 		if _, err := s.js.PublishAsync(probeSubject, nil); err != nil {
 			return fmt.Errorf("skip lost ids: %w", err)
