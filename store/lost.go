@@ -82,7 +82,7 @@ func (s *Store) reportLost(ctx context.Context, g *gapTracker, lost func(first, 
 			unexplained = true
 		}
 	}
-	if unseenCount == 0 || (!unexplained && unseenCount <= uint64(brief.State.NumDeleted)) {
+	if unseenCount == 0 || (!unexplained && brief.State.Lost == nil && unseenCount <= uint64(brief.State.NumDeleted)) {
 		return
 	}
 	info, err := s.stream.Info(ctx, jetstream.WithDeletedDetails(true))
@@ -90,10 +90,18 @@ func (s *Store) reportLost(ctx context.Context, g *gapTracker, lost func(first, 
 		s.log.Error("cannot check the chat log for lost entries", "err", err)
 		return
 	}
-	// removed: the deleted ids that were removed, not lost.
+	// removed: the deleted ids that were removed, not lost. Those that
+	// JetStream itself says it lost never are.
+	var known map[uint64]bool
+	if info.State.Lost != nil {
+		known = make(map[uint64]bool, len(info.State.Lost.Msgs))
+		for _, seq := range info.State.Lost.Msgs {
+			known[seq] = true
+		}
+	}
 	removed := make([]uint64, 0, len(info.State.Deleted))
 	for _, seq := range info.State.Deleted {
-		if seq < trimmed || inRanges(probes, seq) {
+		if !known[seq] && (seq < trimmed || inRanges(probes, seq)) {
 			removed = append(removed, seq)
 		}
 	}
