@@ -104,6 +104,13 @@ func (s *Store) CreateSession(ctx context.Context, token, nick string) error {
 	if err := tt.ValidateNick(nick); err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
+	// Refused at once while the chat log cannot write, as sends are: the
+	// sessions bucket may still acknowledge writes that its files cannot
+	// keep (JetStream buffers them), and a session the node would lose is
+	// worse than a "try again later".
+	if err := s.health.check(); err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
 	th, nk := hashToken(token), nickKey(nick)
 	old, _, err := s.lookup(ctx, th)
 	if errors.Is(err, ErrNoSession) {
@@ -144,6 +151,9 @@ func (s *Store) ReplaceSession(ctx context.Context, prev, token, nick string) er
 	}
 	if prev == "" {
 		return s.CreateSession(ctx, token, nick)
+	}
+	if err := s.health.check(); err != nil { // see CreateSession
+		return fmt.Errorf("store: replace session: %w", err)
 	}
 	pth, th, nk := hashToken(prev), hashToken(token), nickKey(nick)
 	old, rev, err := s.lookup(ctx, pth)
@@ -213,6 +223,7 @@ func (s *Store) bindToken(ctx context.Context, th string, si SessionInfo) error 
 		return fmt.Errorf("store: create session: %w", err)
 	}
 	if _, err := s.sessions.Put(ctx, tokenKey(th), value); err != nil {
+		s.noteWrite(err)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
 		if e, gerr := s.sessions.Get(ctx, tokenKey(th)); gerr != nil || string(e.Value()) != string(value) {
@@ -233,6 +244,7 @@ func (s *Store) claimNick(ctx context.Context, nk, id string) (created uint64, e
 			return rev, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
+			s.noteWrite(err)
 			return 0, fmt.Errorf("store: claim nick: %w", err)
 		}
 		e, err := s.sessions.Get(ctx, nk)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"tickertalk/internal/wait"
@@ -290,4 +291,55 @@ func TestCreateSessionWhenTheTokenWriteFails(t *testing.T) {
 func sessionNick(ctx context.Context, s *Store, token string) (string, error) {
 	si, err := s.Session(ctx, token)
 	return si.Nick, err
+}
+
+// TestSessionWritesRefusedWhileUnwritable: while the store knows that it
+// cannot write (a chat write failed: disk full), creating or replacing a
+// session fails at once with ErrUnwritable and stores nothing, although
+// the sessions bucket may still acknowledge writes; once a probe write
+// succeeds, sessions are made again.
+func TestSessionWritesRefusedWhileUnwritable(t *testing.T) {
+	s := openTest(t, testConfig(t))
+	if err := s.CreateSession(t.Context(), "tok-a", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	// The probe writes fail until the stream takes their subject again,
+	// while the sessions bucket keeps acknowledging writes, as with a full
+	// disk; a chat write fails with the storage error.
+	info, err := s.stream.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withProbes := info.Config
+	withoutProbes := info.Config
+	withoutProbes.Subjects = []string{chatWildcard}
+	if _, err := s.js.UpdateStream(t.Context(), withoutProbes); err != nil {
+		t.Fatal(err)
+	}
+	s.noteWrite(&jetstream.APIError{ErrorCode: jetstream.ErrorCode(server.JSStorageResourcesExceededErr), Description: "disk full"})
+	for _, c := range []struct {
+		name string
+		fn   func() error
+		tok  string
+	}{
+		{"create", func() error { return s.CreateSession(t.Context(), "tok-b", "bob") }, "tok-b"},
+		{"replace", func() error { return s.ReplaceSession(t.Context(), "tok-a", "tok-c", "carol") }, "tok-c"},
+	} {
+		if err := c.fn(); !errors.Is(err, ErrUnwritable) {
+			t.Errorf("%s while unwritable: %v, want ErrUnwritable", c.name, err)
+		}
+		if _, err := s.Session(t.Context(), c.tok); !errors.Is(err, ErrNoSession) {
+			t.Errorf("%s while unwritable: session of its token: %v, want ErrNoSession", c.name, err)
+		}
+	}
+	if si, err := s.Session(t.Context(), "tok-a"); err != nil || si.Nick != "alice" {
+		t.Errorf("the old session after a refused replace: %+v %v, want alice", si, err)
+	}
+	if _, err := s.js.UpdateStream(t.Context(), withProbes); err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, 15*time.Second, "a probe write makes the store writable", func() bool { return s.Ready() == nil })
+	if err := s.CreateSession(t.Context(), "tok-b", "bob"); err != nil {
+		t.Errorf("create after recovery: %v", err)
+	}
 }
