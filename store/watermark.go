@@ -80,19 +80,7 @@ func readWatermark(dir string) uint64 {
 }
 
 func writeWatermark(dir string, seq uint64) error {
-	tmp, err := os.CreateTemp(dir, watermarkFile+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	if _, err := fmt.Fprintln(tmp, seq); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, watermarkFile))
+	return writeFileAtomic(dir, watermarkFile, []byte(fmt.Sprintln(seq)))
 }
 
 // checkLostEnd compares the log's last sequence with the watermark. When
