@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -25,11 +26,14 @@ type pacedReader struct {
 	r     io.Reader
 	chunk int
 	tick  <-chan time.Time
+	read  atomic.Int64 // bytes read so far
 }
 
 func (p *pacedReader) Read(b []byte) (int, error) {
 	<-p.tick
-	return p.r.Read(b[:min(len(b), p.chunk)])
+	n, err := p.r.Read(b[:min(len(b), p.chunk)])
+	p.read.Add(int64(n))
+	return n, err
 }
 
 // slowStream is what a slow reader of one room's stream has seen.
@@ -38,6 +42,10 @@ type slowStream struct {
 	messages []string  // message ids, in the order read
 	prices   []float64 // the first quote's price of each update, in order
 	ended    error     // why the stream ended, if it did
+	// readAt is how many bytes of the socket had been read when each
+	// update in prices was parsed.
+	readAt []int64
+	paced  *pacedReader
 }
 
 // openSlowStream opens room's stream with a 4 KB receive buffer and reads
@@ -67,12 +75,13 @@ func openSlowStream(t *testing.T, base, room string, chunk int, interval time.Du
 	if err := req.Write(conn); err != nil {
 		t.Fatal(err)
 	}
-	br := bufio.NewReaderSize(&pacedReader{r: conn, chunk: chunk, tick: ticker.C}, chunk)
+	paced := &pacedReader{r: conn, chunk: chunk, tick: ticker.C}
+	br := bufio.NewReaderSize(paced, chunk)
 	resp, err := http.ReadResponse(br, req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("slow stream: %v, %v", resp, err)
 	}
-	s := &slowStream{}
+	s := &slowStream{paced: paced}
 	go s.read(resp.Body)
 	return s
 }
@@ -100,6 +109,7 @@ func (s *slowStream) read(body io.ReadCloser) {
 				var u tt.TickerUpdate
 				if err := json.Unmarshal([]byte(data), &u); err == nil && len(u.Quotes) > 0 {
 					s.prices = append(s.prices, u.Quotes[0].Price)
+					s.readAt = append(s.readAt, s.paced.read.Load())
 				}
 			}
 			s.mu.Unlock()
@@ -154,6 +164,7 @@ func TestSlowReaderKeepsUpWithTheTicker(t *testing.T) {
 		}
 	}
 	offered := time.Since(start)
+	readWhenOffered := slow.paced.read.Load()
 
 	wait.For(t, 60*time.Second, "the last update and the last message, or the stream's end", func() bool {
 		slow.mu.Lock()
@@ -163,8 +174,9 @@ func TestSlowReaderKeepsUpWithTheTicker(t *testing.T) {
 	})
 	slow.mu.Lock()
 	defer slow.mu.Unlock()
-	t.Logf("%d updates offered in %v; the reader got %d updates and %d messages in %v",
-		updates, offered, len(slow.prices), len(slow.messages), time.Since(start))
+	behind := slow.readAt[len(slow.readAt)-1] - readWhenOffered
+	t.Logf("%d updates offered in %v; the reader got %d updates and %d messages in %v, the last %d bytes after the last was offered",
+		updates, offered, len(slow.prices), len(slow.messages), time.Since(start), behind)
 	if ev := testutil.ToFloat64(n.srv.metrics.evictions); ev != 0 || slow.ended != nil {
 		t.Fatalf("the slow reader was evicted (%v evictions): %v", ev, slow.ended)
 	}
@@ -175,6 +187,14 @@ func TestSlowReaderKeepsUpWithTheTicker(t *testing.T) {
 	}
 	if len(slow.messages) != messages {
 		t.Fatalf("read %d messages, want %d", len(slow.messages), messages)
+	}
+	// What stood between the server and the reader when the last update
+	// was offered: the queue (one update, the messages), the unsent limit,
+	// what was in flight and the reader's own 4 KB buffer (doubled by the
+	// kernel). Without the unsent limit the kernel holds megabytes of
+	// stale updates on loopback.
+	if behind > 64<<10 {
+		t.Errorf("the reader read %d bytes after the last update was offered before reaching it: stale updates waited in the socket", behind)
 	}
 	for i := 1; i < len(slow.prices); i++ {
 		if slow.prices[i] <= slow.prices[i-1] {
