@@ -78,30 +78,34 @@ func TestQueueConflatesStateEvents(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
+		rooms    string // the conn's room key; "lobby" when empty
 		maxQueue int
 		events   []step
 		want     []step // what reaches the socket after `:ok`
 		evicted  bool
 	}{
-		{"the newest update is kept", 1 << 20,
+		{"the newest update is kept", "", 1 << 20,
 			[]step{{u, 1}, {u, 2}, {u, 3}},
 			[]step{{u, 3}}, false},
-		{"messages keep their order around updates", 1 << 20,
+		{"messages keep their order around updates", "", 1 << 20,
 			[]step{{m, 1}, {u, 1}, {m, 2}, {u, 2}, {m, 3}, {u, 3}},
 			[]step{{m, 1}, {m, 2}, {m, 3}, {u, 3}}, false},
-		{"the newest update goes where it arrived", 1 << 20,
+		{"the newest update goes where it arrived", "", 1 << 20,
 			[]step{{u, 1}, {m, 1}, {u, 2}, {m, 2}},
 			[]step{{m, 1}, {u, 2}, {m, 2}}, false},
-		{"update and presence each keep their newest", 1 << 20,
+		{"update and presence each keep their newest", "", 1 << 20,
 			[]step{{u, 1}, {p, 1}, {u, 2}, {m, 1}, {p, 2}, {c, 0}, {u, 3}},
 			[]step{{m, 1}, {p, 2}, {c, 0}, {u, 3}}, false},
-		{"comments and messages are never conflated", 1 << 20,
+		{"a stream of several rooms keeps every presence", "a" + roomSep + "b", 1 << 20,
+			[]step{{p, 1}, {u, 1}, {p, 2}, {u, 2}},
+			[]step{{p, 1}, {p, 2}, {u, 2}}, false},
+		{"comments and messages are never conflated", "", 1 << 20,
 			[]step{{c, 0}, {m, 1}, {c, 0}, {m, 2}, {m, 3}},
 			[]step{{c, 0}, {m, 1}, {c, 0}, {m, 2}, {m, 3}}, false},
-		{"replaced updates free their bytes", 256,
+		{"replaced updates free their bytes", "", 256,
 			append(repeat(u, 1000), step{m, 1}, step{p, 1}, step{u, 1001}),
 			[]step{{m, 1}, {p, 1}, {u, 1001}}, false},
-		{"messages still fill the queue", 256,
+		{"messages still fill the queue", "", 256,
 			repeat(m, 1000),
 			nil, true},
 	}
@@ -112,6 +116,10 @@ func TestQueueConflatesStateEvents(t *testing.T) {
 			cfg.maxQueue, cfg.hooks = tc.maxQueue, hooks
 			sock := gatedRecorder{httptest.NewRecorder(), make(chan struct{})}
 			c := newConn(sock, func() {}, cfg)
+			c.room = "lobby"
+			if tc.rooms != "" {
+				c.room = tc.rooms
+			}
 			c.Flush() // r3labs's first Flush: the writer takes `:ok` and blocks
 			wait.For(t, 5*time.Second, "the writer to take `:ok`", func() bool {
 				c.mu.Lock()

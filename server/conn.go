@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -273,7 +274,9 @@ func (c *conn) conflate(p []byte) *int32 {
 	switch {
 	case bytes.HasSuffix(p, []byte(updateFrameEnd)):
 		slot, other = &c.updateAt, &c.presenceAt
-	case bytes.HasSuffix(p, []byte(presenceFrameEnd)):
+	case bytes.HasSuffix(p, []byte(presenceFrameEnd)) && !strings.Contains(c.room, roomSep):
+		// A stream of several rooms has a presence per room, in no
+		// fixed order: each is kept, as a message is.
 		slot, other = &c.presenceAt, &c.updateAt
 	default:
 		return nil
