@@ -219,6 +219,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	// descriptor before it is a stream, or even a request, so the listener
 	// caps them too, with room for a request or two beside each stream.
 	ln = server.LimitListener(ln, 2*cfg.MaxStreamsPerIP)
+	// A slow reader's stale ticker updates wait in its queue, where newer
+	// ones replace them, rather than in the kernel.
+	ln = server.LimitUnsent(ln, server.DefaultUnsentBytes)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,7 +57,11 @@ type conn struct {
 	// moment later. Set before the writer starts, then the writer's; the
 	// slice is never modified.
 	snapAt int32
-	snap   []byte
+	// Where the queue holds a live `update` and a `presence` event not yet
+	// written, as offset+1 (0: none), guarded by mu: a newer one of the
+	// same kind replaces it (see conflate).
+	updateAt, presenceAt int32
+	snap                 []byte
 
 	writing    bool // guarded by mu: a writer goroutine runs; it alone touches w
 	evicted    bool // guarded by mu: too slow, counted once
@@ -225,12 +230,19 @@ func (c *conn) enqueue(p []byte, seq uint64, initial bool) (queued, owned bool) 
 		}
 		c.lastID = seq
 	}
+	var slot *int32
+	if seq == 0 && !initial {
+		slot = c.conflate(p)
+	}
 	if !initial && len(c.queue)+len(p) > c.cfg.maxQueue {
 		c.evicted, c.closed = true, true
-		c.queue = nil
+		c.dropQueue()
 		c.mu.Unlock()
 		c.evict()
 		return false, false
+	}
+	if slot != nil {
+		*slot = int32(len(c.queue)) + 1
 	}
 	if len(c.queue) == 0 {
 		c.cfg.bufs.put(c.queue) // an empty buffer the writer left for reuse
@@ -248,6 +260,50 @@ func (c *conn) enqueue(p []byte, seq uint64, initial bool) (queued, owned bool) 
 		go c.write()
 	}
 	return true, owned
+}
+
+// conflate makes room for p if it is a state event (an `update` or a
+// `presence`: each replaces the last of its kind, where a message adds to
+// the ones before): an event of the same kind still in the queue, not yet
+// written, is taken out of it, and the queue's bound counts only the
+// newer one. It returns where to record p's offset, or nil when p is no
+// state event. Messages and comments are never touched. The caller holds
+// c.mu.
+func (c *conn) conflate(p []byte) *int32 {
+	var slot, other *int32
+	switch {
+	case bytes.HasSuffix(p, []byte(updateFrameEnd)):
+		slot, other = &c.updateAt, &c.presenceAt
+	case bytes.HasSuffix(p, []byte(presenceFrameEnd)) && !strings.Contains(c.room, roomSep):
+		// A stream of several rooms has a presence per room, in no
+		// fixed order: each is kept, as a message is.
+		slot, other = &c.presenceAt, &c.updateAt
+	default:
+		return nil
+	}
+	if *slot == 0 {
+		return slot
+	}
+	at := int(*slot - 1)
+	*slot = 0
+	// A frame ends at its first blank line: its data is one line of JSON.
+	end := bytes.Index(c.queue[at:], []byte("\n\n"))
+	if end < 0 { // not the frame recorded: leave the queue as it is
+		return slot
+	}
+	end += at + 2
+	n := end - at
+	c.queue = append(c.queue[:at], c.queue[end:]...)
+	if int(*other-1) > at {
+		*other -= int32(n)
+	}
+	return slot
+}
+
+// dropQueue forgets what is queued; the caller holds c.mu.
+func (c *conn) dropQueue() {
+	c.queue = nil
+	c.updateAt, c.presenceAt = 0, 0
 }
 
 // evict ends the connection of a client that does not keep up. Setting the
@@ -279,6 +335,7 @@ func (c *conn) write() {
 			// goroutine writes the other.
 			buf = c.queue
 			c.queue, spare = spare[:0], nil
+			c.updateAt, c.presenceAt = 0, 0
 		} else {
 			// The next batch of the replay, read without the lock: r3labs
 			// never waits for history.
@@ -335,7 +392,8 @@ func (c *conn) stopWriting(spare []byte) {
 func (c *conn) replayFailed(err error) {
 	c.mu.Lock()
 	c.closed = true
-	c.queue, c.rep = nil, nil
+	c.dropQueue()
+	c.rep = nil
 	c.writing = false
 	c.mu.Unlock()
 	c.cfg.hooks.replayFailed(c, err)
@@ -372,7 +430,7 @@ func (c *conn) failed(err error, took time.Duration) {
 	count := slow && !c.evicted
 	c.evicted = c.evicted || slow
 	c.closed = true
-	c.queue = nil
+	c.dropQueue()
 	c.writing = false
 	c.mu.Unlock()
 	if count {

@@ -164,7 +164,9 @@ func (s *Server) evicted(c *conn) {
 // is not copied into them but returned, shared, for the conn to write in
 // its place.
 func (s *Server) initialFrames(buf []byte, room string, res resume) firstFrames {
-	f := firstFrames{buf: append(buf, ":ok\n\n"...)}
+	// The retry line spreads the reconnections after a restart (retry.go);
+	// the next frame's block carries it.
+	f := firstFrames{buf: appendRetry(append(buf, ":ok\n\n"...))}
 	if room != "" && res.requested {
 		if res.valid {
 			f.last, f.replay = res.id, true

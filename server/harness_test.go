@@ -53,6 +53,7 @@ func startNode(t *testing.T, dir string, tweak ...func(*Options)) *testNode {
 	go n.srv.Run(ctx)
 	n.hs = httptest.NewUnstartedServer(n.srv)
 	n.hs.Config.BaseContext = nil
+	n.hs.Listener = LimitUnsent(n.hs.Listener, DefaultUnsentBytes) // as node does
 	n.hs.Start()
 	n.URL = n.hs.URL
 	t.Cleanup(n.Close)

@@ -197,6 +197,9 @@ func (c *conn) endReplay(r *replay, step replayStep) bool {
 	c.snapAt = int32(len(c.queue))
 	for _, p := range [][]byte{r.tail, r.update, r.presence} {
 		if p != nil {
+			if slot := c.conflate(p); slot != nil { // the tail's presence may be outdated
+				*slot = int32(len(c.queue)) + 1
+			}
 			c.queue = append(c.queue, p...)
 			c.cfg.delivered.Inc()
 			c.cfg.bufs.put(p)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -96,7 +97,11 @@ func TestFirstFramesShareTheSnapshot(t *testing.T) {
 		defer c.mu.Unlock()
 		return !c.writing
 	})
-	want := ":ok\n\n" + string(shared) + string(f.buf[f.snapAt:])
+	preamble := string(f.buf[:f.snapAt])
+	if !regexp.MustCompile(`^:ok\n\nretry: [0-9]+\n$`).MatchString(preamble) {
+		t.Errorf("preamble %q, want :ok then this connection's retry field", preamble)
+	}
+	want := preamble + string(shared) + string(f.buf[f.snapAt:])
 	if got := rec.Body.String(); got != want || !strings.Contains(got, "event: "+tt.EventPresence) {
 		t.Errorf("the socket got\n%q\nwant\n%q", got, want)
 	}

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"net"
+	"syscall"
+	"testing"
+)
+
+// TestLimitUnsentSetsTheLowWaterMark: every TCP connection the listener
+// accepts has TCP_NOTSENT_LOWAT at the limit given; 0 leaves the listener
+// as it is.
+func TestLimitUnsentSetsTheLowWaterMark(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit int
+		want  int // 0: the kernel's default, read from a plain listener
+	}{
+		{"the default limit", DefaultUnsentBytes, DefaultUnsentBytes},
+		{"another limit", 16 << 10, 16 << 10},
+		{"no limit", 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			inner, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln := LimitUnsent(inner, tc.limit)
+			t.Cleanup(func() { ln.Close() })
+			if tc.limit == 0 && ln != inner {
+				t.Fatal("LimitUnsent(ln, 0) wrapped the listener")
+			}
+			client, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { client.Close() })
+			c, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			raw, err := c.(syscall.Conn).SyscallConn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got int
+			var gerr error
+			if err := raw.Control(func(fd uintptr) { got, gerr = notSentLowat(fd) }); err != nil || gerr != nil {
+				t.Fatal(err, gerr)
+			}
+			want := tc.want
+			if want == 0 { // unset: the system-wide net.ipv4.tcp_notsent_lowat
+				want = got
+				if got == DefaultUnsentBytes {
+					t.Fatalf("an unlimited connection has the limit %d", got)
+				}
+			}
+			if got != want {
+				t.Errorf("TCP_NOTSENT_LOWAT = %d, want %d", got, want)
+			}
+		})
+	}
+}
