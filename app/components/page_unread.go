@@ -53,6 +53,15 @@ func (p *page) onStorage(ctx app.Context, key string) {
 	switch key {
 	case keyUnread:
 		p.unread = p.st.unread()
+		// Tabs update the counts by read-modify-write on localStorage,
+		// which is not atomic across tabs: another tab may have counted a
+		// message of the room on screen here after this tab marked it
+		// read, and written over that. The tab showing the room marks it
+		// read again, so every tab ends with it cleared.
+		if n, _ := p.unread.counts(p.room); n > 0 {
+			p.editUnread(ctx, func(u unreadState) unreadState { return u.read(p.room, newestID(p.messages)) })
+			return
+		}
 		p.showUnread(ctx)
 	case keyJoined:
 		p.joined = p.st.joined()
