@@ -22,9 +22,10 @@ import (
 	"tickertalk/internal/wait"
 )
 
-// stalledClient opens /eventstream with a tiny receive buffer and never
-// reads past the headers.
-func stalledClient(t *testing.T, base, room string) net.Conn {
+// dialSmallBuffer connects to base's host with a 4 KB receive buffer, so
+// that a client that reads slowly or not at all pushes back on the server
+// after a few kilobytes rather than the megabytes loopback would buffer.
+func dialSmallBuffer(t *testing.T, base string) net.Conn {
 	t.Helper()
 	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
@@ -40,6 +41,14 @@ func stalledClient(t *testing.T, base, room string) net.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return conn
+}
+
+// stalledClient opens /eventstream with a tiny receive buffer and never
+// reads past the headers.
+func stalledClient(t *testing.T, base, room string) net.Conn {
+	t.Helper()
+	conn := dialSmallBuffer(t, base)
 	t.Cleanup(func() { conn.Close() })
 	fmt.Fprintf(conn, "GET /eventstream?room=%s HTTP/1.1\r\nHost: x\r\n\r\n", room)
 	line, err := bufio.NewReader(conn).ReadString('\n')

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -46,20 +45,7 @@ func withHistory(limit int) func(*Options) {
 // tiny receive buffer, and never reads past the status line.
 func stalledResume(t *testing.T, base, room, lastID string) {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
-	conn, err := d.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dialSmallBuffer(t, base)
 	t.Cleanup(func() { conn.Close() })
 	fmt.Fprintf(conn, "GET /eventstream?room=%s HTTP/1.1\r\nHost: x\r\nLast-Event-ID: %s\r\n\r\n", room, lastID)
 	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -52,20 +50,7 @@ type slowStream struct {
 // it at about chunk bytes per interval, until the test ends.
 func openSlowStream(t *testing.T, base, room string, chunk int, interval time.Duration) *slowStream {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
-	conn, err := d.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dialSmallBuffer(t, base)
 	ticker := time.NewTicker(interval)
 	t.Cleanup(func() { conn.Close(); ticker.Stop() })
 	req, err := http.NewRequest(http.MethodGet, base+"/eventstream?room="+room, nil)
