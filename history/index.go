@@ -14,6 +14,7 @@ package history
 
 import (
 	"container/heap"
+	"context"
 	"errors"
 	"hash/maphash"
 	"slices"
@@ -90,6 +91,8 @@ type Index struct {
 	lostUpTo uint64
 	// reserved: rooms a send may be creating, see ReserveRoom.
 	reserved map[string]struct{}
+	// moved is closed when last moves, for WaitLast; nil when nobody waits.
+	moved chan struct{}
 }
 
 // Option configures an [Index] beyond its per-room limit.
@@ -159,7 +162,7 @@ func (x *Index) Add(e Entry) bool {
 	if e.Seq <= x.last {
 		return false
 	}
-	x.last = e.Seq
+	x.setLast(e.Seq)
 	r := x.room(e.Msg.Room)
 	m := meta{seq: e.Seq, size: uint32(min(len(e.JSON), 1<<32-1))}
 	r.lastAt = e.Msg.Time.UnixNano()
@@ -171,6 +174,39 @@ func (x *Index) Add(e Entry) bool {
 	x.cache.put(e)
 	x.trim(r)
 	return true
+}
+
+// setLast moves last to seq and wakes WaitLast's waiters. The caller
+// holds x.mu.
+func (x *Index) setLast(seq uint64) {
+	x.last = seq
+	if x.moved != nil {
+		close(x.moved)
+		x.moved = nil
+	}
+}
+
+// WaitLast waits until the index has seen seq (see [Index.Last]) and
+// reports whether it has; false when ctx ended first. A send answered by
+// the log is in the index a moment later, when the follower delivers it.
+func (x *Index) WaitLast(ctx context.Context, seq uint64) bool {
+	for {
+		x.mu.Lock()
+		if x.last >= seq {
+			x.mu.Unlock()
+			return true
+		}
+		if x.moved == nil {
+			x.moved = make(chan struct{})
+		}
+		moved := x.moved
+		x.mu.Unlock()
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 // Skip records that the log holds at seq an entry of roomName that is not
@@ -185,7 +221,7 @@ func (x *Index) Skip(roomName string, seq uint64) {
 	if seq <= x.last {
 		return
 	}
-	x.last = seq
+	x.setLast(seq)
 	r := x.room(roomName)
 	r.skipped = append(r.skipped, seq)
 	x.trim(r)

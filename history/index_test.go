@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -306,5 +307,28 @@ func TestRoomsAfterPages(t *testing.T) {
 		if s.String() != tc.want || more != tc.more {
 			t.Errorf("RoomsAfter(%q, %d) = %q, %v; want %q, %v", tc.after, tc.limit, s.String(), more, tc.want, tc.more)
 		}
+	}
+}
+
+// TestWaitLastWakesOnAdd: WaitLast returns as soon as the index reaches
+// the seq (also for a seq it has already passed), and false when its
+// context ends first.
+func TestWaitLastWakesOnAdd(t *testing.T) {
+	x := New(10)
+	add(t, x, 1, "lobby", "ann", "")
+	if !x.WaitLast(t.Context(), 1) {
+		t.Fatal("WaitLast(1) after adding 1: false")
+	}
+	done := make(chan bool)
+	go func() { done <- x.WaitLast(t.Context(), 3) }()
+	add(t, x, 2, "lobby", "ann", "")
+	x.Skip("lobby", 3)
+	if !<-done {
+		t.Fatal("WaitLast(3) after 3 was skipped: false")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if x.WaitLast(ctx, 4) {
+		t.Fatal("WaitLast(4) with nothing added: true")
 	}
 }

@@ -229,3 +229,19 @@ func manyRooms(n int) string {
 	}
 	return strings.Join(q, "&")
 }
+
+// TestRateLimitedSendsReserveNoRoom: a send to a new room that the rate
+// limit refuses stores nothing, so it must not hold one of --max-rooms'
+// places: a session past its rate could otherwise fill the cap with rooms
+// that never get a message.
+func TestRateLimitedSendsReserveNoRoom(t *testing.T) {
+	n := startNode(t, "", func(o *Options) { o.SendRate, o.SendBurst, o.MaxRooms = 0.01, 1, 2 })
+	js := "application/json"
+	alice, bob := n.newUser(t, "alice"), n.newUser(t, "bob")
+	alice.Send(t, "first", "the burst", "a0")
+	for i, room := range []string{"x1", "x2", "x3"} {
+		resp := alice.Do(t, "POST", "/send", js, `{"room":"`+room+`","text":"over","clientId":"a`+string(rune('1'+i))+`"}`, nil)
+		assertAPIError(t, resp, http.StatusTooManyRequests, tt.CodeRateLimited)
+	}
+	bob.Send(t, "second", "the second room fits the cap", "b0")
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -50,6 +51,12 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := time.Now()
 	if ok, retry := s.limits.allow(token, now); !ok {
+		s.opts.History.CancelRoom(req.Room) // nothing is stored
+		if m, ok := s.lookupStored(r.Context(), si.ID, req.ClientID); ok {
+			s.metrics.messages.WithLabelValues("duplicate").Inc()
+			writeJSON(w, http.StatusOK, m)
+			return nil
+		}
 		e := *errorf(http.StatusTooManyRequests, tt.CodeRateLimited,
 			fmt.Sprintf("too many messages: retry in %d s", retry))
 		e.retryAfter = retry
@@ -77,10 +84,36 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, orig)
 		return nil
 	}
+	for old := s.stored.Load(); seq > old && !s.stored.CompareAndSwap(old, seq); old = s.stored.Load() {
+	}
 	m.ID = strconv.FormatUint(seq, 10)
 	s.metrics.messages.WithLabelValues("created").Inc()
 	writeJSON(w, http.StatusCreated, m)
 	return nil
+}
+
+// storedRetryWait bounds how long a send refused by the rate limit waits
+// for the index to catch up with what this node stored.
+const storedRetryWait = 2 * time.Second
+
+// lookupStored is the idempotency lookup for a send the rate limit
+// refuses: a retry that arrives before the follower has delivered the
+// original to the index (its answer was lost, the client retried at once)
+// would miss the first lookup and be refused, so this one first waits for
+// the index to hold everything this node stored. A retry of a message
+// another node stored is found once this node's index has it.
+func (s *Server) lookupStored(ctx context.Context, sessionID, clientID string) (tt.ChatMessage, bool) {
+	ctx, cancel := context.WithTimeout(ctx, storedRetryWait)
+	defer cancel()
+	if !s.opts.History.WaitLast(ctx, s.stored.Load()) {
+		return tt.ChatMessage{}, false
+	}
+	m, ok, err := s.opts.History.Lookup(sessionID, clientID)
+	if err != nil {
+		s.log.Warn("look up client id", "err", err)
+		return tt.ChatMessage{}, false
+	}
+	return m, ok
 }
 
 // dedupID is the chat log's deduplication id of a send: the same session

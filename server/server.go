@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -157,6 +158,9 @@ type Server struct {
 	closed bool
 	wg     sync.WaitGroup // open streams
 	runs   sync.WaitGroup // Run, which says goodbye to the cluster as it returns
+
+	// stored is the highest sequence the log gave a send of this node.
+	stored atomic.Uint64
 }
 
 // Defaults of [Options].
