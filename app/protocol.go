@@ -2,7 +2,8 @@ package app
 
 import "time"
 
-// SSE event names sent on [PathEventStream].
+// SSE event names of the built-in kinds, sent on [PathEventStream]; each
+// is declared once with its payload type and class in kinds.go.
 const (
 	// EventUpdate carries a [TickerUpdate].
 	EventUpdate = "update"
