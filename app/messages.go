@@ -1,6 +1,9 @@
 package app
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Quote is the state of one symbol at one tick.
 type Quote struct {
@@ -96,4 +99,13 @@ type MessagePage struct {
 type APIError struct {
 	Error string `json:"error"`
 	Code  string `json:"code"`
+}
+
+// EventRequest is the body of POST [PathEvents]: an event of Kind with its
+// payload Data. ClientID makes a retry of a durable event idempotent within
+// a session, as for [SendRequest].
+type EventRequest struct {
+	Kind     string          `json:"kind"`
+	Data     json.RawMessage `json:"data"`
+	ClientID string          `json:"clientId,omitempty"`
 }

@@ -103,3 +103,12 @@ const (
 // CodeRoomLimit is the code of a send (409) to a room that does not exist
 // yet while the server holds as many rooms as it is configured to.
 const CodeRoomLimit = "room_limit"
+
+// PathEvents takes an event of a kind that clients may publish
+// (POST, an [EventRequest]): the application's handler for the kind checks
+// it and publishes it. An unknown kind is answered 400 [CodeUnknownKind].
+const PathEvents = "/api/events"
+
+// CodeUnknownKind answers an [EventRequest] whose kind is not declared or
+// not accepted from clients.
+const CodeUnknownKind = "unknown_kind"
