@@ -181,10 +181,12 @@ func (c *conn) Flush() {
 
 var idPrefix = []byte("id: ")
 
-// frame fixes one event as r3labs wrote it, and returns its message id (0
-// for other events). r3labs writes an `id:` line for every event with data,
-// empty when the event has no id; an empty id line would reset the
-// browser's last event id, so it goes.
+// frame fixes one event as r3labs wrote it, and returns its log id (0 for
+// events that have none). r3labs writes an `id:` line for every event with
+// data, empty when the event has no id; an empty id line would reset the
+// browser's last event id, so it goes. Only events of a durable kind are
+// built with an id (see event), so an id here is a log position; one that
+// is not a decimal sequence goes too, as a resume could not use it.
 func (c *conn) frame(ev []byte) ([]byte, uint64, bool) {
 	if !bytes.HasPrefix(ev, idPrefix) {
 		return ev, 0, true
@@ -199,7 +201,7 @@ func (c *conn) frame(ev []byte) ([]byte, uint64, bool) {
 	}
 	seq, ok := history.ParseID(string(id)) // no allocation: the string does not escape
 	if !ok {
-		return ev, 0, true
+		return ev[nl+1:], 0, true
 	}
 	return ev, seq, true
 }

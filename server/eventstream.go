@@ -181,9 +181,9 @@ func (s *Server) initialFrames(buf []byte, room string, res resume) firstFrames 
 				if f.tail == nil {
 					f.tail = s.connCfg.bufs.get()
 				}
-				f.tail = appendFrame(f.tail, tt.EventPresence, "", data)
+				f.tail = appendFrame(f.tail, tt.KindPresence.Info(), "", data)
 			} else {
-				f.buf = appendFrame(f.buf, tt.EventPresence, "", data)
+				f.buf = appendFrame(f.buf, tt.KindPresence.Info(), "", data)
 			}
 		}
 	})
@@ -199,10 +199,12 @@ func (s *Server) appendResync(b []byte, room, reason string) []byte {
 	return b
 }
 
-// appendFrame appends one event as r3labs would write it, without an empty
-// id line.
-func appendFrame(b []byte, name, id string, data []byte) []byte {
-	if id != "" {
+// appendFrame appends one event of kind k as r3labs would write it. Only a
+// kind whose class carries ids (durable) gets an id line, and never an
+// empty one.
+func appendFrame(b []byte, k *tt.KindInfo, id string, data []byte) []byte {
+	name := k.Name
+	if id != "" && k.Class.HasID() {
 		b = append(b, "id: "...)
 		b = append(b, id...)
 		b = append(b, '\n')

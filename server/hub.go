@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/r3labs/sse/v2"
+
+	tt "tickertalk/app"
 )
 
 // tickerStream is the r3labs stream of connections without a room. Room
@@ -132,12 +134,17 @@ func (h *hub) publishAll(ev *sse.Event) {
 	}
 }
 
-// event builds an r3labs event that cannot forge SSE fields: name is one
-// of the tt.Event* constants, data is one line of JSON (encoding/json
+// event builds an r3labs event of kind k that cannot forge SSE fields: the
+// name is a declared kind's, data is one line of JSON (encoding/json
 // escapes CR and LF) and never empty, which would end every subscriber's
-// response.
-func event(name, id string, data []byte) *sse.Event {
-	return &sse.Event{Event: []byte(name), ID: []byte(id), Data: data}
+// response. The id is kept only for a kind whose class carries ids
+// (durable): the class, not the caller, decides what a browser resumes
+// from.
+func event(k *tt.KindInfo, id string, data []byte) *sse.Event {
+	if !k.Class.HasID() {
+		id = ""
+	}
+	return &sse.Event{Event: []byte(k.Name), ID: []byte(id), Data: data}
 }
 
 func (h *hub) close() { h.sse.Close() }

@@ -143,13 +143,13 @@ func (c *conn) replayBatch(r *replay, buf []byte, live uint64) ([]byte, replaySt
 // limit, or to exactly what the frame needs beyond it: append's own growth
 // would overshoot the queue bound by up to a quarter.
 func appendReplayFrame(buf []byte, e history.Entry, limit int) []byte {
-	need := len(buf) + len("id: \ndata: \nevent: \n\n") + len(e.Msg.ID) + len(e.JSON) + len(tt.EventMessage)
+	need := len(buf) + len("id: \ndata: \nevent: \n\n") + len(e.Msg.ID) + len(e.JSON) + len(tt.KindMessage.Name())
 	if need > cap(buf) {
 		grown := make([]byte, len(buf), min(max(2*cap(buf), need), max(limit, need)))
 		copy(grown, buf)
 		buf = grown
 	}
-	return appendFrame(buf, tt.EventMessage, e.Msg.ID, e.JSON)
+	return appendFrame(buf, tt.KindMessage.Info(), e.Msg.ID, e.JSON)
 }
 
 // hold takes a live event that arrives while a replay runs (see the top of

@@ -43,7 +43,7 @@ func (g *gatedHistory) replayPage(room string, _ *replayPlan, after uint64, max 
 }
 
 func (g *gatedHistory) appendResync(b []byte, room, reason string) []byte {
-	return appendFrame(b, tt.EventResync, "", []byte(reason))
+	return appendFrame(b, tt.KindResync.Info(), "", []byte(reason))
 }
 
 // replayHooks starts every conn with a replay after 0 and records the

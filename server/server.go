@@ -349,7 +349,7 @@ func (s *Server) publishPresence(p tt.Presence) {
 		return
 	}
 	s.metrics.published.WithLabelValues(tt.EventPresence).Inc()
-	s.hub.publishRoom(p.Room, event(tt.EventPresence, "", data))
+	s.hub.publishRoom(p.Room, event(tt.KindPresence.Info(), "", data))
 }
 
 // Close stops Run (which tells the other nodes this one is leaving), ends

@@ -126,5 +126,5 @@ func pageOf(idx *history.Index, key string, plan *replayPlan, after uint64, limi
 // appendResyncFrame appends the resync event of room.
 func appendResyncFrame(b []byte, room, reason string) []byte {
 	data, _ := json.Marshal(tt.Resync{Room: room, Reason: reason})
-	return appendFrame(b, tt.EventResync, "", data)
+	return appendFrame(b, tt.KindResync.Info(), "", data)
 }

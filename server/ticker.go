@@ -62,7 +62,7 @@ func (t *tickerState) apply(u tt.TickerUpdate) {
 		if data, err := json.Marshal(snap); err == nil {
 			// A new slice every tick, never appended to or modified:
 			// conns write it as is, perhaps after the next tick.
-			t.frame = appendFrame(make([]byte, 0, len(data)+32), tt.EventUpdate, "", data)
+			t.frame = appendFrame(make([]byte, 0, len(data)+32), tt.KindUpdate.Info(), "", data)
 		}
 	}
 }
@@ -113,7 +113,7 @@ func (s *Server) Ticker(data []byte) error {
 		return fmt.Errorf("encode ticker update: %w", err)
 	}
 	s.metrics.published.WithLabelValues(tt.EventUpdate).Inc()
-	s.hub.publishAll(event(tt.EventUpdate, "", live))
+	s.hub.publishAll(event(tt.KindUpdate.Info(), "", live))
 	return nil
 }
 
