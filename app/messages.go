@@ -88,10 +88,24 @@ type RoomList struct {
 }
 
 // MessagePage is the answer of GET /api/rooms/{room}/messages: messages
-// oldest first, and More when older ones exist before the first.
+// oldest first, and More when older ones exist before the first. Events
+// are the events of the other durable kinds in the page's id range, in id
+// order: from the first message (from the room's oldest entry when More is
+// false) up to the page's before, so that consecutive pages hold each
+// event once.
 type MessagePage struct {
 	Messages []ChatMessage `json:"messages"`
 	More     bool          `json:"more"`
+	Events   []StoredEvent `json:"events,omitempty"`
+}
+
+// StoredEvent is one event of a durable kind other than message, as
+// scrollback returns it: Data is the payload of an SSE event named Kind
+// with id ID.
+type StoredEvent struct {
+	Kind string          `json:"kind"`
+	ID   string          `json:"id"`
+	Data json.RawMessage `json:"data"`
 }
 
 // APIError is the body of every 4xx answer: a sentence for people and a
@@ -99,6 +113,13 @@ type MessagePage struct {
 type APIError struct {
 	Error string `json:"error"`
 	Code  string `json:"code"`
+}
+
+// EventReply is the answer of POST [PathEvents]: the id of the durable
+// event the request stored (201; 200 when it was stored already), or
+// nothing (202) for one that stores nothing.
+type EventReply struct {
+	ID string `json:"id,omitempty"`
 }
 
 // EventRequest is the body of POST [PathEvents]: an event of Kind with its

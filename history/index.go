@@ -31,20 +31,29 @@ import (
 // between cannot be replayed and the client must reload history.
 var ErrGap = errors.New("history: resume point outside the retained history")
 
-// Entry is one retained message with its id as a number and its JSON
-// encoding, made once and shared by every connection that replays it.
+// Entry is one retained durable event with its id as a number and its
+// JSON encoding as clients see it, made once and shared by every
+// connection that replays it. Kind is "" for a chat message, whose Msg is
+// the message; an event of another durable kind has its kind's name there,
+// JSON is its payload, and Msg holds only its envelope: ID, Room, Time,
+// Sender and ClientID.
 type Entry struct {
 	Seq  uint64
 	Msg  tt.ChatMessage
 	JSON []byte
+	Kind string
 }
+
+// IsMessage reports whether e is a chat message.
+func (e Entry) IsMessage() bool { return e.Kind == "" }
 
 // meta is what the index keeps of a retained message whatever the cache
 // holds: 24 bytes (and an entry of Index.clients when it has a clientId).
 type meta struct {
-	seq  uint64
-	key  uint64 // hash of its idempotency key; 0 without a clientId
-	size uint32 // length of its JSON, for Backlog
+	seq   uint64
+	key   uint64 // hash of its idempotency key; 0 without a clientId
+	size  uint32 // length of its JSON, for Backlog
+	event bool   // not a chat message: scrollback pages count messages only
 }
 
 type room struct {
@@ -147,12 +156,25 @@ type sent struct {
 // session (which a rename keeps) and the client's own id.
 func ClientKey(sessionID, clientID string) string { return sessionID + "\x00" + clientID }
 
+// EventClientID is the client id under which an event of a durable kind
+// other than message is deduplicated: the same client id sent with two
+// kinds names two events.
+func EventClientID(kind, clientID string) string { return kind + "\x00" + clientID }
+
+// dedupClientID is the client id e is deduplicated under.
+func (e Entry) dedupClientID() string {
+	if e.Kind == "" {
+		return e.Msg.ClientID
+	}
+	return EventClientID(e.Kind, e.Msg.ClientID)
+}
+
 func (x *Index) keyHash(sessionID, clientID string) uint64 {
 	h := maphash.String(x.seed, ClientKey(sessionID, clientID))
 	return max(h, 1) // 0 means "no key"
 }
 
-// Add appends e to its room and reports whether it was new. Entries at or
+// Add appends e (a message or an event of another durable kind) to its room and reports whether it was new. Entries at or
 // below the last seq are ignored, so a follower that re-delivers cannot
 // duplicate history. e goes into the cache: new messages are the likeliest
 // to be read.
@@ -164,10 +186,10 @@ func (x *Index) Add(e Entry) bool {
 	}
 	x.setLast(e.Seq)
 	r := x.room(e.Msg.Room)
-	m := meta{seq: e.Seq, size: uint32(min(len(e.JSON), 1<<32-1))}
+	m := meta{seq: e.Seq, size: uint32(min(len(e.JSON), 1<<32-1)), event: e.Kind != ""}
 	r.lastAt = e.Msg.Time.UnixNano()
 	if e.Msg.ClientID != "" {
-		m.key = x.keyHash(e.Msg.Sender, e.Msg.ClientID)
+		m.key = x.keyHash(e.Msg.Sender, e.dedupClientID())
 		x.clients[m.key] = sent{e.Msg.Room, e.Seq}
 	}
 	r.metas = append(r.metas, m)

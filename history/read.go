@@ -56,10 +56,32 @@ func (x *Index) After(roomName string, after uint64) ([]Entry, error) {
 // the log turns out to have discarded are left out. The error wraps the
 // source's when the log could not be read.
 func (x *Index) Before(roomName string, before uint64, limit int) ([]tt.ChatMessage, bool, error) {
+	entries, more, err := x.BeforeEntries(roomName, before, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]tt.ChatMessage, 0, len(entries))
+	for _, e := range entries {
+		if e.IsMessage() {
+			out = append(out, e.Msg)
+		}
+	}
+	return out, more, nil
+}
+
+// BeforeEntries is the scrollback page of room below before (0: from the
+// newest): up to limit messages, oldest first, with the events of the
+// other durable kinds in the page's id range among them in log order, and
+// whether older entries remain. The range runs from the page's oldest
+// message (from the room's oldest entry when no older message remains) up
+// to before, so that consecutive pages, each asked before the oldest
+// message of the last, hold every retained entry exactly once. Entries
+// the log turns out to have discarded are left out. The error wraps the
+// source's when the log could not be read.
+func (x *Index) BeforeEntries(roomName string, before uint64, limit int) ([]Entry, bool, error) {
 	metas, more := x.before(roomName, before, limit)
-	out := make([]tt.ChatMessage, 0, len(metas))
 	if len(metas) == 0 {
-		return out, more, nil
+		return []Entry{}, more, nil
 	}
 	entries, missing, err := x.load(roomName, metas)
 	if err != nil {
@@ -68,10 +90,7 @@ func (x *Index) Before(roomName string, before uint64, limit int) ([]tt.ChatMess
 	if missing > 0 {
 		more = false // the older ones are gone too
 	}
-	for _, e := range entries {
-		out = append(out, e.Msg)
-	}
-	return out, more, nil
+	return entries, more, nil
 }
 
 func (x *Index) before(roomName string, before uint64, limit int) ([]meta, bool) {
@@ -85,7 +104,16 @@ func (x *Index) before(roomName string, before uint64, limit int) ([]meta, bool)
 	if before > 0 {
 		end = sort.Search(len(r.metas), func(i int) bool { return r.metas[i].seq >= before })
 	}
-	start := max(end-limit, 0)
+	start, n := end, 0
+	for start > 0 && n < limit {
+		start--
+		if !r.metas[start].event {
+			n++
+		}
+	}
+	if n < limit {
+		start = 0 // no older message: the page reaches back to the oldest entry
+	}
 	return append([]meta(nil), r.metas[start:end]...), start > 0
 }
 
@@ -93,7 +121,16 @@ func (x *Index) before(roomName string, before uint64, limit int) ([]meta, bool)
 // while retained. The error wraps the source's when the log could not be
 // read.
 func (x *Index) Lookup(sessionID, clientID string) (tt.ChatMessage, bool, error) {
-	key := x.keyHash(sessionID, clientID)
+	e, ok, err := x.LookupEntry(sessionID, "", clientID)
+	return e.Msg, ok, err
+}
+
+// LookupEntry returns the durable event of kind ("": a message) that the
+// session sessionID sent with clientID, while retained. The error wraps
+// the source's when the log could not be read.
+func (x *Index) LookupEntry(sessionID, kind, clientID string) (Entry, bool, error) {
+	want := Entry{Kind: kind, Msg: tt.ChatMessage{ClientID: clientID}}.dedupClientID()
+	key := x.keyHash(sessionID, want)
 	x.mu.RLock()
 	at, ok := x.clients[key]
 	var m meta
@@ -108,15 +145,15 @@ func (x *Index) Lookup(sessionID, clientID string) (tt.ChatMessage, bool, error)
 	}
 	x.mu.RUnlock()
 	if !ok {
-		return tt.ChatMessage{}, false, nil
+		return Entry{}, false, nil
 	}
 	entries, _, err := x.load(at.room, []meta{m})
 	if err != nil {
-		return tt.ChatMessage{}, false, err
+		return Entry{}, false, err
 	}
-	// The key is a hash: the message must really be the session's clientID.
-	if len(entries) == 0 || entries[0].Msg.ClientID != clientID || entries[0].Msg.Sender != sessionID {
-		return tt.ChatMessage{}, false, nil
+	// The key is a hash: the entry must really be the session's clientID.
+	if len(entries) == 0 || entries[0].dedupClientID() != want || entries[0].Msg.Sender != sessionID {
+		return Entry{}, false, nil
 	}
-	return entries[0].Msg, true, nil
+	return entries[0], true, nil
 }

@@ -2,21 +2,19 @@ package history
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
-
-	tt "tickertalk/app"
 )
 
-// Source reads retained messages back from the log for an [Index] whose
-// cache no longer holds them.
+// Source reads retained durable events back from the log for an [Index]
+// whose cache no longer holds them.
 type Source interface {
-	// Messages returns, ascending and at most max, the messages of room
-	// with a seq from from to to (both included), their ID set. A message
-	// the log no longer holds (or cannot decode) is left out; an error
-	// means the log could not be read.
-	Messages(ctx context.Context, room string, from, to uint64, max int) ([]tt.ChatMessage, error)
+	// Entries returns, ascending and at most max, the durable events of
+	// every kind of room with a seq from from to to (both included), as
+	// [Entry] values: Msg.ID set, JSON as clients see it (a message's
+	// without its clientId). An event the log no longer holds (or cannot
+	// decode) is left out; an error means the log could not be read.
+	Entries(ctx context.Context, room string, from, to uint64, max int) ([]Entry, error)
 }
 
 // loadBatch is the most messages asked of the source at once.
@@ -77,23 +75,15 @@ func (x *Index) fetch(roomName string, metas []meta) ([]Entry, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), x.timeout)
 	defer cancel()
 	from, to := metas[0].seq, metas[len(metas)-1].seq
-	msgs, err := x.src.Messages(ctx, roomName, from, to, len(metas))
+	got, err := x.src.Entries(ctx, roomName, from, to, len(metas))
 	if err != nil {
 		return nil, fmt.Errorf("history: read %s %d-%d from the log: %w", roomName, from, to, err)
 	}
-	out := make([]Entry, 0, len(msgs))
-	for _, m := range msgs {
-		seq, ok := ParseID(m.ID)
-		if !ok || m.Room != roomName || seq < from || seq > to {
+	out := make([]Entry, 0, len(got))
+	for _, e := range got {
+		if e.Msg.Room != roomName || e.Seq < from || e.Seq > to || len(e.JSON) == 0 {
 			continue
 		}
-		public := m
-		public.ClientID = "" // the sender's alone, as server.Deliver encodes it
-		data, err := json.Marshal(public)
-		if err != nil {
-			return nil, fmt.Errorf("history: encode message %d: %w", seq, err)
-		}
-		e := Entry{Seq: seq, Msg: m, JSON: data}
 		x.cache.put(e)
 		out = append(out, e)
 	}

@@ -154,8 +154,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 
 	// Presence goes over the bus only when other nodes can share it.
 	var bus server.PresenceBus
+	var liveBus server.LiveBus
 	if cfg.NATSURL != "" || cfg.NATSListen != "" {
-		bus = st
+		bus, liveBus = st, st
 	}
 	index := history.New(cfg.History, history.WithSource(st, int64(cfg.HistoryCacheBytes), 0))
 	srv := server.New(server.Options{
@@ -168,7 +169,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		Presence: bus, PresenceInterval: o.presenceInterval, PresenceHeartbeat: o.presenceHeartbeat,
 		SessionRate: cfg.SessionRate / 60, SessionBurst: cfg.SessionBurst, MaxSessions: cfg.MaxSessions,
 		SessionTTL: cfg.SessionTTL, TrustedProxies: cfg.TrustedProxies, CookieSecure: cfg.CookieSecure,
-		MaxRooms: cfg.MaxRooms,
+		MaxRooms: cfg.MaxRooms, Events: st, Live: liveBus,
 	})
 	defer srv.Close()
 
@@ -183,6 +184,11 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		Message: func(m tt.ChatMessage) {
 			if err := srv.Deliver(m); err != nil {
 				log.Error("deliver message", "id", m.ID, "err", err)
+			}
+		},
+		Event: func(e history.Entry) {
+			if err := srv.DeliverEvent(e); err != nil {
+				log.Error("deliver event", "id", e.Msg.ID, "kind", e.Kind, "err", err)
 			}
 		},
 		Skipped: index.Skip,

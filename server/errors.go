@@ -76,8 +76,14 @@ func invalidField(err error, status int) *apiError {
 // internal: they are logged and answered as 503 without their text.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
+	var ce *Error
+	var ie *tt.InvalidError
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &ce) && ce.Status >= 400 && ce.Status < 500:
+		ae = errorf(ce.Status, ce.Code, ce.Msg)
+	case errors.As(err, &ie):
+		ae = errorf(http.StatusUnprocessableEntity, ie.Code, ie.Msg)
 	case errors.Is(err, store.ErrUnwritable):
 		// The store logs the failure once; every refused write would
 		// flood the log.
@@ -111,7 +117,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // HEAD only.
 func allowFor(path string) string {
 	switch path {
-	case tt.PathSend:
+	case tt.PathSend, tt.PathEvents:
 		return "POST"
 	case tt.PathSession:
 		return "GET, HEAD, POST, DELETE"

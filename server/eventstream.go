@@ -175,7 +175,17 @@ func (s *Server) initialFrames(buf []byte, room string, res resume) firstFrames 
 		}
 	}
 	f.snapAt, f.snap = len(f.buf), s.ticker.snapshotFrame()
+	if f.replay {
+		f.tail = s.live.appendStates(s.connCfg.bufs.get(), "")
+	} else {
+		f.buf = s.live.appendStates(f.buf, "")
+	}
 	eachRoom(room, func(room string) {
+		if f.replay {
+			f.tail = s.live.appendStates(f.tail, room)
+		} else {
+			f.buf = s.live.appendStates(f.buf, room)
+		}
 		if data, err := json.Marshal(s.pres.snapshot(room)); err == nil {
 			if f.replay {
 				if f.tail == nil {

@@ -43,10 +43,17 @@ func startNode(t *testing.T, dir string, tweak ...func(*Options)) *testNode {
 		f(&opts)
 	}
 	n.srv = New(opts)
-	if err := st.Follow(ctx, func(m tt.ChatMessage) {
-		if err := n.srv.Deliver(m); err != nil {
-			t.Errorf("deliver: %v", err)
-		}
+	if err := st.FollowWith(ctx, store.Hooks{
+		Message: func(m tt.ChatMessage) {
+			if err := n.srv.Deliver(m); err != nil {
+				t.Errorf("deliver: %v", err)
+			}
+		},
+		Event: func(e history.Entry) {
+			if err := n.srv.DeliverEvent(e); err != nil {
+				t.Errorf("deliver event: %v", err)
+			}
+		},
 	}); err != nil {
 		t.Fatalf("follow: %v", err)
 	}

@@ -132,24 +132,29 @@ func (c *conn) replayBatch(r *replay, buf []byte, live uint64) ([]byte, replaySt
 		e := r.pending[0]
 		r.pending[0] = history.Entry{} // written: the batch holds its frame
 		r.pending = r.pending[1:]
-		buf = appendReplayFrame(buf, e, c.cfg.maxQueue)
+		k := entryKind(&e)
+		if k == nil { // a kind this program does not declare: the log skipped it
+			r.after = e.Seq
+			continue
+		}
+		buf = appendReplayFrame(buf, k, e, c.cfg.maxQueue)
 		r.after = e.Seq
 		written++
 	}
 	return buf, replayMore, nil
 }
 
-// appendReplayFrame appends e's frame to buf, growing buf to at most
-// limit, or to exactly what the frame needs beyond it: append's own growth
-// would overshoot the queue bound by up to a quarter.
-func appendReplayFrame(buf []byte, e history.Entry, limit int) []byte {
-	need := len(buf) + len("id: \ndata: \nevent: \n\n") + len(e.Msg.ID) + len(e.JSON) + len(tt.KindMessage.Name())
+// appendReplayFrame appends e's frame, an event of kind k, to buf, growing
+// buf to at most limit, or to exactly what the frame needs beyond it:
+// append's own growth would overshoot the queue bound by up to a quarter.
+func appendReplayFrame(buf []byte, k *tt.KindInfo, e history.Entry, limit int) []byte {
+	need := len(buf) + len("id: \ndata: \nevent: \n\n") + len(e.Msg.ID) + len(e.JSON) + len(k.Name)
 	if need > cap(buf) {
 		grown := make([]byte, len(buf), min(max(2*cap(buf), need), max(limit, need)))
 		copy(grown, buf)
 		buf = grown
 	}
-	return appendFrame(buf, tt.KindMessage.Info(), e.Msg.ID, e.JSON)
+	return appendFrame(buf, k, e.Msg.ID, e.JSON)
 }
 
 // hold takes a live event that arrives while a replay runs (see the top of

@@ -101,13 +101,20 @@ func (s *Server) handleRoomMessages(w http.ResponseWriter, r *http.Request) erro
 		}
 		limit = n
 	}
-	msgs, more, err := s.opts.History.Before(room, before, limit)
+	entries, more, err := s.opts.History.BeforeEntries(room, before, limit)
 	if err != nil {
 		return fmt.Errorf("scrollback of %s: %w", room, err)
 	}
-	for i := range msgs {
-		msgs[i].ClientID = "" // the sender's alone: see Deliver
+	page := tt.MessagePage{Messages: make([]tt.ChatMessage, 0, len(entries)), More: more}
+	for _, e := range entries {
+		if e.IsMessage() {
+			m := e.Msg
+			m.ClientID = "" // the sender's alone: see Deliver
+			page.Messages = append(page.Messages, m)
+			continue
+		}
+		page.Events = append(page.Events, tt.StoredEvent{Kind: e.Kind, ID: e.Msg.ID, Data: e.JSON})
 	}
-	writeJSON(w, http.StatusOK, tt.MessagePage{Messages: msgs, More: more})
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }

@@ -77,7 +77,15 @@ type Options struct {
 	// cluster: the online list of a room is then everyone connected to any
 	// node. Nil: presence is this node's alone.
 	Presence PresenceBus
-	// NodeID names this node on the presence bus; default random.
+	// Events stores the events of durable kinds other than message
+	// ([Publish]); nil: Log, when it implements [EventLog] (the store
+	// does). Without one, Publish of such a kind fails with ErrNoRoomLog.
+	Events EventLog
+	// Live, when set, carries state and signal events ([SetState],
+	// [Signal]) to the other nodes of a cluster. Nil: they reach this
+	// node's connections only.
+	Live LiveBus
+	// NodeID names this node on the presence and live buses; default random.
 	NodeID string
 	// PresenceHeartbeat is how often this node re-announces its rooms on
 	// the presence bus; default [DefaultPresenceHeartbeat].
@@ -151,6 +159,11 @@ type Server struct {
 	connCfg       connConfig // shared by every connection
 	mux           *http.ServeMux
 	streams       *streamLimits
+	events        EventLog
+	live          *liveEvents
+	commands      commands
+	// eventLimits holds one bucket per session for POST /api/events.
+	eventLimits *limiters
 
 	ctx    context.Context // cancelled by Close: ends every stream; carries serverKey
 	cancel context.CancelFunc
@@ -247,6 +260,12 @@ func New(opts Options) *Server {
 		streams:       newStreamLimits(opts.MaxStreams, opts.MaxStreamsPerIP, opts.capLoopback),
 		cancel:        cancel,
 	}
+	s.events = opts.Events
+	if s.events == nil {
+		s.events, _ = opts.Log.(EventLog)
+	}
+	s.live = newLive(s)
+	s.eventLimits = newLimiters(opts.SendRate, opts.SendBurst)
 	s.connCfg = connConfig{
 		timeout: opts.WriteTimeout, maxQueue: opts.QueueBytes, bufs: &buffers{},
 		pageSize:  min(max(opts.QueueBytes/replayPageBytes, 1), maxReplayPage),
@@ -264,6 +283,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle(tt.PathSession, s.api(s.handleSession))
 	mux.Handle(tt.PathRooms, s.api(s.handleRooms))
 	mux.Handle(tt.PathRooms+"/", s.api(s.handleRoomMessages))
+	mux.Handle(tt.PathEvents, s.api(s.handleEvents))
 	mux.Handle("/api/", s.api(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 	mux.HandleFunc(tt.PathHealth, s.handleHealth)
 	mux.HandleFunc(tt.PathReady, s.handleReady)
@@ -298,7 +318,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// its deadline stays on the connection for the request's life.)
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
 	}
-	if !methodAllowed(r.Method, allowFor(r.URL.Path)) {
+	if !methodAllowed(r.Method, allowFor(r.URL.Path)) && !s.commands.appRoute(s.mux, r) {
 		s.writeError(w, r, errMethod)
 		return
 	}
@@ -319,6 +339,7 @@ func (s *Server) Run(ctx context.Context) {
 	s.mu.Unlock()
 	defer s.runs.Done()
 	defer s.joinCluster()()
+	defer s.live.subscribe()()
 	heartbeat := time.NewTicker(s.opts.Heartbeat)
 	defer heartbeat.Stop()
 	pres := time.NewTicker(s.opts.PresenceInterval)
@@ -337,6 +358,7 @@ func (s *Server) Run(ctx context.Context) {
 			s.flushPresence(now)
 		case now := <-sweep.C:
 			s.limits.sweep(now)
+			s.eventLimits.sweep(now)
 			s.sessionLimits.sweep(now)
 		}
 	}

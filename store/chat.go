@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	tt "tickertalk/app"
+	"tickertalk/history"
 )
 
 // ErrNotFound reports that no message is stored at the requested sequence
@@ -46,7 +47,11 @@ func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (
 	if err != nil {
 		return 0, false, fmt.Errorf("store: publish: encode: %w", err)
 	}
-	msg := &nats.Msg{Subject: chatPrefix + m.Room, Data: data}
+	return s.publish(ctx, m.Room, &nats.Msg{Subject: chatPrefix + m.Room, Data: data}, dedupID)
+}
+
+// publish stores msg, an entry of room's subject, as Publish describes.
+func (s *Store) publish(ctx context.Context, room string, msg *nats.Msg, dedupID string) (seq uint64, duplicate bool, err error) {
 	var opts []jetstream.PublishOpt
 	if dedupID != "" {
 		opts = append(opts, jetstream.WithMsgID(dedupID))
@@ -55,7 +60,7 @@ func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (
 		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
 	}
 	pctx := ctx
-	if s.isDamaged(m.Room) {
+	if s.isDamaged(room) {
 		var cancel context.CancelFunc
 		pctx, cancel = context.WithTimeout(ctx, damagedAckWait)
 		defer cancel()
@@ -63,7 +68,7 @@ func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (
 	ack, err := s.js.PublishMsg(pctx, msg, opts...)
 	if err != nil && s.writeFailure(err) {
 		if seq, ok := s.landed(msg, dedupID); ok {
-			s.markDamaged(m.Room, err)
+			s.markDamaged(room, err)
 			return seq, false, nil
 		}
 	}
@@ -169,6 +174,10 @@ func (s *Store) FollowSkipping(ctx context.Context, fn func(tt.ChatMessage), ski
 type Hooks struct {
 	// Message receives each message, as with Follow. Required.
 	Message func(tt.ChatMessage)
+	// Event receives each event of a durable kind other than message (an
+	// entry with a kind header, see [Store.PublishEntry]), in stream order
+	// with the messages. nil counts such entries as Skipped.
+	Event func(history.Entry)
 	// Skipped is as with FollowSkipping; nil ignores such entries.
 	Skipped func(room string, seq uint64)
 	// Lost is called before FollowWith returns, once per range of the
@@ -281,7 +290,7 @@ func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{
 				s.log.Info("loading the chat log", "at", seq, "of", target, "pending", pending,
 					"took", time.Since(start).Round(time.Millisecond))
 			}
-		}, h.Message, h.Skipped)
+		}, h)
 		if ctx.Err() != nil {
 			return
 		}
@@ -296,7 +305,7 @@ func (s *Store) follow(ctx context.Context, target uint64, caught chan<- struct{
 
 // consume runs one ordered consumer starting after *last until ctx is done
 // or it fails, advancing *last and calling progress after each message.
-func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pending uint64, subject string), fn func(tt.ChatMessage), skipped func(string, uint64)) error {
+func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pending uint64, subject string), h Hooks) error {
 	// A restart of JetStream drops the consumer: start again at once.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -347,25 +356,43 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 		}
 		*last = seq
 		s.noteSeen(seq)
-		if m, err := decodeChat(msg.Subject(), msg.Data(), seq); err == nil {
-			fn(m)
+		if kind := msg.Headers().Get(kindHeader); kind != "" {
+			s.deliverEvent(h, kind, msg.Subject(), msg.Data(), seq)
+		} else if m, err := decodeChat(msg.Subject(), msg.Data(), seq); err == nil {
+			h.Message(m)
 		} else {
 			s.log.Error("skipping an invalid chat message", "seq", seq, "err", err)
-			if room, ok := strings.CutPrefix(msg.Subject(), chatPrefix); ok && skipped != nil && tt.ValidateRoom(room) == nil {
-				skipped(room, seq)
-			}
+			s.skip(h, msg.Subject(), seq)
 		}
 		progress(seq, meta.NumPending, msg.Subject())
 	}
 }
 
 // Messages returns, ascending and at most max, the valid messages of room
-// with a stream sequence from from to to (both included), their ID set. It
+// with a stream sequence from from to to (both included), their ID set:
+// [Store.Entries] without the other durable kinds.
+func (s *Store) Messages(ctx context.Context, room string, from, to uint64, max int) ([]tt.ChatMessage, error) {
+	entries, err := s.Entries(ctx, room, from, to, max)
+	if err != nil {
+		return nil, err
+	}
+	var out []tt.ChatMessage
+	for _, e := range entries {
+		if e.IsMessage() {
+			out = append(out, e.Msg)
+		}
+	}
+	return out, nil
+}
+
+// Entries returns, ascending and at most max, the valid durable events of
+// every kind of room with a stream sequence from from to to (both
+// included), as history entries (the [history.Source] of an index). It
 // reads them in batches through one short-lived ordered consumer filtered
 // on the room's subject, so a sparse room costs no more than its own
-// messages. Messages the log no longer holds are simply absent; an entry
+// entries. Entries the log no longer holds are simply absent; an entry
 // that cannot be decoded is left out too.
-func (s *Store) Messages(ctx context.Context, room string, from, to uint64, max int) ([]tt.ChatMessage, error) {
+func (s *Store) Entries(ctx context.Context, room string, from, to uint64, max int) ([]history.Entry, error) {
 	if err := tt.ValidateRoom(room); err != nil {
 		return nil, fmt.Errorf("store: messages: %w", err)
 	}
@@ -391,7 +418,7 @@ func (s *Store) Messages(ctx context.Context, room string, from, to uint64, max 
 			cancel()
 		}
 	}()
-	var out []tt.ChatMessage
+	var out []history.Entry
 	for len(out) < max {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("store: messages of %s: %w", room, err)
@@ -412,8 +439,8 @@ func (s *Store) Messages(ctx context.Context, room string, from, to uint64, max 
 				done = true
 				continue
 			}
-			if m, err := decodeChat(msg.Subject(), msg.Data(), seq); err == nil {
-				out = append(out, m)
+			if e, err := decodeEntry(msg.Headers().Get(kindHeader), msg.Subject(), msg.Data(), seq); err == nil {
+				out = append(out, e)
 			}
 			if seq == to || meta.NumPending == 0 {
 				done = true
