@@ -58,6 +58,16 @@ type options struct {
 	// noTicker keeps the node out of the ticker lease (tests that need a
 	// NATS host that never publishes).
 	noTicker bool
+	onServer []func(*server.Server)
+}
+
+// WithServer calls fn with the node's server once it is built, before it
+// loads history or serves: an application registers its command handlers
+// ([server.On]) and routes ([server.Server.Handle]) there, and keeps the
+// server to publish with ([server.Publish], [server.SetState],
+// [server.Signal]). Several are called in order.
+func WithServer(fn func(*server.Server)) Option {
+	return func(o *options) { o.onServer = append(o.onServer, fn) }
 }
 
 // WithPresenceTiming sets how often presence events are flushed and how
@@ -172,6 +182,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		MaxRooms: cfg.MaxRooms, Events: st, Live: liveBus,
 	})
 	defer srv.Close()
+	for _, fn := range o.onServer {
+		fn(srv)
+	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
