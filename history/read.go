@@ -111,7 +111,11 @@ func (x *Index) before(roomName string, before uint64, limit int) ([]meta, bool)
 			n++
 		}
 	}
-	if n < limit {
+	older := false
+	for i := start - 1; i >= 0 && !older; i-- {
+		older = !r.metas[i].event
+	}
+	if !older {
 		start = 0 // no older message: the page reaches back to the oldest entry
 	}
 	return append([]meta(nil), r.metas[start:end]...), start > 0

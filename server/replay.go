@@ -41,6 +41,10 @@ type replay struct {
 	live     uint64 // the highest message id that arrived live during the replay
 	update   []byte // the latest live `update` event, to follow the replay
 	presence []byte // the latest live `presence` event, to follow the replay
+	// states are the live events of the application's state kinds, in
+	// order, to follow the replay (at most a queue's worth: beyond, they
+	// are dropped).
+	states []byte
 }
 
 // replayStep says where a replay stands after a batch.
@@ -177,8 +181,25 @@ func (c *conn) hold(p []byte, seq uint64) (kept bool, old []byte) {
 	case bytes.HasSuffix(p, []byte(presenceFrameEnd)):
 		old, r.presence = r.presence, p
 		return true, old
+	case isStateFrame(p) && len(r.states)+len(p) <= c.cfg.maxQueue:
+		if r.states == nil {
+			r.states = c.cfg.bufs.get()
+		}
+		r.states = append(r.states, p...)
 	}
 	return false, nil
+}
+
+// isStateFrame reports whether p, one event as r3labs writes it (the
+// `event:` line last), is of a state kind: signals and comments are not
+// kept through a replay.
+func isStateFrame(p []byte) bool {
+	end := bytes.LastIndex(p, []byte("\nevent: "))
+	if end < 0 || !bytes.HasSuffix(p, []byte("\n\n")) {
+		return false
+	}
+	k, ok := tt.LookupKind(string(p[end+len("\nevent: ") : len(p)-2]))
+	return ok && k.Class == tt.State
 }
 
 // The ends of the state events a replay keeps, as r3labs writes them (the
@@ -200,7 +221,7 @@ func (c *conn) endReplay(r *replay, step replayStep) bool {
 	c.rep = nil
 	c.lastID = max(c.lastID, r.after, r.live)
 	c.snapAt = int32(len(c.queue))
-	for _, p := range [][]byte{r.tail, r.update, r.presence} {
+	for _, p := range [][]byte{r.tail, r.update, r.presence, r.states} {
 		if p != nil {
 			if slot := c.conflate(p); slot != nil { // the tail's presence may be outdated
 				*slot = int32(len(c.queue)) + 1
@@ -210,7 +231,7 @@ func (c *conn) endReplay(r *replay, step replayStep) bool {
 			c.cfg.bufs.put(p)
 		}
 	}
-	r.tail, r.update, r.presence = nil, nil, nil
+	r.tail, r.update, r.presence, r.states = nil, nil, nil, nil
 	return true
 }
 
