@@ -1,6 +1,6 @@
-// Package history indexes the retained chat messages of every room, in id
-// order, for replay on reconnect, scrollback, the room list and idempotent
-// sends.
+// Package history indexes the retained chat messages, and the events of
+// the other durable kinds, of every room, in id order, for replay on
+// reconnect, scrollback, the room list and idempotent sends.
 //
 // It is a projection of the chat log (JetStream), fed in log order by one
 // follower; it bounds each room exactly as the log does, so it holds what the

@@ -147,6 +147,21 @@ func Signal[T any](s *Server, k tt.Kind[T], v T) error {
 // publishMessage publishes m as a send does, for Publish.
 func (s *Server) publishMessage(ctx context.Context, m tt.ChatMessage, from From) (string, error) {
 	m.ID, m.Sender, m.ClientID = "", from.Session, from.ClientID
+	// What the log would refuse to deliver (see store.validStored) is
+	// refused here, before anything is stored.
+	if err := tt.ValidateNick(m.Nick); err != nil {
+		return "", err
+	}
+	text, err := tt.NormalizeText(m.Text)
+	if err != nil {
+		return "", err
+	}
+	m.Text = text
+	if m.ClientID != "" {
+		if err := tt.ValidateClientID(m.ClientID); err != nil {
+			return "", err
+		}
+	}
 	if m.Time.IsZero() {
 		m.Time = time.Now().UTC().Truncate(time.Millisecond)
 	}
@@ -180,6 +195,11 @@ func (s *Server) publishMessage(ctx context.Context, m tt.ChatMessage, from From
 func (s *Server) publishEntry(ctx context.Context, e history.Entry, from From) (string, error) {
 	if s.events == nil {
 		return "", fmt.Errorf("publish %s: %w", e.Kind, ErrNoRoomLog)
+	}
+	if from.ClientID != "" {
+		if err := tt.ValidateClientID(from.ClientID); err != nil {
+			return "", err
+		}
 	}
 	if from.Session != "" && from.ClientID != "" {
 		if old, ok, err := s.opts.History.LookupEntry(from.Session, e.Kind, from.ClientID); err != nil {
