@@ -161,3 +161,30 @@ func (x *Index) LookupEntry(sessionID, kind, clientID string) (Entry, bool, erro
 	}
 	return entries[0], true, nil
 }
+
+// Entry returns the retained entry of room at seq, of any durable kind,
+// and whether the room holds one there. The error wraps the source's when
+// the log could not be read.
+func (x *Index) Entry(roomName string, seq uint64) (Entry, bool, error) {
+	x.mu.RLock()
+	var m meta
+	ok := false
+	if r := x.rooms[roomName]; r != nil {
+		i := sort.Search(len(r.metas), func(i int) bool { return r.metas[i].seq >= seq })
+		if i < len(r.metas) && r.metas[i].seq == seq {
+			m, ok = r.metas[i], true
+		}
+	}
+	x.mu.RUnlock()
+	if !ok {
+		return Entry{}, false, nil
+	}
+	entries, _, err := x.load(roomName, []meta{m})
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if len(entries) == 0 {
+		return Entry{}, false, nil
+	}
+	return entries[0], true, nil
+}

@@ -45,9 +45,9 @@ var (
 	ErrServerKind = errors.New("server: the server makes the events of this kind")
 	// ErrTooLarge reports an event whose data is over [tt.MaxBodyBytes].
 	ErrTooLarge = errors.New("server: event data too large")
-	// ErrNoRoomLog reports a durable publish on a server whose log cannot
+	// ErrNoEventLog reports a durable publish on a server whose log cannot
 	// store kinds other than messages (see [Options.Events]).
-	ErrNoRoomLog = errors.New("server: no log for durable events")
+	ErrNoEventLog = errors.New("server: no log for durable events")
 )
 
 // From says who publishes a durable event. The zero From is the
@@ -194,7 +194,7 @@ func (s *Server) publishMessage(ctx context.Context, m tt.ChatMessage, from From
 // publishEntry stores e, an event of a durable kind other than message.
 func (s *Server) publishEntry(ctx context.Context, e history.Entry, from From) (string, error) {
 	if s.events == nil {
-		return "", fmt.Errorf("publish %s: %w", e.Kind, ErrNoRoomLog)
+		return "", fmt.Errorf("publish %s: %w", e.Kind, ErrNoEventLog)
 	}
 	if from.ClientID != "" {
 		if err := tt.ValidateClientID(from.ClientID); err != nil {
@@ -236,4 +236,26 @@ func (s *Server) noteStored(seq uint64) {
 func errRoomLimit(max int) *apiError {
 	return errorf(http.StatusConflict, tt.CodeRoomLimit,
 		fmt.Sprintf("the server holds its maximum of %d rooms: post in an existing room", max))
+}
+
+// Stored returns the retained durable event of room whose id is id, of
+// any durable kind (Kind "message" for a chat message, whose Data is the
+// message as the stream has it), and whether room holds one: for a
+// handler that checks what an event refers to (a reaction's message). An
+// id that is not a log position, or of another room, is not found. The
+// error means the log could not be read. Safe for concurrent use.
+func (s *Server) Stored(room, id string) (tt.StoredEvent, bool, error) {
+	seq, ok := history.ParseID(id)
+	if !ok {
+		return tt.StoredEvent{}, false, nil
+	}
+	e, ok, err := s.opts.History.Entry(room, seq)
+	if err != nil || !ok {
+		return tt.StoredEvent{}, false, err
+	}
+	kind := e.Kind
+	if kind == "" {
+		kind = tt.EventMessage
+	}
+	return tt.StoredEvent{Kind: kind, ID: e.Msg.ID, Data: e.JSON}, true, nil
 }

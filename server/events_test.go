@@ -205,6 +205,22 @@ func TestPublishedKindOnStreamReplayAndScrollback(t *testing.T) {
 		t.Fatalf("live: %v, want %v (the retry must not be delivered again)", got, order)
 	}
 
+	for _, tc := range []struct {
+		room, id, kind string
+		found          bool
+	}{
+		{"lobby", m1.ID, tt.EventMessage, true},
+		{"lobby", v1, kindPollVote.Name(), true},
+		{"other", m1.ID, "", false},
+		{"lobby", "999", "", false},
+		{"lobby", "01", "", false},
+	} {
+		e, ok, err := n.srv.Stored(tc.room, tc.id)
+		if err != nil || ok != tc.found || e.Kind != tc.kind || (ok && e.ID != tc.id) {
+			t.Fatalf("Stored(%s, %s) = %+v %v %v, want kind %q found %v", tc.room, tc.id, e, ok, err, tc.kind, tc.found)
+		}
+	}
+
 	r := testclient.OpenStream(t, n.URL+tt.PathEventStream+"?room=lobby", m1.ID)
 	r.WaitFor(t, 10*time.Second, "4 events replayed", func(evs []testclient.Event) bool { return len(seq(evs)) >= 4 })
 	if got := seq(r.Events()); strings.Join(got, " ") != strings.Join(order[2:], " ") {
