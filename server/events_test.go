@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/history"
 	"tickertalk/internal/testclient"
 	"tickertalk/internal/wait"
 )
@@ -337,5 +338,35 @@ func TestHandleAddsRoutes(t *testing.T) {
 	resp = n.newUser(t, "bob").Do(t, "POST", "/api/other", "application/json", `{}`, nil)
 	if err := json.Unmarshal([]byte(mustRead(t, resp)), &e); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("POST /api/other: %d %+v", resp.StatusCode, e)
+	}
+}
+
+// TestReplayKeepsStatesDropsSignals: while a replay waits on history, a
+// live event of an application's state kind is kept and follows the
+// replay, in order; a signal is dropped.
+func TestReplayKeepsStatesDropsSignals(t *testing.T) {
+	x := history.New(100)
+	for id := 1; id <= 3; id++ {
+		addMessage(t, x, id)
+	}
+	src := &gatedHistory{index: x, gate: make(chan struct{})}
+	c, rec, _ := replayConn(src, &replayHooks{})
+	idle := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return !c.writing
+	}
+	live(c)
+	live(c, "data: T1\n", "event: poll-topic\n", "\n")
+	live(c, "data: S1\n", "event: poll-ping\n", "\n")
+	live(c, "data: T2\n", "event: poll-topic\n", "\n")
+	close(src.gate)
+	wait.For(t, 5*time.Second, "the replay to end", idle)
+
+	want := ":ok\n\n" + msgFrame(1) + msgFrame(2) + msgFrame(3) +
+		"event: presence\ndata: P0\n\n" +
+		"data: T1\nevent: poll-topic\n\n" + "data: T2\nevent: poll-topic\n\n"
+	if got := rec.Body.String(); got != want {
+		t.Errorf("the socket got\n%q\nwant\n%q", got, want)
 	}
 }
