@@ -197,15 +197,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	reply := &commandReply{}
 	c := Command{Session: si.ID, Nick: si.Nick, ClientID: req.ClientID, Request: r, reply: reply}
+	kind, durable := req.Kind, false
+	if k, _ := tt.LookupKind(req.Kind); k != nil && k.Class == tt.Durable && req.ClientID != "" {
+		durable = true
+		if kind == tt.EventMessage {
+			kind = ""
+		}
+	}
 	c.admitFn = func() error {
-		if k, _ := tt.LookupKind(req.Kind); k != nil && k.Class == tt.Durable && req.ClientID != "" {
+		if durable {
 			// A retry of an event already stored answers as the first
 			// did, before the rate limit: an outbox retrying is never
 			// refused.
-			kind := req.Kind
-			if kind == tt.EventMessage {
-				kind = ""
-			}
 			if e, ok, err := s.opts.History.LookupEntry(si.ID, kind, req.ClientID); err != nil {
 				return fmt.Errorf("look up client id: %w", err)
 			} else if ok {
@@ -213,6 +216,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if ok, retry := s.eventLimits.allow(token, time.Now()); !ok {
+			// A retry that beat the follower to the index is found
+			// once the index holds what this node stored (see
+			// lookupStored).
+			if durable {
+				if e, ok := s.lookupStoredEntry(r.Context(), si.ID, kind, req.ClientID); ok {
+					return &storedAlready{id: e.Msg.ID}
+				}
+			}
 			e := *errorf(http.StatusTooManyRequests, tt.CodeRateLimited,
 				fmt.Sprintf("too many events: retry in %d s", retry))
 			e.retryAfter = retry

@@ -370,3 +370,20 @@ func TestReplayKeepsStatesDropsSignals(t *testing.T) {
 		t.Errorf("the socket got\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestEventRetryIsNotRateLimited: a retry of a stored vote, sent at once
+// by a session whose rate is spent, gets the original (200), also when it
+// beats the follower to the index.
+func TestEventRetryIsNotRateLimited(t *testing.T) {
+	n := votingNode(t, func(o *Options) { o.SendRate, o.SendBurst = 0.01, 1 })
+	for i := range 20 {
+		u := n.newUser(t, fmt.Sprintf("u%d", i))
+		status, id := postVote(t, u, "lobby", "yes", "once")
+		if status != http.StatusCreated {
+			t.Fatalf("vote %d: %d", i, status)
+		}
+		if status, again := postVote(t, u, "lobby", "yes", "once"); status != http.StatusOK || again != id {
+			t.Fatalf("retry %d: %d %s, want 200 %s", i, status, again, id)
+		}
+	}
+}

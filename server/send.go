@@ -103,17 +103,24 @@ const storedRetryWait = 2 * time.Second
 // the index to hold everything this node stored. A retry of a message
 // another node stored is found once this node's index has it.
 func (s *Server) lookupStored(ctx context.Context, sessionID, clientID string) (tt.ChatMessage, bool) {
+	e, ok := s.lookupStoredEntry(ctx, sessionID, "", clientID)
+	return e.Msg, ok
+}
+
+// lookupStoredEntry is lookupStored for a durable event of kind ("": a
+// message).
+func (s *Server) lookupStoredEntry(ctx context.Context, sessionID, kind, clientID string) (history.Entry, bool) {
 	ctx, cancel := context.WithTimeout(ctx, storedRetryWait)
 	defer cancel()
 	if !s.opts.History.WaitLast(ctx, s.stored.Load()) {
-		return tt.ChatMessage{}, false
+		return history.Entry{}, false
 	}
-	m, ok, err := s.opts.History.Lookup(sessionID, clientID)
+	e, ok, err := s.opts.History.LookupEntry(sessionID, kind, clientID)
 	if err != nil {
 		s.log.Warn("look up client id", "err", err)
-		return tt.ChatMessage{}, false
+		return history.Entry{}, false
 	}
-	return m, ok
+	return e, ok
 }
 
 // dedupID is the chat log's deduplication id of a send: the same session
