@@ -11,10 +11,10 @@ import (
 
 // frame is a Frame with its slices copied, to compare after Next.
 type frame struct {
-	Comment, Event, Data, ID string
-	IsComment, HasData, HasID  bool
-	Retry                      time.Duration
-	LastEventID                string
+	Comment, Event, Data, ID  string
+	IsComment, HasData, HasID bool
+	Retry                     time.Duration
+	LastEventID               string
 }
 
 func readAll(t *testing.T, r io.Reader, lastID string) ([]frame, error) {

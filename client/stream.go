@@ -46,10 +46,10 @@ type Stream struct {
 	onDisconnect func(err error, delay time.Duration)
 	running      atomic.Bool
 
-	mu       sync.Mutex
-	lastID   string
-	retry    time.Duration // the server's retry field, 0 until it sent one
-	seen     map[string]*idWindow
+	mu     sync.Mutex
+	lastID string
+	retry  time.Duration // the server's retry field, 0 until it sent one
+	seen   map[string]*idWindow
 }
 
 // StreamOption configures a [Stream] made by [Client.Stream].
