@@ -72,9 +72,13 @@ type Decoder struct {
 }
 
 // NewDecoder returns a Decoder reading r through a buffer of size bytes
-// (4 KiB when size is smaller), accepting lines up to [DefaultMaxLine].
+// (16 KiB when size is 0 or less, 16 bytes at least), accepting lines up
+// to [DefaultMaxLine].
 func NewDecoder(r io.Reader, size int) *Decoder {
-	return &Decoder{br: bufio.NewReaderSize(r, max(size, 4<<10)), maxLine: DefaultMaxLine}
+	if size <= 0 {
+		size = 16 << 10
+	}
+	return &Decoder{br: bufio.NewReaderSize(r, size), maxLine: DefaultMaxLine}
 }
 
 // SetMaxLine bounds a line at n bytes: a longer one ends Next with
