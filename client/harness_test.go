@@ -3,7 +3,6 @@ package client_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -338,5 +337,3 @@ func clientGoroutines() int {
 	}
 	return count
 }
-
-var errNotYet = errors.New("not yet")

@@ -206,11 +206,15 @@ func (s *Stream) connect(ctx context.Context, yield func(Event, error) bool) (bo
 			}
 			return true, s.cause(cctx, err)
 		}
+		if f.IsComment {
+			continue // ":ok", ": ping": the watchdog has seen them
+		}
+		s.advance(dec)
 		if !f.HasData {
-			continue // a comment (":ok", ": ping") or a block an EventSource drops
+			continue // a block an EventSource drops (its id and retry count)
 		}
 		ev, derr := decodeEvent(f)
-		if !s.record(dec, ev) {
+		if !s.deliverable(ev) {
 			continue
 		}
 		watch.pause()
@@ -222,16 +226,22 @@ func (s *Stream) connect(ctx context.Context, yield func(Event, error) bool) (bo
 	}
 }
 
-// record notes what the decoder has read up to ev: the resume point and
-// retry time, and ev's id in its room. It reports whether ev is to be
-// delivered (not a duplicate).
-func (s *Stream) record(dec *Decoder, ev Event) bool {
+// advance notes the resume point and the retry time after the block the
+// decoder has just read.
+func (s *Stream) advance(dec *Decoder) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastID = dec.LastEventID()
 	if d, ok := dec.ReconnectDelay(); ok {
 		s.retry = d
 	}
+}
+
+// deliverable reports whether ev is to be delivered: not an id already
+// delivered in its room. It notes ev's id, and a resync forgets its room's.
+func (s *Stream) deliverable(ev Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if ev.Kind == tt.EventResync {
 		if ev.Room == "" {
 			clear(s.seen)
