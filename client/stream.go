@@ -112,18 +112,22 @@ func (s *Stream) LastEventID() string {
 //   - an event and an error wrapping [ErrBadEvent] for data of a declared
 //     kind that does not decode (the stream goes on if the loop does);
 //   - a zero event and the error that ends it: an answer that is not an
-//     event stream ([ErrNotEventStream]), an [*APIError] that retrying
-//     cannot mend (a refused room list), [ErrLineTooLong].
+//     event stream ([ErrNotEventStream]: a 404, an HTML page), an
+//     [*APIError] that retrying cannot mend (a refused room list),
+//     [ErrLineTooLong].
 //
 // Failures that retrying mends (a network error, the server ending the
-// stream or restarting, [ErrHeartbeatTimeout], a 503 or 429) are not
-// yielded: they go to [OnDisconnect], and the stream reconnects with
-// Last-Event-ID after the server's retry time, doubled (up to the
-// maximum) after each attempt that failed to connect, plus a random part
-// of up to half, or after the answer's Retry-After when longer. An event
-// with an id already delivered in its room is skipped; a resync event of
-// a room forgets the ids of that room, since the server's history of it
-// starts again.
+// stream or restarting, [ErrHeartbeatTimeout], a 408, 429, 500, 502, 503
+// or 504, JSON or not) are not yielded: they go to [OnDisconnect], and
+// the stream reconnects with Last-Event-ID after the server's retry time,
+// doubled (up to the maximum) after each attempt that failed to connect,
+// plus a random part of up to half, or after the answer's Retry-After when
+// longer. The time the loop spends on an event does not count towards the
+// heartbeat timeout.
+//
+// An event with an id already delivered in its room is skipped; a resync
+// event of a room forgets the ids of that room, since the server's history
+// of it starts again.
 func (s *Stream) Events(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		if !s.running.CompareAndSwap(false, true) {
