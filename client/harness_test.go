@@ -166,6 +166,7 @@ type collector struct {
 	events      []client.Event
 	err         error // the error Events yielded last, if any
 	disconnects []error
+	at          []time.Time // when each disconnection was reported
 }
 
 // collect starts s.Events and waits until the stream is live; the
@@ -185,6 +186,7 @@ func collectUnconnected(t *testing.T, c *client.Client, rooms []string, opts ...
 	opts = append(opts, client.OnDisconnect(func(err error, _ time.Duration) {
 		col.mu.Lock()
 		col.disconnects = append(col.disconnects, err)
+		col.at = append(col.at, time.Now())
 		col.mu.Unlock()
 	}))
 	s := c.Stream(rooms, opts...)
@@ -254,6 +256,13 @@ func (col *collector) count(match func(client.Event) bool) int {
 		}
 	}
 	return n
+}
+
+// disconnectedAt is when the i-th disconnection was reported.
+func (col *collector) disconnectedAt(i int) time.Time {
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	return col.at[i]
 }
 
 func (col *collector) disconnected() []error {

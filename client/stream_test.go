@@ -12,6 +12,7 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/client"
+	"tickertalk/config"
 	"tickertalk/internal/wait"
 )
 
@@ -179,4 +180,40 @@ func htmlSite(t *testing.T) string {
 func isAPI(err error, status int, code string) bool {
 	var ae *client.APIError
 	return errors.As(err, &ae) && ae.StatusCode == status && ae.Code == code && ae.Message != ""
+}
+
+// TestStreamWaitsOutAFullNode: a node at its stream cap answers 503
+// too_many_streams with Retry-After; the client does not give up but
+// reports it and waits at least that long, then gets in once a place is
+// free.
+func TestStreamWaitsOutAFullNode(t *testing.T) {
+	n := startNode(t, func(c *config.Config) { c.MaxStreams = 1 })
+	first := newClient(t, n.URL)
+	holder, _ := collect(t, first, []string{"lobby"})
+
+	c := newClient(t, n.URL)
+	if _, err := c.SetNick(t.Context(), "ann"); err != nil {
+		t.Fatal(err)
+	}
+	col, _ := collectUnconnected(t, c, []string{"lobby"})
+	wait.For(t, 15*time.Second, "a refused attempt", func() bool { return len(col.disconnected()) > 0 })
+	refusedAt := col.disconnectedAt(0)
+	var ae *client.APIError
+	if err := col.disconnected()[0]; !errors.As(err, &ae) || ae.StatusCode != http.StatusServiceUnavailable ||
+		ae.Code != tt.CodeTooManyStreams || ae.RetryAfter < time.Second || !ae.Temporary() {
+		t.Fatalf("refused with %v, want a temporary 503 too_many_streams with Retry-After", err)
+	}
+
+	holder.stop(t)
+	col.waitConnected(t, 1)
+	if waited := time.Since(refusedAt); waited < ae.RetryAfter {
+		t.Errorf("connected %v after the refusal, before its Retry-After %v", waited, ae.RetryAfter)
+	}
+	col.mu.Lock()
+	err := col.err
+	col.mu.Unlock()
+	if err != nil {
+		t.Fatalf("Events yielded %v for a refusal that retrying mends", err)
+	}
+	waitMessages(t, col, 15*time.Second, send(t, c, "lobby", "finally in"))
 }
