@@ -115,6 +115,15 @@ func TestStreamStopsOnCancel(t *testing.T) {
 			t.Errorf("Events took %v to return after cancel", d)
 		}
 	}
+	// A loop that breaks closes its connection too.
+	for ev, err := range c.Stream([]string{"lobby"}).Events(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind == tt.EventPresence {
+			break
+		}
+	}
 	c.Close()
 	gone.Close()
 	wait.ForNil(t, 10*time.Second, func() error {
