@@ -3,11 +3,14 @@ package client_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	tt "tickertalk/app"
 	"tickertalk/client"
+	"tickertalk/internal/wait"
 )
 
 // TestSessionAndCommands: the session helpers keep the person's cookie
@@ -44,10 +47,17 @@ func TestSessionAndCommands(t *testing.T) {
 		t.Fatalf("retry = %+v, %v; want the first message %s", again, err, first.ID)
 	}
 	send(t, c, "lobby", "two", "three")
-	page, err := c.Scrollback(ctx, "lobby", "", 2)
-	if err != nil || len(page.Messages) != 2 || !page.More || page.Messages[0].Text != "two" || page.Messages[1].Text != "three" {
-		t.Fatalf("Scrollback = %+v, %v; want two and three, more", page, err)
-	}
+	// The history index follows the log: a stored message is in scrollback
+	// a moment after its 201.
+	var page tt.MessagePage
+	wait.ForNil(t, 10*time.Second, func() error {
+		var err error
+		page, err = c.Scrollback(ctx, "lobby", "", 2)
+		if err != nil || len(page.Messages) != 2 || !page.More || page.Messages[0].Text != "two" || page.Messages[1].Text != "three" {
+			return fmt.Errorf("Scrollback = %+v, %v; want two and three, more", page, err)
+		}
+		return nil
+	})
 	older, err := c.Scrollback(ctx, "lobby", page.Messages[0].ID, 0)
 	if err != nil || len(older.Messages) != 1 || older.Messages[0].ID != first.ID || older.More {
 		t.Fatalf("Scrollback before %s = %+v, %v; want only the first", page.Messages[0].ID, older, err)
