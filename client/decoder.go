@@ -57,6 +57,8 @@ type Frame struct {
 type Decoder struct {
 	br      *bufio.Reader
 	maxLine int
+	win     []byte // the part of br's buffer lines are cut from
+	off     int    // how much of win is consumed
 	long    []byte // a line longer than br's buffer, assembled
 	skipLF  bool   // the last line ended with CR: skip an LF right after
 	started bool   // the first line (and its BOM) has been read
@@ -184,22 +186,23 @@ func parseRetry(v []byte) (time.Duration, bool) {
 
 // readLine returns the next line without its ending; the slice is valid
 // until the next call. It looks only at bytes already read for the line's
-// end, so a CR at the end of what has arrived ends the line at once.
+// end, so a CR at the end of what has arrived ends the line at once. Lines
+// are cut from a window of the reader's buffer, handed back to it only
+// when more must be read.
 func (d *Decoder) readLine() ([]byte, error) {
 	d.long = d.long[:0]
-	scanned := 0
 	for {
-		buf, _ := d.br.Peek(d.br.Buffered())
+		buf := d.win[d.off:]
 		if d.skipLF && len(buf) > 0 {
 			d.skipLF = false
 			if buf[0] == '\n' {
-				_, _ = d.br.Discard(1)
+				d.off++
 				continue
 			}
 		}
-		if i := indexLineEnd(buf[scanned:]); i >= 0 {
-			i += scanned
+		if i := indexLineEnd(buf); i >= 0 {
 			d.skipLF = buf[i] == '\r'
+			d.off += i + 1
 			line := buf[:i]
 			if len(d.long) > 0 {
 				d.long = append(d.long, line...)
@@ -208,26 +211,37 @@ func (d *Decoder) readLine() ([]byte, error) {
 			if len(line) > d.maxLine {
 				return nil, ErrLineTooLong
 			}
-			_, _ = d.br.Discard(i + 1)
 			return line, nil
 		}
-		scanned = len(buf)
-		if len(buf) == d.br.Size() {
-			// A line longer than the buffer: keep what is there, read on.
-			d.long = append(d.long, buf...)
-			_, _ = d.br.Discard(len(buf))
-			scanned = 0
-			if len(d.long) > d.maxLine {
-				return nil, ErrLineTooLong
-			}
-		}
-		if _, err := d.br.Peek(d.br.Buffered() + 1); err != nil && d.br.Buffered() == scanned {
-			if errors.Is(err, bufio.ErrBufferFull) {
-				continue
-			}
+		if err := d.fill(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// fill hands the consumed part of the window back to the reader and
+// waits for at least one more byte. The unconsumed part holds no line end;
+// when it fills the whole buffer it is kept aside (d.long) as the start of
+// a long line.
+func (d *Decoder) fill() error {
+	pending := len(d.win) - d.off
+	_, _ = d.br.Discard(d.off)
+	d.win, d.off = nil, 0
+	if pending == d.br.Size() {
+		head, _ := d.br.Peek(pending)
+		d.long = append(d.long, head...)
+		_, _ = d.br.Discard(pending)
+		pending = 0
+		if len(d.long) > d.maxLine {
+			return ErrLineTooLong
+		}
+	}
+	_, err := d.br.Peek(pending + 1)
+	d.win, _ = d.br.Peek(d.br.Buffered())
+	if err != nil && len(d.win) == pending {
+		return err
+	}
+	return nil
 }
 
 // indexLineEnd returns the index of the first CR or LF in b, or -1: two

@@ -17,9 +17,9 @@ type frame struct {
 	LastEventID               string
 }
 
-func readAll(t *testing.T, r io.Reader, lastID string) ([]frame, error) {
+func readAll(t *testing.T, r io.Reader, size int, lastID string) ([]frame, error) {
 	t.Helper()
-	d := NewDecoder(r, 0)
+	d := NewDecoder(r, size)
 	d.SetLastEventID(lastID)
 	var got []frame
 	for {
@@ -129,19 +129,23 @@ func TestDecoder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			// Whole, then a byte at a time: a CR at the end of what has
-			// arrived must end its line without waiting for more.
-			for _, r := range []io.Reader{strings.NewReader(tc.in), iotest.OneByteReader(strings.NewReader(tc.in))} {
-				got, err := readAll(t, r, tc.lastID)
-				if !errors.Is(err, io.EOF) {
-					t.Fatalf("Next ended with %v, want io.EOF", err)
-				}
-				if len(got) != len(tc.want) {
-					t.Fatalf("got %d frames %+v, want %+v", len(got), got, tc.want)
-				}
-				for i := range got {
-					if got[i] != tc.want[i] {
-						t.Errorf("frame %d = %+v, want %+v", i, got[i], tc.want[i])
+			// Whole, then a byte at a time (a CR at the end of what has
+			// arrived must end its line without waiting for more), each
+			// through the default buffer and the smallest (every line
+			// longer than 16 bytes is assembled across fills).
+			for _, size := range []int{0, 16} {
+				for _, r := range []io.Reader{strings.NewReader(tc.in), iotest.OneByteReader(strings.NewReader(tc.in))} {
+					got, err := readAll(t, r, size, tc.lastID)
+					if !errors.Is(err, io.EOF) {
+						t.Fatalf("Next ended with %v, want io.EOF", err)
+					}
+					if len(got) != len(tc.want) {
+						t.Fatalf("buffer %d: got %d frames %+v, want %+v", size, len(got), got, tc.want)
+					}
+					for i := range got {
+						if got[i] != tc.want[i] {
+							t.Errorf("buffer %d: frame %d = %+v, want %+v", size, i, got[i], tc.want[i])
+						}
 					}
 				}
 			}
