@@ -226,3 +226,24 @@ func TestStreamWaitsOutAFullNode(t *testing.T) {
 	}
 	waitMessages(t, col, 15*time.Second, send(t, c, "lobby", "finally in"))
 }
+
+// TestStreamAfterResumesFromASavedID: a program that saved its last id
+// starts a stream After it and gets what came since, replayed, and no
+// more.
+func TestStreamAfterResumesFromASavedID(t *testing.T) {
+	n := startNode(t, nil)
+	c := newClient(t, n.URL)
+	if _, err := c.SetNick(t.Context(), "ann"); err != nil {
+		t.Fatal(err)
+	}
+	first, err := c.Send(t.Context(), tt.SendRequest{Room: "lobby", Text: "seen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := send(t, c, "lobby", "missed 1", "missed 2")
+	col, s := collectUnconnected(t, c, []string{"lobby"}, client.After(first.ID))
+	waitMessages(t, col, 15*time.Second, want)
+	if got := s.LastEventID(); got == first.ID || got == "" {
+		t.Fatalf("LastEventID %q after the replay", got)
+	}
+}
