@@ -301,3 +301,19 @@ func withoutTickertalkEnv(env []string) []string {
 	}
 	return out
 }
+
+// Signal sends sig to the running process: SIGSTOP and SIGCONT freeze and
+// thaw a server whose connections stay open (a hung node). It fails tb
+// when no process runs.
+func (s *Server) Signal(sig os.Signal) {
+	s.tb.Helper()
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil || !s.Running() {
+		s.tb.Fatalf("signal %v: the server is not running", sig)
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		s.tb.Fatalf("signal %v: %v", sig, err)
+	}
+}

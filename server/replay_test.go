@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	tt "tickertalk/app"
+	"tickertalk/client"
 	"tickertalk/history"
 	"tickertalk/internal/testclient"
 	"tickertalk/internal/wait"
@@ -265,7 +266,7 @@ func TestReplayInterleavedWithLiveMessagesIsExact(t *testing.T) {
 // idReader reads an event stream's message ids, at the test's pace.
 type idReader struct {
 	conn net.Conn
-	r    *bufio.Reader
+	dec  *client.Decoder
 }
 
 func openIDReader(t *testing.T, base, room, lastID string) *idReader {
@@ -276,7 +277,12 @@ func openIDReader(t *testing.T, base, room, lastID string) *idReader {
 	}
 	t.Cleanup(func() { conn.Close() })
 	fmt.Fprintf(conn, "GET /eventstream?room=%s HTTP/1.1\r\nHost: x\r\nLast-Event-ID: %s\r\n\r\n", room, lastID)
-	return &idReader{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReaderSize(conn, 64<<10), nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream after %s: %v, %v", lastID, resp, err)
+	}
+	return &idReader{conn: conn, dec: client.NewDecoder(resp.Body, 64<<10)}
 }
 
 // expect reads until the message ids from to last (inclusive) have come,
@@ -285,15 +291,15 @@ func (r *idReader) expect(t *testing.T, from, last int) {
 	t.Helper()
 	_ = r.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for want := from; want <= last; {
-		line, err := r.r.ReadString('\n')
+		f, err := r.dec.Next()
 		if err != nil {
 			t.Fatalf("reading message %d: %v", want, err)
 		}
 		switch {
-		case line == "event: "+tt.EventResync+"\n":
+		case string(f.Event) == tt.EventResync:
 			t.Fatalf("resync while waiting for message %d", want)
-		case strings.HasPrefix(line, "id: "):
-			if got := strings.TrimSpace(line[len("id: "):]); got != strconv.Itoa(want) {
+		case f.HasID:
+			if got := string(f.ID); got != strconv.Itoa(want) {
 				t.Fatalf("got message %s, want %d", got, want)
 			}
 			want++

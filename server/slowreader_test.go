@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	tt "tickertalk/app"
+	"tickertalk/client"
 	"tickertalk/internal/wait"
 )
 
@@ -73,36 +73,28 @@ func openSlowStream(t *testing.T, base, room string, chunk int, interval time.Du
 
 func (s *slowStream) read(body io.ReadCloser) {
 	defer body.Close()
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	var id, name, data string
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "id: "):
-			id = line[len("id: "):]
-		case strings.HasPrefix(line, "event: "):
-			name = line[len("event: "):]
-		case strings.HasPrefix(line, "data: "):
-			data = line[len("data: "):]
-		case line == "":
-			s.mu.Lock()
-			switch name {
-			case tt.EventMessage:
-				s.messages = append(s.messages, id)
-			case tt.EventUpdate:
-				var u tt.TickerUpdate
-				if err := json.Unmarshal([]byte(data), &u); err == nil && len(u.Quotes) > 0 {
-					s.prices = append(s.prices, u.Quotes[0].Price)
-					s.readAt = append(s.readAt, s.paced.read.Load())
-				}
-			}
-			s.mu.Unlock()
-			id, name, data = "", "", ""
+	dec := client.NewDecoder(body, 64<<10)
+	var err error
+	for {
+		var f client.Frame
+		if f, err = dec.Next(); err != nil {
+			break
 		}
+		s.mu.Lock()
+		switch string(f.Event) {
+		case tt.EventMessage:
+			s.messages = append(s.messages, string(f.ID))
+		case tt.EventUpdate:
+			var u tt.TickerUpdate
+			if err := json.Unmarshal(f.Data, &u); err == nil && len(u.Quotes) > 0 {
+				s.prices = append(s.prices, u.Quotes[0].Price)
+				s.readAt = append(s.readAt, s.paced.read.Load())
+			}
+		}
+		s.mu.Unlock()
 	}
 	s.mu.Lock()
-	s.ended = fmt.Errorf("stream ended: %v", sc.Err())
+	s.ended = fmt.Errorf("stream ended: %v", err)
 	s.mu.Unlock()
 }
 

@@ -3,7 +3,6 @@ package testclient
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/client"
 )
 
 // RequestTimeout bounds each request of a [Client] made by [NewClient].
@@ -254,11 +254,5 @@ func (c *Client) OpenStream(tb testing.TB, path, lastEventID string) *Stream {
 }
 
 // NewClientID returns a random version-4 UUID, as the browser makes for
-// the clientId of each message.
-func NewClientID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+// the clientId of each message ([client.NewClientID]).
+func NewClientID() string { return client.NewClientID() }

@@ -1,8 +1,12 @@
-// Package testclient is what tests use to talk to a Tickertalk server the
-// way its clients do: [Stream] reads an SSE response (/eventstream) event
-// by event, as a browser's EventSource parses it, and [Client] is one
-// person's HTTP client with a session cookie (POST /api/session, POST
-// /send, any other request).
+// Package testclient is what tests use to look at a Tickertalk server's
+// wire, below the public client (package tickertalk/client): [Stream]
+// reads an SSE response (/eventstream) frame by frame with
+// [tickertalk/client.Decoder], comments and blocks without data included,
+// and keeps all of it for a test to inspect; [Client] is one person's HTTP
+// client with a session cookie that sends any request as given (bad
+// bodies, other origins), for tests of the contract's errors. Programs,
+// and tests of what a program sees (typed events, reconnection), use
+// package client.
 //
 // Every helper that takes a [testing.TB] fails the test itself (Fatalf) and
 // calls tb.Helper; one that opens something closes it at tb's cleanup.

@@ -253,15 +253,13 @@ func (s *Stream) closedErr() error {
 func (s *Stream) read(lastEventID string) {
 	defer close(s.done)
 	defer s.Response.Body.Close()
-	p := parser{lastEventID: lastEventID}
-	err := p.parse(s.Response.Body, func(e Event) bool {
+	err := parse(s.Response.Body, lastEventID, func(e Event) {
 		e.Received = time.Now()
 		s.mu.Lock()
 		s.log = append(s.log, e)
 		close(s.grew)
 		s.grew = make(chan struct{})
 		s.mu.Unlock()
-		return true
 	})
 	s.mu.Lock()
 	s.err, s.ended = err, true

@@ -6,7 +6,9 @@ import (
 	"testing"
 )
 
-func TestParser(t *testing.T) {
+// TestParse: the decoder's frames become Events with the stream's last
+// event id after each, comments included, and retry in milliseconds.
+func TestParse(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
@@ -96,11 +98,7 @@ func TestParser(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var got []Event
-			p := parser{lastEventID: tc.lastID}
-			err := p.parse(strings.NewReader(tc.in), func(e Event) bool {
-				got = append(got, e)
-				return true
-			})
+			err := parse(strings.NewReader(tc.in), tc.lastID, func(e Event) { got = append(got, e) })
 			if err == nil {
 				t.Fatalf("parse returned nil, want io.EOF at the end of input")
 			}
