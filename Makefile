@@ -11,6 +11,7 @@
 #   make bench    every benchmark
 #   make bench-compare  Tickertalk against bare r3labs/sse, table and chart in docs/
 #   make lint     gofmt, go vet (native and wasm), staticcheck
+#   make docs     regenerate docs/asyncapi.json from the event registry
 #   make clean    remove what the build made (never ./data)
 
 SHELL := bash
@@ -55,7 +56,7 @@ HAVE_CHROMIUM := test -x $(CHROMIUM)
 TEST_ENV += TICKERTALK_CHROMIUM=$(CHROMIUM)
 endif
 
-.PHONY: run build wasm test test-alloc e2e bench bench-compare lint clean check-browser
+.PHONY: run build wasm test test-alloc e2e bench bench-compare lint clean check-browser docs
 
 run: build
 	./$(BIN) --addr $(ADDR) --data-dir $(DATA_DIR) --web-dir ./web $(RUN_FLAGS)
@@ -128,6 +129,11 @@ bench:
 BENCH_FLAGS ?=
 bench-compare:
 	$(GO) run ./cmd/benchcompare $(BENCH_FLAGS)
+
+# The AsyncAPI document of the protocol, from every kind the server
+# declares; cmd/asyncapi's test fails when the checked-in one differs.
+docs:
+	$(GO) run ./cmd/asyncapi -o docs/asyncapi.json
 
 # Every check runs, so one run lists every problem; lint fails if any did.
 lint: $(STATICCHECK)
