@@ -38,6 +38,7 @@ func main() {
 // config is the watcher's command line.
 type config struct {
 	addr, dataDir, webDir, bin string
+	ldflags                    string
 	interval, settle           time.Duration
 	serverArgs                 []string
 }
@@ -50,6 +51,7 @@ func parse(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.dataDir, "data-dir", "./data", "the server's data directory, kept across restarts")
 	fs.StringVar(&c.webDir, "web-dir", "./web", "the web folder app.wasm is built into")
 	fs.StringVar(&c.bin, "bin", "bin/tickertalk-dev", "where the server binary is built")
+	fs.StringVar(&c.ldflags, "ldflags", "-w", "the server's -ldflags (-w: no DWARF, a faster link; empty to keep it for a debugger)")
 	fs.DurationVar(&c.interval, "interval", 250*time.Millisecond, "how often the files are polled")
 	fs.DurationVar(&c.settle, "settle", 150*time.Millisecond, "how long the files must stay unchanged before a build (an editor's save may write several)")
 	if err := fs.Parse(args); err != nil {
@@ -80,7 +82,8 @@ func run(ctx context.Context, args []string, log io.Writer) error {
 		}
 		return filepath.Join(root, p)
 	}
-	b := builder{root: root, bin: abs(cfg.bin), wasm: filepath.Join(abs(cfg.webDir), "app.wasm"), log: log}
+	b := builder{root: root, bin: abs(cfg.bin), wasm: filepath.Join(abs(cfg.webDir), "app.wasm"),
+		ldflags: cfg.ldflags, log: log}
 	srv := &server{bin: b.bin, log: log, args: append([]string{"--dev",
 		"--addr", cfg.addr, "--data-dir", cfg.dataDir, "--web-dir", abs(cfg.webDir)}, cfg.serverArgs...)}
 	defer srv.stop()
