@@ -27,10 +27,14 @@ const (
 	chanStream = "eventStream"
 	chanEvents = "events"
 	chanSend   = "send"
+	chanSess   = "session"
+	chanScroll = "scrollback"
 
 	msgSendRequest = "sendRequest"
 	msgSent        = "sentMessage"
 	msgError       = "error"
+	msgSession     = "session"
+	msgPage        = "messagePage"
 )
 
 // classDocs describes each delivery class for a reader of the document;
@@ -50,8 +54,9 @@ var classDocs = map[tt.Class]string{
 
 // Document returns the AsyncAPI 3.0 document of the Tickertalk protocol
 // for kinds (app.Kinds(), sorted by name): the event stream with one message
-// per kind, and the commands that publish events. The same kinds give the
-// same document, byte for byte once encoded.
+// per kind, the commands that publish events and send messages, the session
+// and scrollback. The same kinds give the same document, byte for byte once
+// encoded.
 func Document(kinds []*tt.KindInfo) map[string]any {
 	s := newSchemas()
 	messages := map[string]any{}
@@ -87,6 +92,16 @@ func Document(kinds []*tt.KindInfo) map[string]any {
 		"payload": s.of(reflect.TypeFor[tt.APIError]()),
 	}
 	eventMsgs[msgError] = ref("#/components/messages/" + msgError)
+	messages[msgSession] = map[string]any{
+		"name": msgSession, "title": "A nickname", "contentType": "application/json",
+		"summary": "The body of POST " + tt.PathSession + " and its answer (201 a new session, 200 renamed), and the answer of GET.",
+		"payload": s.of(reflect.TypeFor[tt.Session]()),
+	}
+	messages[msgPage] = map[string]any{
+		"name": msgPage, "title": "A page of scrollback", "contentType": "application/json",
+		"summary": "Messages oldest first, and whether older ones exist.",
+		"payload": s.of(reflect.TypeFor[tt.MessagePage]()),
+	}
 
 	doc := map[string]any{
 		"asyncapi": AsyncAPIVersion,
@@ -129,6 +144,26 @@ func Document(kinds []*tt.KindInfo) map[string]any {
 					"declared or not accepted from clients is answered 400 `" + tt.CodeUnknownKind + "`.",
 				"messages": eventMsgs,
 			},
+			chanSess: map[string]any{
+				"address":     tt.PathSession,
+				"title":       "The session",
+				"description": "POST chooses a nickname (same origin, `Content-Type: application/json`); GET answers the current one (`\"\"` without a session); DELETE ends it (204).",
+				"messages": map[string]any{
+					msgSession: ref("#/components/messages/" + msgSession),
+					msgError:   ref("#/components/messages/" + msgError),
+				},
+			},
+			chanScroll: map[string]any{
+				"address": tt.PathRooms + "/{room}/messages",
+				"title":   "Scrollback",
+				"parameters": map[string]any{
+					"room": map[string]any{"description": "The room: 1 to " + strconv.Itoa(tt.MaxRoomLen) + " of a-z, 0-9 and '-', not starting with '-'."},
+				},
+				"messages": map[string]any{
+					msgPage:  ref("#/components/messages/" + msgPage),
+					msgError: ref("#/components/messages/" + msgError),
+				},
+			},
 			chanSend: map[string]any{
 				"address":     tt.PathSend,
 				"title":       "Chat messages",
@@ -141,6 +176,46 @@ func Document(kinds []*tt.KindInfo) map[string]any {
 			},
 		},
 		"operations": map[string]any{
+			"chooseNickname": map[string]any{
+				"action":   "receive",
+				"channel":  ref("#/channels/" + chanSess),
+				"title":    "Choose a nickname",
+				"summary":  "Sets the session cookie with a new token; 409 nick_taken when another live session holds the nickname or a look-alike.",
+				"messages": []any{ref("#/channels/" + chanSess + "/messages/" + msgSession)},
+				"bindings": map[string]any{"http": map[string]any{"method": "POST", "bindingVersion": "0.3.0"}},
+				"reply": map[string]any{
+					"channel": ref("#/channels/" + chanSess),
+					"messages": []any{
+						ref("#/channels/" + chanSess + "/messages/" + msgSession),
+						ref("#/channels/" + chanSess + "/messages/" + msgError),
+					},
+				},
+			},
+			"readScrollback": map[string]any{
+				"action":  "receive",
+				"channel": ref("#/channels/" + chanScroll),
+				"title":   "Page back through a room's messages",
+				"bindings": map[string]any{"http": map[string]any{
+					"method":         "GET",
+					"bindingVersion": "0.3.0",
+					"query": map[string]any{
+						"type": "object",
+						"properties": map[string]any{
+							tt.QueryBefore: map[string]any{"type": "string", "pattern": "^(0|[1-9][0-9]{0,19})$",
+								"description": "Messages before this id; without it, the latest."},
+							tt.QueryLimit: map[string]any{"type": "string", "pattern": "^[0-9]+$",
+								"description": "1 to " + strconv.Itoa(tt.MaxPageLimit) + " messages, " + strconv.Itoa(tt.DefaultPageLimit) + " by default."},
+						},
+					},
+				}},
+				"reply": map[string]any{
+					"channel": ref("#/channels/" + chanScroll),
+					"messages": []any{
+						ref("#/channels/" + chanScroll + "/messages/" + msgPage),
+						ref("#/channels/" + chanScroll + "/messages/" + msgError),
+					},
+				},
+			},
 			"streamEvents": map[string]any{
 				"action":   "send",
 				"channel":  ref("#/channels/" + chanStream),
