@@ -26,7 +26,7 @@ const specPath = "testdata/asyncapi-3.0.0.json"
 // TestDocumentUpToDate regenerates the document from every kind declared
 // now and compares it with docs/asyncapi.json.
 func TestDocumentUpToDate(t *testing.T) {
-	want, err := Encode(Document(tt.Kinds()))
+	want, err := Encode(Document(tt.Kinds(), source(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +37,16 @@ func TestDocumentUpToDate(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("docs/asyncapi.json is out of date with the event registry: run make docs\n%s", firstDiff(got, want))
 	}
+}
+
+// source is the module's source, for the descriptions.
+func source(t *testing.T) *comments {
+	t.Helper()
+	src, err := newComments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
 }
 
 // firstDiff shows the first line where got and want differ.
@@ -110,7 +120,7 @@ func TestDocumentValidates(t *testing.T) {
 		t.Errorf("docs/asyncapi.json is not a valid AsyncAPI 3.0.0 document:\n%v", err)
 	}
 	kinds := append(tt.Kinds(), testKinds()...)
-	if err := sch.Validate(generic(t, Document(kinds))); err != nil {
+	if err := sch.Validate(generic(t, Document(kinds, source(t)))); err != nil {
 		t.Errorf("the document with the test kinds is not valid AsyncAPI 3.0.0:\n%v", err)
 	}
 
@@ -136,7 +146,7 @@ func TestDocumentValidates(t *testing.T) {
 	}
 	for _, tc := range broken {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Document(tt.Kinds())
+			d := Document(tt.Kinds(), source(t))
 			tc.break_(d)
 			if err := sch.Validate(generic(t, d)); err == nil {
 				t.Fatal("the AsyncAPI schema accepted a broken document")
@@ -159,7 +169,7 @@ func msgs(d map[string]any) map[string]any {
 // of its type and refuses an unknown or missing field.
 func TestDocumentMatchesRegistry(t *testing.T) {
 	kinds := append(tt.Kinds(), testKinds()...)
-	doc := Document(kinds)
+	doc := Document(kinds, source(t))
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft7)
 	const base = "file:///asyncapi.json"
@@ -218,7 +228,7 @@ func TestDocumentMatchesRegistry(t *testing.T) {
 // isRequired reports whether encoding/json always writes the field name of
 // struct t (no omitempty), looking into embedded structs.
 func isRequired(t reflect.Type, name string) bool {
-	s := newSchemas()
+	s := newSchemas(nil)
 	var req []any
 	s.fields(t, map[string]any{}, &req)
 	for _, r := range req {
@@ -340,5 +350,22 @@ func testKinds() []*tt.KindInfo {
 	return []*tt.KindInfo{
 		{Name: "test-poll", Class: tt.Durable, Doc: "A poll.", Type: reflect.TypeFor[testPoll]()},
 		{Name: "test-signal", Class: tt.Signal, Doc: "A signal.", Type: reflect.TypeFor[testSignal]()},
+	}
+}
+
+// TestDescriptionsFromComments checks that a payload's schema and its
+// fields are described by their doc comments in the source.
+func TestDescriptionsFromComments(t *testing.T) {
+	schemas := Document(tt.Kinds(), source(t))["components"].(map[string]any)["schemas"].(map[string]any)
+	msg := schemas["ChatMessage"].(map[string]any)
+	if d, _ := msg["description"].(string); !strings.HasPrefix(d, "ChatMessage is ") {
+		t.Errorf("ChatMessage's description is %q, want its doc comment", d)
+	}
+	field := msg["properties"].(map[string]any)["clientId"].(map[string]any)
+	if d, _ := field["description"].(string); !strings.HasPrefix(d, "ClientID is ") {
+		t.Errorf("ChatMessage.clientId's description is %q, want its doc comment", d)
+	}
+	if _, ok := Document(tt.Kinds(), nil)["components"].(map[string]any)["schemas"].(map[string]any)["ChatMessage"].(map[string]any)["description"]; ok {
+		t.Error("a document without the source has descriptions")
 	}
 }

@@ -56,9 +56,10 @@ var classDocs = map[tt.Class]string{
 // for kinds (app.Kinds(), sorted by name): the event stream with one message
 // per kind, the commands that publish events and send messages, the session
 // and scrollback. The same kinds give the same document, byte for byte once
-// encoded.
-func Document(kinds []*tt.KindInfo) map[string]any {
-	s := newSchemas()
+// encoded. The schemas' descriptions are the doc comments of the types and
+// fields in src, the module's source (nil: none).
+func Document(kinds []*tt.KindInfo, src *comments) map[string]any {
+	s := newSchemas(src)
 	messages := map[string]any{}
 	streamMsgs := map[string]any{}
 	var streamOps []any

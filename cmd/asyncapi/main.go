@@ -24,7 +24,11 @@ import (
 func main() {
 	out := flag.String("o", "", "write the document to this file instead of standard output")
 	flag.Parse()
-	data, err := Encode(Document(tt.Kinds()))
+	src, err := newComments()
+	var data []byte
+	if err == nil {
+		data, err = Encode(Document(tt.Kinds(), src))
+	}
 	if err == nil {
 		if *out == "" {
 			_, err = os.Stdout.Write(data)

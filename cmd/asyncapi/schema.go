@@ -19,10 +19,11 @@ const schemaRefPrefix = "#/components/schemas/"
 type schemas struct {
 	defs  map[string]any          // components.schemas
 	names map[reflect.Type]string // named struct -> its key in defs
+	src   *comments               // descriptions from the doc comments; nil: none
 }
 
-func newSchemas() *schemas {
-	return &schemas{defs: make(map[string]any), names: make(map[reflect.Type]string)}
+func newSchemas(src *comments) *schemas {
+	return &schemas{defs: make(map[string]any), names: make(map[reflect.Type]string), src: src}
 }
 
 var (
@@ -106,6 +107,9 @@ func (s *schemas) object(t reflect.Type) map[string]any {
 	var required []any
 	s.fields(t, props, &required)
 	obj := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if d := s.src.of(t).doc; d != "" {
+		obj["description"] = d
+	}
 	if len(required) > 0 {
 		obj["required"] = required
 	}
@@ -142,6 +146,9 @@ func (s *schemas) fields(t reflect.Type, props map[string]any, required *[]any) 
 		} else {
 			schema = s.of(f.Type)
 		}
+		if d := s.src.of(t).fields[f.Name]; d != "" {
+			schema = describe(schema, d)
+		}
 		props[name] = schema
 		if !hasOpt(opts, "omitempty") && !hasOpt(opts, "omitzero") {
 			*required = append(*required, name)
@@ -169,4 +176,14 @@ func isScalar(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// describe adds the description d to schema; a reference is wrapped, since
+// draft 07 ignores the keywords beside a $ref.
+func describe(schema map[string]any, d string) map[string]any {
+	if _, isRef := schema["$ref"]; isRef {
+		return map[string]any{"description": d, "allOf": []any{schema}}
+	}
+	schema["description"] = d
+	return schema
 }
