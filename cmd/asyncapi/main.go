@@ -1,7 +1,8 @@
 // Command asyncapi writes the AsyncAPI 3.0 document of the Tickertalk
 // protocol, generated from the event registry: every kind the server
 // declares is a message of the event stream, with its payload's JSON
-// Schema derived from its Go type and its delivery class.
+// Schema derived from its Go type (described by the doc comments of the
+// source, so it runs inside the module) and its delivery class.
 //
 //	go run ./cmd/asyncapi -o docs/asyncapi.json   (make docs)
 //
