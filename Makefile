@@ -3,6 +3,7 @@
 # and service-worker tests.
 #
 #   make run      build everything and serve http://localhost:8000 (store in ./data)
+#   make dev      the same, rebuilt and restarted on every save; open pages reload
 #   make build    the server (bin/tickertalk) and the client (web/app.wasm + .br/.gz)
 #   make wasm     the client only
 #   make test     every test with -race, browser tests included, then the
@@ -11,6 +12,7 @@
 #   make bench    every benchmark
 #   make bench-compare  Tickertalk against bare r3labs/sse, table and chart in docs/
 #   make lint     gofmt, go vet (native and wasm), staticcheck
+#   make docs     regenerate docs/asyncapi.json from the event registry
 #   make clean    remove what the build made (never ./data)
 
 SHELL := bash
@@ -55,10 +57,18 @@ HAVE_CHROMIUM := test -x $(CHROMIUM)
 TEST_ENV += TICKERTALK_CHROMIUM=$(CHROMIUM)
 endif
 
-.PHONY: run build wasm test test-alloc e2e bench bench-compare lint clean check-browser
+.PHONY: run build wasm test test-alloc e2e bench bench-compare lint clean check-browser docs dev
 
 run: build
 	./$(BIN) --addr $(ADDR) --data-dir $(DATA_DIR) --web-dir ./web $(RUN_FLAGS)
+
+# The development loop (cmd/dev): builds, runs the server with --dev on
+# DATA_DIR, and on every save of a Go source, the service worker or web/
+# rebuilds, restarts the server and reloads the open pages.
+dev:
+	@mkdir -p bin
+	$(GO) build -o bin/dev ./cmd/dev
+	GO=$(GO) ./bin/dev --addr $(ADDR) --data-dir $(DATA_DIR) --web-dir ./web -- $(RUN_FLAGS)
 
 build: $(BIN) $(WASM_BR)
 
@@ -128,6 +138,11 @@ bench:
 BENCH_FLAGS ?=
 bench-compare:
 	$(GO) run ./cmd/benchcompare $(BENCH_FLAGS)
+
+# The AsyncAPI document of the protocol, from every kind the server
+# declares; cmd/asyncapi's test fails when the checked-in one differs.
+docs:
+	$(GO) run ./cmd/asyncapi -o docs/asyncapi.json
 
 # Every check runs, so one run lists every problem; lint fails if any did.
 lint: $(STATICCHECK)

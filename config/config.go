@@ -103,6 +103,7 @@ type Config struct {
 	QueueBytes   int           // --queue-bytes: per-connection outbound queue bound before eviction
 	SyncAlways   bool          // --sync-always: fsync every JetStream write
 	WebDir       string        // --web-dir: static assets; "" lets the caller resolve web/
+	Dev          bool          // --dev: pages reload on a new build; the worker caches nothing
 	PprofAddr    string        // --pprof-addr: loopback address of the profiling listener; "" none
 	LogLevel     string        // --log-level: debug, info, warn or error
 	LogFormat    string        // --log-format: text or json

@@ -110,6 +110,7 @@ func everyOption() []struct {
 		{"replay-max-bytes", "64MiB", func(c Config) bool { return c.ReplayMaxBytes == 64<<20 }},
 		{"sync-always", "true", func(c Config) bool { return c.SyncAlways }},
 		{"web-dir", "/srv/web", func(c Config) bool { return c.WebDir == "/srv/web" }},
+		{"dev", "true", func(c Config) bool { return c.Dev }},
 		{"pprof-addr", "127.0.0.1:6060", func(c Config) bool { return c.PprofAddr == "127.0.0.1:6060" }},
 		{"log-level", "DEBUG", func(c Config) bool { return c.LogLevel == "debug" }},
 		{"log-format", "json", func(c Config) bool { return c.LogFormat == "json" }},
@@ -150,7 +151,7 @@ func TestEveryOptionFromFlagAndEnv(t *testing.T) {
 				t.Fatalf("%s: test value equals the default", o.flag)
 			}
 			for _, args := range [][]string{{"--" + o.flag + "=" + o.value}, {"-" + o.flag, o.value}} {
-				if (o.flag == "sync-always" || o.flag == "cookie-secure") && len(args) == 2 {
+				if (o.flag == "sync-always" || o.flag == "cookie-secure" || o.flag == "dev") && len(args) == 2 {
 					args = args[:1] // a bool flag stands alone
 				}
 				if c := mustParse(t, args, env(companions[o.flag]...)); !o.check(c) {
@@ -219,6 +220,7 @@ func TestInvalidValues(t *testing.T) {
 		"max-sessions":    {"-1", "x", "1e9", "200000000"},
 		"trusted-proxies": {"10.0.0.0/33", "proxy.example", "10.0.0.1,,10.0.0.2"},
 		"cookie-secure":   {"maybe"},
+		"dev":             {"maybe"},
 
 		"max-streams":        {"-1", "x", "10000001", "1.5"},
 		"max-streams-per-ip": {"-1", "many", "10000001"},

@@ -374,6 +374,19 @@ func options() []option {
 			show:  func(c Config) string { return strconv.Quote(c.WebDir) },
 		},
 		{
+			name: "dev", arg: "", isBool: true,
+			usage: "development mode (make dev): pages reload when a new build is served and the service worker caches nothing; never in production",
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return errors.New("must be true or false")
+				}
+				c.Dev = b
+				return nil
+			},
+			show: func(c Config) string { return strconv.FormatBool(c.Dev) },
+		},
+		{
 			name: "log-level", arg: "level",
 			usage: "least important log records written: debug, info, warn or error",
 			set: func(c *Config, v string) (err error) {

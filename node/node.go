@@ -128,7 +128,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	if err != nil {
 		return err
 	}
-	ui, err := pwa.Handler(pwa.Config{WebDir: ResolveWebDir(cfg.WebDir), Logger: log})
+	ui, err := pwa.Handler(pwa.Config{WebDir: ResolveWebDir(cfg.WebDir), Logger: log, Dev: cfg.Dev})
 	if err != nil {
 		return fmt.Errorf("web UI: %w", err)
 	}

@@ -14,5 +14,8 @@
 //   - a service worker that leaves the SSE stream and the APIs to the network
 //     and answers offline deep links with the cached app shell;
 //   - local icons, so that precaching succeeds and the app is installable;
-//   - files resolved from an absolute folder, whatever the working directory.
+//   - files resolved from an absolute folder, whatever the working directory;
+//   - in development only (Config.Dev, make dev), a page that reloads itself
+//     when a restarted server serves a new build, and a worker that answers
+//     nothing from its cache.
 package pwa

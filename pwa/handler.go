@@ -44,6 +44,11 @@ type Config struct {
 	WebDir string
 	// Logger receives what the handler has to say; nil discards it.
 	Logger *slog.Logger
+	// Dev serves the page for development (make dev): the service worker
+	// answers nothing from its cache, and the page reloads itself when
+	// the server that answers [DevReloadPath] serves another build.
+	// Production leaves it false and keeps go-app's update prompt.
+	Dev bool
 }
 
 // Handler returns the handler of the user interface, to be mounted on every
@@ -73,6 +78,9 @@ func Handler(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	worker := workerTemplate()
+	if cfg.Dev {
+		worker = devWorkerTemplate()
+	}
 	cached := []string{stylesheet, IconDefault, IconLarge, IconMaskable, IconSVG}
 	present := make([]string, 0, len(cached))
 	for _, p := range cached {
@@ -112,6 +120,9 @@ func Handler(cfg Config) (http.Handler, error) {
 		WasmContentLength:     strconv.FormatInt(wasm.size, 10),
 		ServiceWorkerTemplate: worker,
 	}
+	if cfg.Dev {
+		h.Scripts = []string{DevScriptPath}
+	}
 	// What the manifest and the page show is cached by the worker too.
 	settings := fmt.Sprintf("%q", []string{h.Name, h.ShortName, h.Title, h.Description,
 		h.ThemeColor, h.BackgroundColor, h.LoadingLabel, h.WasmContentLength})
@@ -124,7 +135,12 @@ func Handler(cfg Config) (http.Handler, error) {
 	h.Resources = resolver{wasmURL: wasm.url()}
 	log.Info("pwa: serving the web folder", "dir", dir, "version", version,
 		"wasmBytes", wasm.size, "encodings", wasm.encodings())
-	return &ui{goapp: h, static: newStatic(dir, wasm, log)}, nil
+	u := &ui{goapp: h, static: newStatic(dir, wasm, log)}
+	if cfg.Dev {
+		u.dev = &devHandler{version: version}
+		log.Warn("pwa: development mode: pages reload on a new build, the service worker caches nothing")
+	}
+	return u, nil
 }
 
 // ui sends /web/*, the wasm aliases and go-app's proxied files to the static
@@ -133,10 +149,14 @@ func Handler(cfg Config) (http.Handler, error) {
 type ui struct {
 	goapp  *app.Handler
 	static *static
+	dev    *devHandler // nil but in development
 }
 
 func (u *ui) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w.Header())
+	if u.dev != nil && u.dev.serve(w, r) {
+		return
+	}
 	if u.static.owns(r.URL.Path) {
 		u.static.ServeHTTP(w, r)
 		return

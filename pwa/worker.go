@@ -37,10 +37,19 @@ func networkOnlyRules() networkOnly {
 
 // workerTemplate is the ServiceWorkerTemplate handed to go-app: our worker
 // with its network-only rules filled in, go-app's own placeholders left.
-func workerTemplate() string {
-	rules, err := json.Marshal(networkOnlyRules())
+func workerTemplate() string { return fillWorker(networkOnlyRules()) }
+
+// devWorkerTemplate is the worker of development mode ([Config].Dev): it
+// answers nothing from its cache, so that a reload always runs the build
+// the server serves now.
+func devWorkerTemplate() string {
+	return fillWorker(networkOnly{Paths: []string{}, Prefixes: []string{"/"}})
+}
+
+func fillWorker(rules networkOnly) string {
+	rulesJSON, err := json.Marshal(rules)
 	if err != nil {
 		panic("pwa: encoding network-only rules: " + err.Error()) // static data: cannot fail
 	}
-	return strings.Replace(workerSource, networkOnlyPlaceholder, string(rules), 1)
+	return strings.Replace(workerSource, networkOnlyPlaceholder, string(rulesJSON), 1)
 }
