@@ -100,6 +100,12 @@ const (
 	MaxRoomsLimit     = 1000
 )
 
+// CodeForeignID answers (400) a scrollback whose before is the id of a
+// message of another chat log (a wiped store, another cluster) or a bare
+// number from before ids named their log: the client holds messages this
+// server never had, and reloads the room's latest page instead.
+const CodeForeignID = "foreign_id"
+
 // CodeRoomLimit is the code of a send (409) to a room that does not exist
 // yet while the server holds as many rooms as it is configured to.
 const CodeRoomLimit = "room_limit"
