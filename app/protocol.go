@@ -12,8 +12,9 @@ const (
 	// EventPresence carries a [Presence].
 	EventPresence = "presence"
 	// EventResync carries a [Resync]: the requested Last-Event-ID was
-	// malformed or older than the retained history, so the client must
-	// reload the room's history rather than trust the stream to fill a gap.
+	// malformed, an id of another chat log (see [MessageID]) or older than
+	// the retained history, so the client must reload the room's history
+	// rather than trust the stream to fill a gap.
 	EventResync = "resync"
 )
 
