@@ -30,8 +30,8 @@ type MessageID struct {
 
 // String returns the id's text, "<log>-<seq>".
 func (id MessageID) String() string {
-	b := make([]byte, 0, len(id.Log)+21)
-	b = append(b, id.Log...)
+	var buf [MaxLogIDLen + 21]byte // one allocation, the string's
+	b := append(buf[:0], id.Log...)
 	b = append(b, '-')
 	return string(strconv.AppendUint(b, id.Seq, 10))
 }

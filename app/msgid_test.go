@@ -83,3 +83,12 @@ func TestMessageSeqDoesNotAllocate(t *testing.T) {
 		t.Errorf("MessageSeq allocates %v times, want 0", allocs)
 	}
 }
+
+func TestMessageIDStringAllocatesOnlyItsText(t *testing.T) {
+	id := MessageID{Log: "lq3k9x2a1b", Seq: 1234567}
+	var s string
+	allocs := testing.AllocsPerRun(100, func() { s = id.String() })
+	if allocs != 1 || s != "lq3k9x2a1b-1234567" {
+		t.Errorf("String() = %q with %v allocations, want 1", s, allocs)
+	}
+}
