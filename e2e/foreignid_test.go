@@ -11,6 +11,7 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // TestAnIDFromAnotherDataDirGetsResync: the binary is stopped, its data
@@ -42,6 +43,14 @@ func TestAnIDFromAnotherDataDirGetsResync(t *testing.T) {
 	if mustSeq(t, old.ID) >= mustSeq(t, last.ID) {
 		t.Fatalf("the new log ends at %s, not past the old id %s: the test checks nothing", last.ID, old.ID)
 	}
+	// Every message in the server's index (scrollback reads it, in log
+	// order), so that none comes live to the streams below: a message
+	// after the resyncs is then a replay.
+	wait.For(t, 10*time.Second, "scrollback to hold the new log's last message", func() bool {
+		var page tt.MessagePage
+		_, err := bob.Request(t.Context(), http.MethodGet, tt.RoomMessagesPath(last.Room), "", nil, &page)
+		return err == nil && len(page.Messages) > 0 && page.Messages[len(page.Messages)-1].ID == last.ID
+	})
 	if old.ID == fmt.Sprint(mustSeq(t, old.ID)) {
 		t.Fatalf("the old id %s is a bare sequence: the legacy case below would test the same twice", old.ID)
 	}

@@ -11,6 +11,7 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 // TestAnIDOfAWipedLogGetsResync: a node whose data dir was wiped starts a
@@ -42,6 +43,11 @@ func TestAnIDOfAWipedLogGetsResync(t *testing.T) {
 	if seqOf(t, old.ID) >= seqOf(t, last.ID) {
 		t.Fatalf("the new log ends at %s, not past the old id %s: the test checks nothing", last.ID, old.ID)
 	}
+	// Every message in the index, so that none comes live to the streams
+	// below: a message after the resyncs is then a replay.
+	wait.For(t, 5*time.Second, "the index to hold the new log's messages", func() bool {
+		return n.index.Last() >= uint64(seqOf(t, last.ID))
+	})
 
 	for _, id := range []string{old.ID, strconv.Itoa(seqOf(t, old.ID))} {
 		t.Run("resume from "+id, func(t *testing.T) {
