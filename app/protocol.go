@@ -12,8 +12,9 @@ const (
 	// EventPresence carries a [Presence].
 	EventPresence = "presence"
 	// EventResync carries a [Resync]: the requested Last-Event-ID was
-	// malformed or older than the retained history, so the client must
-	// reload the room's history rather than trust the stream to fill a gap.
+	// malformed, an id of another chat log (see [MessageID]) or older than
+	// the retained history, so the client must reload the room's history
+	// rather than trust the stream to fill a gap.
 	EventResync = "resync"
 )
 
@@ -99,6 +100,12 @@ const (
 	DefaultRoomsLimit = 100
 	MaxRoomsLimit     = 1000
 )
+
+// CodeForeignID answers (400) a scrollback whose before is the id of a
+// message of another chat log (a wiped store, another cluster) or a bare
+// number from before ids named their log: the client holds messages this
+// server never had, and reloads the room's latest page instead.
+const CodeForeignID = "foreign_id"
 
 // CodeRoomLimit is the code of a send (409) to a room that does not exist
 // yet while the server holds as many rooms as it is configured to.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -110,7 +109,7 @@ func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 			if seen[ev.ID] {
 				t.Fatalf("message %s delivered twice", ev.ID)
 			}
-			if last != "" && mustAtoi(t, ev.ID) <= mustAtoi(t, last) {
+			if last != "" && mustSeq(t, ev.ID) <= mustSeq(t, last) {
 				t.Fatalf("message %s after %s: out of order", ev.ID, last)
 			}
 			seen[ev.ID], last = true, ev.ID
@@ -152,11 +151,12 @@ func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 	t.Logf("%d acknowledged; %d read before the kill, %d after the restart", len(want), beforeKill, len(seen)-beforeKill)
 }
 
-func mustAtoi(t *testing.T, s string) int {
+// mustSeq returns the sequence of the message id s.
+func mustSeq(t *testing.T, s string) int {
 	t.Helper()
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		t.Fatalf("id %q: %v", s, err)
+	id, ok := tt.ParseMessageID(s)
+	if !ok {
+		t.Fatalf("%q is not a message id", s)
 	}
-	return n
+	return int(id.Seq)
 }

@@ -67,12 +67,12 @@ func TestLongReplay(t *testing.T) {
 	if dups := duplicateIDs(ids); len(dups) > 0 {
 		t.Fatalf("messages shown twice after the replay: %v", dups)
 	}
-	if !slices.IsSortedFunc(ids, func(a, b string) int { return mustAtoi(t, a) - mustAtoi(t, b) }) {
+	if !slices.IsSortedFunc(ids, func(a, b string) int { return mustSeq(t, a) - mustSeq(t, b) }) {
 		t.Fatalf("messages out of order after the replay: %v", ids)
 	}
 	// Every id from the oldest shown to the last is there: nothing skipped.
-	lo, hi := mustAtoi(t, ids[0]), mustAtoi(t, ids[len(ids)-1])
-	if hi != mustAtoi(t, last.ID) || len(ids) != hi-lo+1 || len(ids) < 100 {
+	lo, hi := mustSeq(t, ids[0]), mustSeq(t, ids[len(ids)-1])
+	if hi != mustSeq(t, last.ID) || len(ids) != hi-lo+1 || len(ids) < 100 {
 		t.Fatalf("after the replay %d messages shown, ids %d..%d; want a run without holes ending at %s", len(ids), lo, hi, last.ID)
 	}
 	before := Eval[map[string]string](t, tab, shownQuotes)

@@ -19,7 +19,6 @@ import (
 	"hash/maphash"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -444,15 +443,9 @@ func (h *nameHeap) Pop() any {
 	return v
 }
 
-// ParseID parses a message id (a decimal sequence, no sign, no leading
-// zeros beyond "0"); ok is false for anything else.
+// ParseID returns the sequence of a message id of any log ("<log>-<seq>",
+// see [tt.MessageID]); ok is false for anything else. Ids from outside
+// are checked against this log with [CheckID] instead.
 func ParseID(s string) (uint64, bool) {
-	if s == "" || len(s) > 20 || (len(s) > 1 && s[0] == '0') {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return n, true
+	return tt.MessageSeq(s)
 }

@@ -217,9 +217,9 @@ func TestParseID(t *testing.T) {
 		n  uint64
 		ok bool
 	}{
-		{"0", 0, true}, {"42", 42, true}, {"18446744073709551615", 1<<64 - 1, true},
-		{"", 0, false}, {"-1", 0, false}, {"+1", 0, false}, {"042", 0, false}, {"1e3", 0, false},
-		{"18446744073709551616", 0, false}, {"abc", 0, false}, {" 1", 0, false},
+		{"a-0", 0, true}, {"lq3k9x2a1b-42", 42, true}, {"z-18446744073709551615", 1<<64 - 1, true},
+		{"", 0, false}, {"42", 0, false}, {"a--1", 0, false}, {"a-+1", 0, false}, {"a-042", 0, false},
+		{"a-1e3", 0, false}, {"a-18446744073709551616", 0, false}, {"abc", 0, false}, {" a-1", 0, false},
 	} {
 		n, ok := ParseID(tc.in)
 		if n != tc.n || ok != tc.ok {

@@ -30,6 +30,7 @@ func TestZeroedLogPartMeansResync(t *testing.T) {
 	}
 	pad := strings.Repeat("x", 400)
 	var first, last uint64
+	logID := s.LogID()
 	for i := range n {
 		m := tt.ChatMessage{Room: room, Nick: "alice", Text: fmt.Sprintf("m%d %s", i, pad),
 			Time: time.Now().UTC().Truncate(time.Millisecond), ClientID: fmt.Sprintf("c%d", i)}
@@ -48,14 +49,14 @@ func TestZeroedLogPartMeansResync(t *testing.T) {
 	zeroChatBlockMiddle(t, dir)
 
 	b := startClusterNode(t, func(c *config.Config) { c.DataDir, c.MaxStoreBytes = dir, config.MinMaxStoreBytes })
-	r := testclient.OpenStream(t, b.URL+tt.PathEventStream+"?room="+room, fmt.Sprint(first))
+	r := testclient.OpenStream(t, b.URL+tt.PathEventStream+"?room="+room, tt.MessageID{Log: logID, Seq: first}.String())
 	got := r.MustNext(t, 10*time.Second, func(e testclient.Event) bool {
 		return e.Event == tt.EventResync || e.Event == tt.EventMessage
 	})
 	if got.Event != tt.EventResync {
 		t.Fatalf("resuming after %d, before the zeroed part: first %s %s, want resync", first, got.Event, got.Data)
 	}
-	ok := testclient.OpenStream(t, b.URL+tt.PathEventStream+"?room="+room, fmt.Sprint(last))
+	ok := testclient.OpenStream(t, b.URL+tt.PathEventStream+"?room="+room, tt.MessageID{Log: logID, Seq: last}.String())
 	ok.MustNext(t, 10*time.Second, func(e testclient.Event) bool { return e.Event == tt.EventPresence })
 	for _, e := range ok.Events() {
 		if e.Event == tt.EventResync {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,11 +35,11 @@ func TestRoomsCapRefusesNewRoomsAndStoresNothing(t *testing.T) {
 		}
 	}
 	next := alice.Send(t, "a", "still here", "")
-	id, err := strconv.ParseUint(last.ID, 10, 64)
-	if err != nil {
-		t.Fatal(err)
+	id, ok := tt.ParseMessageID(last.ID)
+	if !ok {
+		t.Fatalf("id %q", last.ID)
 	}
-	if want := strconv.FormatUint(id+1, 10); next.ID != want {
+	if want := (tt.MessageID{Log: id.Log, Seq: id.Seq + 1}).String(); next.ID != want {
 		t.Fatalf("next message id %s, want %s: the refused sends stored something", next.ID, want)
 	}
 	var page tt.MessagePage

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	tt "tickertalk/app"
@@ -186,7 +185,7 @@ func (s *Server) publishMessage(ctx context.Context, m tt.ChatMessage, from From
 		return "", fmt.Errorf("publish message: %w", err)
 	}
 	s.noteStored(seq)
-	id := strconv.FormatUint(seq, 10)
+	id := history.FormatID(s.logID, seq)
 	from.reply.set(id, !dup)
 	return id, nil
 }
@@ -222,7 +221,7 @@ func (s *Server) publishEntry(ctx context.Context, e history.Entry, from From) (
 		return "", fmt.Errorf("publish %s: %w", e.Kind, err)
 	}
 	s.noteStored(seq)
-	id := strconv.FormatUint(seq, 10)
+	id := history.FormatID(s.logID, seq)
 	from.reply.set(id, !dup)
 	return id, nil
 }

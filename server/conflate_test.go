@@ -49,7 +49,7 @@ func presenceEvent(n int) ([]string, string) {
 }
 
 func messageEvent(n int) ([]string, string) {
-	frame := fmt.Sprintf("id: %d\ndata: {\"text\":\"m%d\"}\nevent: %s\n\n", n, n, tt.EventMessage)
+	frame := fmt.Sprintf("id: t-%d\ndata: {\"text\":\"m%d\"}\nevent: %s\n\n", n, n, tt.EventMessage)
 	parts := strings.SplitAfter(frame, "\n")
 	return parts[:len(parts)-1], frame
 }

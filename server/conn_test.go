@@ -17,14 +17,14 @@ import (
 func TestConnFramesEventsAndKeepsNoBufferWhenIdle(t *testing.T) {
 	rec := httptest.NewRecorder()
 	c := newConn(rec, func() {}, testConnConfig(func() ([]byte, uint64) {
-		return []byte(":ok\n\nid: 3\ndata: replayed\n\n"), 3
+		return []byte(":ok\n\nid: t-3\ndata: replayed\n\n"), 3
 	}))
 
 	events := [][]string{
 		{}, // r3labs's first Flush: the initial frames go out
 		{"id: \n", "event: update\n", "data: {}\n", "\n"},
-		{"id: 3\n", "data: live copy of a replayed message\n", "\n"},
-		{"id: 4\n", "event: message\n", "data: new\n", "\n"},
+		{"id: t-3\n", "data: live copy of a replayed message\n", "\n"},
+		{"id: t-4\n", "event: message\n", "data: new\n", "\n"},
 		{": ping\n", "\n"},
 	}
 	for _, ev := range events {
@@ -42,9 +42,9 @@ func TestConnFramesEventsAndKeepsNoBufferWhenIdle(t *testing.T) {
 	}
 	wait.For(t, 5*time.Second, "the writer to finish", idle)
 
-	want := ":ok\n\nid: 3\ndata: replayed\n\n" +
+	want := ":ok\n\nid: t-3\ndata: replayed\n\n" +
 		"event: update\ndata: {}\n\n" +
-		"id: 4\nevent: message\ndata: new\n\n" +
+		"id: t-4\nevent: message\ndata: new\n\n" +
 		": ping\n\n"
 	if got := rec.Body.String(); got != want {
 		t.Errorf("the socket got\n%q\nwant\n%q", got, want)

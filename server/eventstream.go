@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -15,7 +16,16 @@ type resume struct {
 	id        uint64
 	requested bool
 	valid     bool
+	// reason says why an id that is not valid cannot be resumed: the
+	// reason of the resync each room gets instead.
+	reason string
 }
+
+// Reasons of the resync a stream gets for an id it cannot resume from.
+const (
+	malformedReason = "malformed Last-Event-ID"
+	foreignReason   = "Last-Event-ID is from another chat log"
+)
 
 // lastEventIDHeader is Last-Event-ID in the canonical form net/http keys
 // headers by: looking up "Last-Event-ID" canonicalizes it into a new
@@ -23,8 +33,10 @@ type resume struct {
 const lastEventIDHeader = "Last-Event-Id"
 
 // parseResume reads the Last-Event-ID header (EventSource's reconnect), or
-// else the lastEventId query (a page resuming from its cache).
-func parseResume(r *http.Request) resume {
+// else the lastEventId query (a page resuming from its cache). An id that
+// the log whose identity is logID did not issue (history.CheckID) is not
+// valid: its sequence would skip or repeat messages of this log.
+func parseResume(r *http.Request, logID string) resume {
 	raw := r.Header.Get(lastEventIDHeader)
 	if raw == "" {
 		raw, _ = queryValue(r.URL.RawQuery, tt.QueryLastEventID)
@@ -32,8 +44,14 @@ func parseResume(r *http.Request) resume {
 	if raw == "" {
 		return resume{}
 	}
-	id, valid := history.ParseID(raw)
-	return resume{requested: true, id: id, valid: valid}
+	id, err := history.CheckID(raw, logID)
+	switch {
+	case err == nil:
+		return resume{requested: true, id: id, valid: true}
+	case errors.Is(err, history.ErrForeignID):
+		return resume{requested: true, reason: foreignReason}
+	}
+	return resume{requested: true, reason: malformedReason}
 }
 
 // handleEventStream serves GET /eventstream: validation and setup in
@@ -80,7 +98,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 	if err != nil {
 		return nil, nil, err
 	}
-	res := parseResume(r)
+	res := parseResume(r, s.logID)
 	nick := s.sessionNick(r)
 
 	// Capped before anything is registered, so that a refused stream costs
@@ -171,7 +189,7 @@ func (s *Server) initialFrames(buf []byte, room string, res resume) firstFrames 
 		if res.valid {
 			f.last, f.replay = res.id, true
 		} else {
-			f.buf = s.appendResync(f.buf, room, "malformed Last-Event-ID")
+			f.buf = s.appendResync(f.buf, room, res.reason)
 		}
 	}
 	f.snapAt, f.snap = len(f.buf), s.ticker.snapshotFrame()

@@ -8,7 +8,6 @@ import (
 	"net"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -96,7 +95,7 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 						t.Errorf("healthy client, message %d: %v", i, err)
 						return
 					}
-					if ev.ID != strconv.Itoa(i) {
+					if ev.ID != n.id(i) {
 						t.Errorf("healthy client got id %s, want %d: %+v", ev.ID, i, ev)
 						return
 					}
@@ -117,7 +116,7 @@ func TestSlowClientIsEvictedOthersKeepUp(t *testing.T) {
 					t.FailNow()
 				}
 				t0 := time.Now()
-				err := n.srv.Deliver(tt.ChatMessage{ID: strconv.Itoa(i), Room: "lobby", Nick: "n", Text: text, Time: time.Now()})
+				err := n.srv.Deliver(tt.ChatMessage{ID: n.id(i), Room: "lobby", Nick: "n", Text: text, Time: time.Now()})
 				if err != nil {
 					t.Fatal(err)
 				}

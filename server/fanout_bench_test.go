@@ -89,7 +89,7 @@ func BenchmarkFanout(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		seq++
-		if err := idx.srv.Deliver(tt.ChatMessage{ID: strconv.Itoa(seq), Room: "lobby", Nick: "bench", Text: text, Time: time.Unix(0, 0)}); err != nil {
+		if err := idx.srv.Deliver(tt.ChatMessage{ID: history.FormatID("hoqi5ze25z", uint64(seq)), Room: "lobby", Nick: "bench", Text: text, Time: time.Unix(0, 0)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -82,6 +82,19 @@ func (n *testNode) Close() {
 	n.hs = nil
 }
 
+// id returns the id of the message at seq in the node's chat log.
+func (n *testNode) id(seq int) string { return history.FormatID(n.srv.logID, uint64(seq)) }
+
+// seqOf returns the sequence of a message id of any log.
+func seqOf(t *testing.T, id string) int {
+	t.Helper()
+	seq, ok := history.ParseID(id)
+	if !ok {
+		t.Fatalf("%q is not a message id", id)
+	}
+	return int(seq)
+}
+
 // curl is how these tests' clients talk: no Origin header (the
 // cross-origin cases set one), 10 s per request.
 var curl = []testclient.Option{testclient.WithoutOrigin(), testclient.WithTimeout(10 * time.Second)}

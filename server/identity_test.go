@@ -299,7 +299,7 @@ func TestClientIDOnlyInSendersAnswer(t *testing.T) {
 		t.Fatalf("send = %d %+v, %v; want 201 with clientId %s", status, sent, err, id)
 	}
 	ev := live.MustNext(t, 5*time.Second, isEvent(tt.EventMessage))
-	replay := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", "0")
+	replay := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", n.id(0))
 	rev := replay.MustNext(t, 5*time.Second, isEvent(tt.EventMessage))
 	resp := alice.Do(t, "GET", tt.RoomMessagesPath("lobby"), "", "", nil)
 	scroll, _ := io.ReadAll(resp.Body)

@@ -71,6 +71,8 @@ func TestBadInputs(t *testing.T) {
 		{"session cross-origin", anon, "POST", "/api/session", js, `{"nick":"carol"}`, map[string]string{"Origin": "http://evil.example"}, 403, tt.CodeCrossOrigin},
 		{"session PUT", anon, "PUT", "/api/session", js, "{}", nil, 405, tt.CodeMethodNotAllowed},
 		{"scrollback bad before", alice, "GET", "/api/rooms/lobby/messages?before=x", "", "", nil, 400, tt.CodeInvalidParameter},
+		{"scrollback before another log's id", alice, "GET", "/api/rooms/lobby/messages?before=a-5", "", "", nil, 400, tt.CodeForeignID},
+		{"scrollback before a bare sequence", alice, "GET", "/api/rooms/lobby/messages?before=5", "", "", nil, 400, tt.CodeForeignID},
 		{"scrollback limit 0", alice, "GET", "/api/rooms/lobby/messages?limit=0", "", "", nil, 400, tt.CodeInvalidParameter},
 		{"scrollback limit 201", alice, "GET", "/api/rooms/lobby/messages?limit=201", "", "", nil, 400, tt.CodeInvalidParameter},
 		{"scrollback bad room", alice, "GET", "/api/rooms/LOBBY/messages", "", "", nil, 400, tt.CodeInvalidRoom},

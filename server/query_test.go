@@ -31,13 +31,13 @@ func TestQueryValueAgreesWithParseQuery(t *testing.T) {
 // resume point builds no url.Values (r3labs parses the query it is handed
 // once more, and the request then stays for the connection's life).
 func TestStreamQueryWithoutAllocating(t *testing.T) {
-	r := httptest.NewRequest("GET", "/eventstream?room=lobby&lastEventId=42", nil)
+	r := httptest.NewRequest("GET", "/eventstream?room=lobby&lastEventId=lq3k9x2a1b-42", nil)
 	var res resume
 	allocs := testing.AllocsPerRun(100, func() {
 		if room, _ := queryValue(r.URL.RawQuery, "room"); room != "lobby" {
 			t.Fatalf("room %q", room)
 		}
-		res = parseResume(r)
+		res = parseResume(r, "lq3k9x2a1b")
 	})
 	if allocs != 0 {
 		t.Errorf("reading room and lastEventId allocates %v times, want 0", allocs)

@@ -88,13 +88,13 @@ func live(c *conn, parts ...string) {
 }
 
 func msgFrame(id int) string {
-	return "id: " + strconv.Itoa(id) + "\ndata: m" + strconv.Itoa(id) + "\nevent: message\n\n"
+	return "id: t-" + strconv.Itoa(id) + "\ndata: m" + strconv.Itoa(id) + "\nevent: message\n\n"
 }
 
 func addMessage(t *testing.T, x *history.Index, id int) {
 	t.Helper()
 	s := strconv.Itoa(id)
-	if !x.Add(history.Entry{Seq: uint64(id), Msg: tt.ChatMessage{ID: s, Room: "lobby"}, JSON: []byte("m" + s)}) {
+	if !x.Add(history.Entry{Seq: uint64(id), Msg: tt.ChatMessage{ID: "t-" + s, Room: "lobby"}, JSON: []byte("m" + s)}) {
 		t.Fatalf("add %d", id)
 	}
 }
@@ -119,19 +119,19 @@ func TestReplayHoldsLiveEventsUntilItEnds(t *testing.T) {
 
 	live(c) // r3labs's first Flush: the preamble, then the replay waits at the gate
 	addMessage(t, x, 6)
-	live(c, "id: 6\n", "data: m6\n", "event: message\n", "\n")
+	live(c, "id: t-6\n", "data: m6\n", "event: message\n", "\n")
 	live(c, "id: \n", "data: U1\n", "event: update\n", "\n")
 	live(c, "id: \n", "data: P1\n", "event: presence\n", "\n")
 	live(c, "id: \n", "data: U2\n", "event: update\n", "\n")
 	live(c, ": ping\n", "\n")
 	addMessage(t, x, 7)
-	live(c, "id: 7\n", "data: m7\n", "event: message\n", "\n")
+	live(c, "id: t-7\n", "data: m7\n", "event: message\n", "\n")
 	close(src.gate)
 	wait.For(t, 5*time.Second, "the replay to end", idle)
 
-	live(c, "id: 7\n", "data: m7\n", "event: message\n", "\n") // a late copy
+	live(c, "id: t-7\n", "data: m7\n", "event: message\n", "\n") // a late copy
 	addMessage(t, x, 8)
-	live(c, "id: 8\n", "data: m8\n", "event: message\n", "\n")
+	live(c, "id: t-8\n", "data: m8\n", "event: message\n", "\n")
 	wait.For(t, 5*time.Second, "the writer to finish", idle)
 
 	var want strings.Builder
@@ -173,7 +173,7 @@ func TestReplayThatCannotReadHistoryEndsTheStream(t *testing.T) {
 	if got := rec.Body.String(); got != ":ok\n\n" {
 		t.Fatalf("the socket got %q, want only the preamble", got)
 	}
-	live(c, "id: 2\n", "data: m2\n", "event: message\n", "\n") // r3labs may still deliver
+	live(c, "id: t-2\n", "data: m2\n", "event: message\n", "\n") // r3labs may still deliver
 	if got := rec.Body.String(); got != ":ok\n\n" {
 		t.Fatalf("after the failure the socket got %q", got)
 	}

@@ -29,7 +29,7 @@ func fill(t *testing.T, n *testNode, room string, from uint64, count, chars int)
 	t.Helper()
 	text := strings.Repeat("x", chars)
 	for seq := from + 1; seq <= from+uint64(count); seq++ {
-		m := tt.ChatMessage{ID: strconv.FormatUint(seq, 10), Room: room, Nick: "n", Text: text, Time: time.Now()}
+		m := tt.ChatMessage{ID: n.id(int(seq)), Room: room, Nick: "n", Text: text, Time: time.Now()}
 		if err := n.srv.Deliver(m); err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestReplayFloodHoldsAboutOneQueuePerConnection(t *testing.T) {
 	before := heapInUse()
 
 	for range conns {
-		stalledResume(t, n.URL, "lobby", "0")
+		stalledResume(t, n.URL, "lobby", n.id(0))
 	}
 	// The replays run until every socket is full: wait for the count of
 	// replayed messages to stop moving.
@@ -144,7 +144,7 @@ func TestResumeUnderLiveTrafficStartsEveryTime(t *testing.T) {
 
 	failed := 0
 	for i := range tries {
-		if err := resumeOnce(n.URL+"/eventstream?room=lobby", "0", "1"); err != nil {
+		if err := resumeOnce(n.URL+"/eventstream?room=lobby", n.id(0), n.id(1)); err != nil {
 			failed++
 			t.Errorf("try %d: %v", i, err)
 		}
@@ -185,8 +185,9 @@ func resumeOnce(url, lastID, firstID string) error {
 // replayed; the client gets resync, then live messages.
 func TestResumePastTheCapGetsResync(t *testing.T) {
 	const backlog, chars = 20, 100
-	// Each message's JSON: its text, its id, the other fields.
-	size := backlog * len(mustJSON(t, tt.ChatMessage{ID: "10", Room: "lobby", Nick: "n", Text: strings.Repeat("x", chars), Time: time.Now()}))
+	// Each message's JSON: its text, its id (a log identity of 10
+	// characters, as this century's are), the other fields.
+	size := backlog * len(mustJSON(t, tt.ChatMessage{ID: "lq3k9x2a1b-10", Room: "lobby", Nick: "n", Text: strings.Repeat("x", chars), Time: time.Now()}))
 	tests := []struct {
 		name            string
 		maxMsgs, maxLen int
@@ -200,18 +201,18 @@ func TestResumePastTheCapGetsResync(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := startNode(t, "", func(o *Options) { o.ReplayMax, o.ReplayMaxBytes = tc.maxMsgs, tc.maxLen })
 			fill(t, n, "lobby", 0, backlog, chars)
-			s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", "0")
+			s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", n.id(0))
 			ev := s.MustNextEvent(t, 5*time.Second, tt.EventMessage, tt.EventResync)
 			if got := ev.Event == tt.EventResync; got != tc.resync {
 				t.Fatalf("first event %s %q, want resync %v", ev.Event, ev.Data, tc.resync)
 			}
-			want := "1"
+			want := n.id(1)
 			if tc.resync {
 				if got := testutil.ToFloat64(n.srv.metrics.replayCapped); got != 1 {
 					t.Fatalf("capped replays %v, want 1", got)
 				}
 				fill(t, n, "lobby", backlog, 1, chars)
-				want = strconv.Itoa(backlog + 1) // the live one: nothing was replayed
+				want = n.id(backlog + 1) // the live one: nothing was replayed
 				ev = s.MustNextEvent(t, 5*time.Second, tt.EventMessage)
 			}
 			if ev.ID != want {
@@ -246,7 +247,7 @@ func TestReplayInterleavedWithLiveMessagesIsExact(t *testing.T) {
 				o.QueueBytes, o.ReplayMax, o.ReplayMaxBytes = queue, backlog, 1<<30
 			})
 			fill(t, n, "lobby", 0, backlog, 2000)
-			r := openIDReader(t, n.URL, "lobby", strconv.Itoa(resumeAt))
+			r := openIDReader(t, n.URL, "lobby", n.id(resumeAt))
 			r.expect(t, resumeAt+1, resumeAt+100) // the replay is under way
 			fill(t, n, "lobby", backlog, live, 2000)
 			replayed := testutil.ToFloat64(n.srv.metrics.replayed)
@@ -299,7 +300,7 @@ func (r *idReader) expect(t *testing.T, from, last int) {
 		case string(f.Event) == tt.EventResync:
 			t.Fatalf("resync while waiting for message %d", want)
 		case f.HasID:
-			if got := string(f.ID); got != strconv.Itoa(want) {
+			if got := string(f.ID); seqOf(t, got) != want {
 				t.Fatalf("got message %s, want %d", got, want)
 			}
 			want++
@@ -312,20 +313,23 @@ func (r *idReader) expect(t *testing.T, from, last int) {
 // live message, whatever id it resumed from.
 func TestResyncedResumeGetsTheNextLiveMessages(t *testing.T) {
 	tests := []struct {
-		name, lastID string
-		replayMax    int
+		name      string
+		lastID    func(n *testNode) string
+		replayMax int
 	}{
-		{"id beyond the last", "1000", 0},
-		{"backlog past the cap", "0", 5},
+		{"id beyond the last", func(n *testNode) string { return n.id(1000) }, 0},
+		{"backlog past the cap", func(n *testNode) string { return n.id(0) }, 5},
+		{"id of another log", func(*testNode) string { return "a-5" }, 0},
+		{"bare sequence", func(*testNode) string { return "5" }, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			n := startNode(t, "", func(o *Options) { o.ReplayMax = tc.replayMax })
 			fill(t, n, "lobby", 0, 10, 10)
-			s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", tc.lastID)
+			s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", tc.lastID(n))
 			s.MustNextEvent(t, 5*time.Second, tt.EventResync)
 			fill(t, n, "lobby", 10, 1, 10)
-			if ev := s.MustNextEvent(t, 5*time.Second, tt.EventMessage, tt.EventResync); ev.Event != tt.EventMessage || ev.ID != "11" {
+			if ev := s.MustNextEvent(t, 5*time.Second, tt.EventMessage, tt.EventResync); ev.Event != tt.EventMessage || ev.ID != n.id(11) {
 				t.Fatalf("after the resync got %s %s, want message 11", ev.Event, ev.ID)
 			}
 		})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -87,8 +88,11 @@ func (s *Server) handleRoomMessages(w http.ResponseWriter, r *http.Request) erro
 	q := r.URL.Query()
 	var before uint64
 	if v := q.Get(tt.QueryBefore); v != "" {
-		id, ok := history.ParseID(v)
-		if !ok {
+		id, err := history.CheckID(v, s.logID)
+		if errors.Is(err, history.ErrForeignID) {
+			return errorf(http.StatusBadRequest, tt.CodeForeignID, "before is an id of another chat log: load the latest messages")
+		}
+		if err != nil {
 			return errorf(http.StatusBadRequest, tt.CodeInvalidParameter, "before must be a message id")
 		}
 		before = id

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	tt "tickertalk/app"
@@ -86,7 +85,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	for old := s.stored.Load(); seq > old && !s.stored.CompareAndSwap(old, seq); old = s.stored.Load() {
 	}
-	m.ID = strconv.FormatUint(seq, 10)
+	m.ID = history.FormatID(s.logID, seq)
 	s.metrics.messages.WithLabelValues("created").Inc()
 	writeJSON(w, http.StatusCreated, m)
 	return nil

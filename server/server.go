@@ -31,6 +31,10 @@ type ChatLog interface {
 	Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (seq uint64, duplicate bool, err error)
 	// Message returns the stored message with sequence seq.
 	Message(ctx context.Context, seq uint64) (tt.ChatMessage, error)
+	// LogID returns the log's identity, the log part of its message ids
+	// ([tt.MessageID]): the same on every node sharing the log, and for
+	// the log's lifetime.
+	LogID() string
 }
 
 // Sessions binds session tokens to nicknames (see [store.Store]).
@@ -174,6 +178,9 @@ type Server struct {
 
 	// stored is the highest sequence the log gave a send of this node.
 	stored atomic.Uint64
+	// logID is the chat log's identity: the ids this server issues name
+	// it, and it accepts only ids that do (history.CheckID).
+	logID string
 }
 
 // Defaults of [Options].
@@ -266,6 +273,9 @@ func New(opts Options) *Server {
 	}
 	s.live = newLive(s)
 	s.eventLimits = newLimiters(opts.SendRate, opts.SendBurst)
+	if opts.Log != nil {
+		s.logID = opts.Log.LogID()
+	}
 	s.connCfg = connConfig{
 		timeout: opts.WriteTimeout, maxQueue: opts.QueueBytes, bufs: &buffers{},
 		pageSize:  min(max(opts.QueueBytes/replayPageBytes, 1), maxReplayPage),

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
+
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -134,7 +134,7 @@ func TestSlowReaderKeepsUpWithTheTicker(t *testing.T) {
 		}
 		if i%(updates/messages) == 0 {
 			sent++
-			m := tt.ChatMessage{ID: strconv.Itoa(sent), Room: "lobby", Nick: "n", Text: "hello", Time: time.Now()}
+			m := tt.ChatMessage{ID: n.id(sent), Room: "lobby", Nick: "n", Text: "hello", Time: time.Now()}
 			if err := n.srv.Deliver(m); err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +147,7 @@ func TestSlowReaderKeepsUpWithTheTicker(t *testing.T) {
 		slow.mu.Lock()
 		defer slow.mu.Unlock()
 		return slow.ended != nil || (len(slow.prices) > 0 && slow.prices[len(slow.prices)-1] == updates &&
-			len(slow.messages) > 0 && slow.messages[len(slow.messages)-1] == strconv.Itoa(messages))
+			len(slow.messages) > 0 && slow.messages[len(slow.messages)-1] == n.id(messages))
 	})
 	slow.mu.Lock()
 	defer slow.mu.Unlock()
@@ -158,7 +158,7 @@ func TestSlowReaderKeepsUpWithTheTicker(t *testing.T) {
 		t.Fatalf("the slow reader was evicted (%v evictions): %v", ev, slow.ended)
 	}
 	for i, id := range slow.messages {
-		if id != strconv.Itoa(i+1) {
+		if id != n.id(i+1) {
 			t.Fatalf("message %d has id %s: messages read %v", i+1, id, slow.messages)
 		}
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -132,8 +131,8 @@ func TestResyncOnBadOrOldLastEventID(t *testing.T) {
 	n := startNode(t, "")
 	alice := n.newUser(t, "alice")
 	m := alice.Send(t, "lobby", "x", "c1")
-	last, _ := strconv.Atoi(m.ID)
-	for _, id := range []string{"abc", "-1", "1e3", "007", strconv.Itoa(last + 100)} {
+	last := seqOf(t, m.ID)
+	for _, id := range []string{"abc", "-1", "1e3", "007", n.id(last + 100)} {
 		t.Run(id, func(t *testing.T) {
 			s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", id)
 			ev := s.MustNext(t, 5*time.Second, func(ev testclient.Event) bool { return ev.Comment != "ok" })

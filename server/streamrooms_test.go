@@ -2,7 +2,6 @@ package server
 
 import (
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -90,7 +89,7 @@ func TestStreamOfSeveralRooms(t *testing.T) {
 		lastA = send("a")
 	}
 	wait.For(t, 5*time.Second, "the index to hold the last message", func() bool {
-		return strconv.FormatUint(n.srv.opts.History.Last(), 10) == lastA.ID
+		return n.id(int(n.srv.opts.History.Last())) == lastA.ID
 	})
 	resyncs := testutil.ToFloat64(n.srv.metrics.resyncs)
 	g := testclient.OpenStream(t, n.URL+"/eventstream?room=a&room=b", a1.ID)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -33,8 +32,8 @@ const followRetry = time.Second
 
 // Publish stores m (its ID field ignored) on subject chat.<m.Room> with the
 // JetStream header Nats-Msg-Id set to dedupID (none when empty), and waits
-// for the acknowledgement. It returns the stream sequence, which is the
-// message's id. When JetStream has already stored a message with dedupID
+// for the acknowledgement. It returns the stream sequence, the sequence of
+// the message's id ([Store.LogID] is its log part). When JetStream has already stored a message with dedupID
 // within the last 2 minutes, nothing is stored, duplicate is true and seq
 // is the original's. The room must pass [tt.ValidateRoom]. Without a
 // deadline on ctx the wait is bounded by JetStream's default timeout (5 s).
@@ -89,7 +88,7 @@ func (s *Store) Message(ctx context.Context, seq uint64) (tt.ChatMessage, error)
 	if err != nil {
 		return tt.ChatMessage{}, fmt.Errorf("store: message %d: %w", seq, err)
 	}
-	m, err := decodeChat(raw.Subject, raw.Data, raw.Sequence)
+	m, err := decodeChat(s.logID, raw.Subject, raw.Data, raw.Sequence)
 	if err != nil {
 		return tt.ChatMessage{}, err
 	}
@@ -104,10 +103,10 @@ type record struct {
 }
 
 // decodeChat decodes the message stored at seq on subject and sets its ID
-// to seq. The log is shared with whatever else can publish on the NATS
+// to seq's in the log whose identity is logID. The log is shared with whatever else can publish on the NATS
 // server, so a message is checked as /send checks one: its room is its
 // subject's, and room, nick, text and clientId are valid.
-func decodeChat(subject string, data []byte, seq uint64) (tt.ChatMessage, error) {
+func decodeChat(logID, subject string, data []byte, seq uint64) (tt.ChatMessage, error) {
 	var rec record
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return tt.ChatMessage{}, fmt.Errorf("store: message %d: decode: %w", seq, err)
@@ -117,7 +116,7 @@ func decodeChat(subject string, data []byte, seq uint64) (tt.ChatMessage, error)
 	if err := validStored(subject, m); err != nil {
 		return tt.ChatMessage{}, fmt.Errorf("store: message %d: %w", seq, err)
 	}
-	m.ID = strconv.FormatUint(seq, 10)
+	m.ID = tt.MessageID{Log: logID, Seq: seq}.String()
 	return m, nil
 }
 
@@ -149,7 +148,8 @@ func validStored(subject string, m tt.ChatMessage) error {
 
 // Follow delivers every retained message of every room, from the oldest,
 // then every new one, in stream order and exactly once, calling fn from one
-// goroutine with m.ID set to the decimal stream sequence. It returns nil
+// goroutine with m.ID set to its id (the stream sequence in this log, see
+// [Store.LogID]). It returns nil
 // once fn has returned for every message stored when Follow was called
 // (caught up); delivery then goes on in the background until ctx is done or
 // the Store is closed. It survives NATS reconnects without a gap or a
@@ -358,7 +358,7 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 		s.noteSeen(seq)
 		if kind := msg.Headers().Get(kindHeader); kind != "" {
 			s.deliverEvent(h, kind, msg.Subject(), msg.Data(), seq)
-		} else if m, err := decodeChat(msg.Subject(), msg.Data(), seq); err == nil {
+		} else if m, err := decodeChat(s.logID, msg.Subject(), msg.Data(), seq); err == nil {
 			h.Message(m)
 		} else {
 			s.log.Error("skipping an invalid chat message", "seq", seq, "err", err)
@@ -439,7 +439,7 @@ func (s *Store) Entries(ctx context.Context, room string, from, to uint64, max i
 				done = true
 				continue
 			}
-			if e, err := decodeEntry(msg.Headers().Get(kindHeader), msg.Subject(), msg.Data(), seq); err == nil {
+			if e, err := decodeEntry(s.logID, msg.Headers().Get(kindHeader), msg.Subject(), msg.Data(), seq); err == nil {
 				out = append(out, e)
 			}
 			if seq == to || meta.NumPending == 0 {

@@ -102,7 +102,7 @@ func TestMessage(t *testing.T) {
 		if !errors.Is(err, tc.wantErr) {
 			t.Errorf("Message(%d) error = %v, want %v", tc.seq, err, tc.wantErr)
 		}
-		if err == nil && (m.ID != fmt.Sprint(seq) || m.Text != "hi" || m.Room != "lobby" || m.Nick != "alice") {
+		if err == nil && (m.ID != (tt.MessageID{Log: s.LogID(), Seq: seq}).String() || m.Text != "hi" || m.Room != "lobby" || m.Nick != "alice") {
 			t.Errorf("Message(%d) = %+v", tc.seq, m)
 		}
 	}

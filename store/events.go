@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,7 +59,7 @@ func (s *Store) PublishEntry(ctx context.Context, e history.Entry, dedupID strin
 // or counts it as skipped when it is not a valid event of a durable kind
 // this program declares (or h takes none).
 func (s *Store) deliverEvent(h Hooks, kind, subject string, data []byte, seq uint64) {
-	e, err := decodeEvent(kind, subject, data, seq)
+	e, err := decodeEvent(s.logID, kind, subject, data, seq)
 	if err == nil && h.Event != nil {
 		h.Event(e)
 		return
@@ -80,11 +79,11 @@ func (s *Store) skip(h Hooks, subject string, seq uint64) {
 
 // decodeEntry decodes the entry at seq of any durable kind ("": a
 // message) into a history entry, its JSON as clients see it.
-func decodeEntry(kind, subject string, data []byte, seq uint64) (history.Entry, error) {
+func decodeEntry(logID, kind, subject string, data []byte, seq uint64) (history.Entry, error) {
 	if kind != "" {
-		return decodeEvent(kind, subject, data, seq)
+		return decodeEvent(logID, kind, subject, data, seq)
 	}
-	m, err := decodeChat(subject, data, seq)
+	m, err := decodeChat(logID, subject, data, seq)
 	if err != nil {
 		return history.Entry{}, err
 	}
@@ -103,7 +102,7 @@ func decodeEntry(kind, subject string, data []byte, seq uint64) (history.Entry, 
 // durable one, the payload decodes into its type, names the subject's
 // room, and passes its Validate; the envelope is valid. The payload is
 // encoded again from the decoded value: clients get only its fields.
-func decodeEvent(kind, subject string, data []byte, seq uint64) (history.Entry, error) {
+func decodeEvent(logID, kind, subject string, data []byte, seq uint64) (history.Entry, error) {
 	k, ok := tt.LookupKind(kind)
 	if !ok || k.Class != tt.Durable || k.Name == tt.EventMessage {
 		return history.Entry{}, fmt.Errorf("store: event %d of kind %q: %w", seq, kind, errNotDurable)
@@ -137,7 +136,7 @@ func decodeEvent(kind, subject string, data []byte, seq uint64) (history.Entry, 
 	if err != nil {
 		return history.Entry{}, fmt.Errorf("store: event %d: encode: %w", seq, err)
 	}
-	id := strconv.FormatUint(seq, 10)
+	id := tt.MessageID{Log: logID, Seq: seq}.String()
 	return history.Entry{
 		Seq: seq, Kind: k.Name, JSON: public,
 		Msg: tt.ChatMessage{ID: id, Room: room, Time: rec.Time, Sender: rec.Sender, ClientID: rec.ClientID},

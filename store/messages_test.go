@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	tt "tickertalk/app"
 	"tickertalk/internal/wait"
 )
 
@@ -61,7 +62,7 @@ func TestMessagesReadsARangeOfOneRoom(t *testing.T) {
 				t.Fatalf("Messages(a, %d, %d, %d) = %d messages, want %d", tc.from, tc.to, tc.max, len(got), len(tc.want))
 			}
 			for i, m := range got {
-				if m.ID != fmt.Sprint(tc.want[i]) || m.Room != "a" {
+				if m.ID != (tt.MessageID{Log: s.LogID(), Seq: uint64(tc.want[i])}).String() || m.Room != "a" {
 					t.Fatalf("message %d = %+v, want id %d of room a", i, m, tc.want[i])
 				}
 			}

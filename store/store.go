@@ -140,6 +140,7 @@ type Store struct {
 	ncClosed chan struct{}
 	js       jetstream.JetStream
 	stream   jetstream.Stream
+	logID    string // the chat log's identity (logid.go)
 	sessions jetstream.KeyValue
 	leases   jetstream.KeyValue
 	health   *health
@@ -319,6 +320,10 @@ func (s *Store) declare(ctx context.Context) error {
 	}
 	s.js = js
 	s.stream, s.sessions, s.leases, err = declareAssets(ctx, js, s.cfg)
+	if err != nil {
+		return err
+	}
+	s.logID, err = streamIdentity(s.stream)
 	return err
 }
 

@@ -116,8 +116,8 @@ func checkStream(t *testing.T, got []tt.ChatMessage, want []tt.ChatMessage, seqs
 			t.Errorf("message %d = %s/%q, want %s/%q", i, got[i].Room, got[i].Text, want[i].Room, want[i].Text)
 		}
 		if seqs != nil {
-			if wantID := fmt.Sprint(seqs[i]); got[i].ID != wantID {
-				t.Errorf("message %d id = %q, want %q", i, got[i].ID, wantID)
+			if seq, ok := tt.MessageSeq(got[i].ID); !ok || seq != seqs[i] {
+				t.Errorf("message %d id = %q, want sequence %d", i, got[i].ID, seqs[i])
 			}
 		}
 	}
@@ -169,7 +169,7 @@ func TestRestartKeepsMessagesAndSessions(t *testing.T) {
 	s = openTest(t, cfg)
 	checkStream(t, follow(t, s).snapshot(), want, seqs)
 	m, err := s.Message(ctx, seqs[1])
-	if err != nil || m.Text != "before-1" || m.ID != fmt.Sprint(seqs[1]) || !m.Time.Equal(want[1].Time) || m.ClientID != want[1].ClientID {
+	if err != nil || m.Text != "before-1" || m.ID != (tt.MessageID{Log: s.LogID(), Seq: seqs[1]}).String() || !m.Time.Equal(want[1].Time) || m.ClientID != want[1].ClientID {
 		t.Fatalf("Message(%d) = %+v, %v", seqs[1], m, err)
 	}
 	if nick, err := sessionNick(ctx, s, "token-1"); err != nil || nick != "Alice" {

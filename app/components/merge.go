@@ -12,25 +12,13 @@ const (
 	maxCachedMessages = 100
 )
 
-// idLess orders decimal message ids numerically without parsing them: a
-// shorter id is a smaller number (the server never writes leading zeros).
-func idLess(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
-}
+// idLess orders message ids as [tt.CompareMessageIDs] does: by sequence
+// within one chat log, a later-created log's after an older one's, and
+// anything that is not an id ("", a bare number cached before ids named
+// their log) first.
+func idLess(a, b string) bool { return tt.CompareMessageIDs(a, b) < 0 }
 
-func idCompare(a, b string) int {
-	switch {
-	case a == b:
-		return 0
-	case idLess(a, b):
-		return -1
-	default:
-		return 1
-	}
-}
+func idCompare(a, b string) int { return tt.CompareMessageIDs(a, b) }
 
 // mergeMessages returns a new slice with the messages of list and in,
 // without duplicate ids, sorted by numeric id. A message of in replaces the

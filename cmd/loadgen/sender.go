@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"strconv"
 	"time"
 
 	tt "tickertalk/app"
@@ -94,9 +93,9 @@ func (s *sender) send(ctx context.Context, room, text, clientID string) (int, ui
 	if err := json.Unmarshal(body, &m); err != nil {
 		return status, 0, fmt.Errorf("decode answer: %w", err)
 	}
-	id, err := strconv.ParseUint(m.ID, 10, 64)
-	if err != nil {
-		return status, 0, fmt.Errorf("answer id %q: %w", m.ID, err)
+	id, ok := parseID([]byte(m.ID))
+	if !ok {
+		return status, 0, fmt.Errorf("answer id %q: not a message id", m.ID)
 	}
 	return status, id, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"time"
 
@@ -21,6 +20,7 @@ type stormSub struct {
 
 	mu          sync.Mutex
 	lastID      uint64
+	lastIDText  string   // lastID as the server wrote it: what a resume sends
 	seen        []uint64 // bitmap of load message seqs received
 	got         int      // distinct load messages
 	dups, ooo   int
@@ -60,10 +60,7 @@ func (s *stormSub) run(ctx context.Context, d *streamDialer, t *stormTally, dela
 		}
 		wait = delay
 		s.mu.Lock()
-		last := ""
-		if s.lastID > 0 {
-			last = strconv.FormatUint(s.lastID, 10)
-		}
+		last := s.lastIDText
 		s.mu.Unlock()
 		conn, p, err := d.openFrom(ctx, s.i, roomName(s.room), last)
 		if err != nil {
@@ -133,7 +130,7 @@ func (s *stormSub) handle(e *sseEvent) {
 	if !idOK || id <= s.lastID {
 		s.ooo++
 	} else {
-		s.lastID = id
+		s.lastID, s.lastIDText = id, string(e.ID)
 	}
 	s.got++
 	s.lastNew = time.Now()

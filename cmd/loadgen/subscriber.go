@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	tt "tickertalk/app"
 )
 
 // Errors of opening a subscriber's stream.
@@ -187,9 +189,13 @@ func (s *subscriber) handle(e *sseEvent, t *tally) {
 	storeMax(&t.lastDelivery, now.UnixNano())
 }
 
-// parseID parses a decimal SSE id.
+// parseID returns the sequence of an SSE id: Tickertalk's "<log>-<seq>",
+// or the bare decimal sequence of cmd/baresse.
 func parseID(b []byte) (uint64, bool) {
-	n, rest, ok := leadingUint(b)
+	if seq, ok := tt.MessageSeq(string(b)); ok { // Tickertalk's "<log>-<seq>"
+		return seq, true
+	}
+	n, rest, ok := leadingUint(b) // cmd/baresse's bare sequence
 	return n, ok && len(rest) == 0
 }
 
