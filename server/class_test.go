@@ -29,7 +29,7 @@ func TestIDFollowsTheClass(t *testing.T) {
 }
 
 // TestConnDropsIDsThatAreNotLogPositions: an id line that is not a
-// decimal log position never reaches the browser, whose Last-Event-ID it
+// log position (<log>-<seq>) never reaches the browser, whose Last-Event-ID it
 // would become.
 func TestConnDropsIDsThatAreNotLogPositions(t *testing.T) {
 	rec := httptest.NewRecorder()
@@ -37,7 +37,7 @@ func TestConnDropsIDsThatAreNotLogPositions(t *testing.T) {
 	for _, ev := range [][]string{
 		{},
 		{"id: abc\n", "event: presence\n", "data: {}\n", "\n"},
-		{"id: 5\n", "event: message\n", "data: {}\n", "\n"},
+		{"id: log0-5\n", "event: message\n", "data: {}\n", "\n"},
 	} {
 		for _, part := range ev {
 			_, _ = c.Write([]byte(part))
@@ -49,7 +49,7 @@ func TestConnDropsIDsThatAreNotLogPositions(t *testing.T) {
 		defer c.mu.Unlock()
 		return !c.writing
 	})
-	want := ":ok\n\nevent: presence\ndata: {}\n\nid: 5\nevent: message\ndata: {}\n\n"
+	want := ":ok\n\nevent: presence\ndata: {}\n\nid: log0-5\nevent: message\ndata: {}\n\n"
 	if got := rec.Body.String(); got != want {
 		t.Errorf("the socket got\n%q\nwant\n%q", got, want)
 	}

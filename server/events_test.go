@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -152,9 +151,9 @@ func TestEventsBadInput(t *testing.T) {
 	// Nothing was stored: a vote from a fresh session takes the next
 	// position, and the room's page holds the first vote alone.
 	status, id := postVote(t, n.newUser(t, "bob"), "lobby", "no", "b1")
-	want, _ := strconv.ParseUint(first, 10, 64)
-	if status != http.StatusCreated || id != strconv.FormatUint(want+1, 10) {
-		t.Fatalf("the next vote: %d id %s, want 201 id %d: something was stored", status, id, want+1)
+	want := seqOf(t, first) + 1
+	if status != http.StatusCreated || id != n.id(want) {
+		t.Fatalf("the next vote: %d id %s, want 201 id %s: something was stored", status, id, n.id(want))
 	}
 }
 

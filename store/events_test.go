@@ -69,8 +69,8 @@ func TestDurableEventsShareTheLog(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	if err := s.FollowWith(ctx, Hooks{
-		Message: func(m tt.ChatMessage) { mu.Lock(); got = append(got, "m"+m.ID); mu.Unlock() },
-		Event:   func(e history.Entry) { mu.Lock(); got = append(got, e.Kind+e.Msg.ID); mu.Unlock() },
+		Message: func(m tt.ChatMessage) { mu.Lock(); got = append(got, fmt.Sprint("m", seqOfID(t, m.ID))); mu.Unlock() },
+		Event:   func(e history.Entry) { mu.Lock(); got = append(got, fmt.Sprint(e.Kind, seqOfID(t, e.Msg.ID))); mu.Unlock() },
 		Skipped: func(_ string, seq uint64) { mu.Lock(); skipped = append(skipped, seq); mu.Unlock() },
 	}); err != nil {
 		t.Fatal(err)
@@ -96,4 +96,14 @@ func TestDurableEventsShareTheLog(t *testing.T) {
 	if err := json.Unmarshal(entries[1].JSON, &public); err != nil || public.Emoji != "👍" || public.Nick != "ann" {
 		t.Fatalf("reaction JSON %s: %+v %v", entries[1].JSON, public, err)
 	}
+}
+
+// seqOfID is the sequence of a message id of this store's log.
+func seqOfID(t *testing.T, id string) uint64 {
+	t.Helper()
+	seq, ok := tt.MessageSeq(id)
+	if !ok {
+		t.Errorf("%q is not a message id", id)
+	}
+	return seq
 }
