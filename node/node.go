@@ -341,17 +341,19 @@ func waitTicker(ctx context.Context, srv *server.Server, d time.Duration) {
 }
 
 // publishMarket runs the market while this node holds the ticker lease. It
-// continues from the prices the cluster last showed, so a change of
-// publisher does not make prices jump.
+// continues from the prices the cluster last showed, or else from the ones
+// stored by the last publisher, so that neither a change of publisher nor
+// a restart makes prices jump; it stores every tick's snapshot for the
+// next publisher.
 func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, st *store.Store, log *slog.Logger) {
 	mk, err := market.New(cfg.Market())
 	if err != nil {
 		log.Error("market", "err", err)
 		return
 	}
-	if snap, ok := srv.TickerSnapshot(); ok {
-		mk.Restore(snap)
-	}
+	restoreMarket(ctx, mk, srv, st, log)
+	saver := startTickerSaver(ctx, st, log)
+	defer func() { <-saver.done }()
 	log.Info("publishing the ticker", "symbols", len(cfg.Symbols), "tick", cfg.Tick, "seed", mk.Seed())
 	publish := func(u tt.TickerUpdate) {
 		data, err := json.Marshal(u)
@@ -361,6 +363,7 @@ func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, s
 		if err != nil {
 			log.Warn("publish ticker", "err", err)
 		}
+		saver.offer(mk.Snapshot())
 	}
 	publish(mk.Snapshot())
 	mk.Run(ctx, publish)

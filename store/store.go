@@ -1,6 +1,6 @@
 // Package store is Tickertalk's bus and persistence on NATS JetStream: the
-// chat log (stream CHAT), the ticker channel (core NATS), sessions and
-// cluster-wide leases (JetStream KV buckets).
+// chat log (stream CHAT), the ticker channel (core NATS), sessions,
+// cluster-wide leases and the latest ticker state (JetStream KV buckets).
 //
 // By default [Open] starts an embedded NATS server that keeps its data
 // under [Config].DataDir and talks to this process in-process, without a
@@ -143,6 +143,7 @@ type Store struct {
 	logID    string // the chat log's identity (logid.go)
 	sessions jetstream.KeyValue
 	leases   jetstream.KeyValue
+	states   jetstream.KeyValue // latest values of states: see state.go
 	health   *health
 
 	ctx    context.Context // cancelled by Close: stops Follow and Lead
@@ -324,6 +325,10 @@ func (s *Store) declare(ctx context.Context) error {
 		return err
 	}
 	s.logID, err = streamIdentity(s.stream)
+	if err != nil {
+		return err
+	}
+	s.states, err = declareStates(ctx, js, s.cfg)
 	return err
 }
 

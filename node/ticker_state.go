@@ -1,0 +1,135 @@
+//go:build !wasm
+
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	tt "tickertalk/app"
+	"tickertalk/market"
+	"tickertalk/server"
+	"tickertalk/store"
+)
+
+// tickerState names the stored latest ticker snapshot (see
+// [store.Store.SaveState]).
+const tickerState = "ticker"
+
+// stateTimeout bounds one load or save of the ticker state.
+const stateTimeout = 5 * time.Second
+
+// restoreMarket makes mk go on from the newest prices known: the snapshot
+// the last publisher stored (what a restarted node, or the first node of a
+// restarted cluster, has) or the one this node last received from the bus
+// (a publisher that just lost its lease may not have stored its last tick
+// yet). Without either, mk keeps its opening prices.
+func restoreMarket(ctx context.Context, mk *market.Market, srv *server.Server, st *store.Store, log *slog.Logger) {
+	stored, haveStored := loadTicker(ctx, st, log)
+	live, haveLive := srv.TickerSnapshot()
+	switch {
+	case haveStored && (!haveLive || !quoteTime(live).After(quoteTime(stored))):
+		mk.Restore(stored)
+		log.Info("the ticker goes on from its stored prices", "at", quoteTime(stored))
+	case haveLive:
+		mk.Restore(live)
+	}
+}
+
+// loadTicker returns the stored ticker snapshot, if there is a readable one.
+func loadTicker(ctx context.Context, st *store.Store, log *slog.Logger) (tt.TickerUpdate, bool) {
+	ctx, cancel := context.WithTimeout(ctx, stateTimeout)
+	defer cancel()
+	data, err := st.LoadState(ctx, tickerState)
+	if errors.Is(err, store.ErrNoState) {
+		return tt.TickerUpdate{}, false
+	}
+	var u tt.TickerUpdate
+	if err == nil {
+		err = json.Unmarshal(data, &u)
+	}
+	if err != nil {
+		log.Warn("the stored ticker prices cannot be read: the market opens afresh", "err", err)
+		return tt.TickerUpdate{}, false
+	}
+	return u, len(u.Quotes) > 0
+}
+
+// quoteTime is the newest quote time of u.
+func quoteTime(u tt.TickerUpdate) time.Time {
+	var t time.Time
+	for _, q := range u.Quotes {
+		if q.Time.After(t) {
+			t = q.Time
+		}
+	}
+	return t
+}
+
+// tickerSaver stores the market's latest snapshot off the ticker's
+// goroutine: a slow store delays the saves, never the ticks. Offers made
+// while a save runs replace one another; only the newest is saved next.
+type tickerSaver struct {
+	latest chan tt.TickerUpdate // holds at most the one unsaved snapshot
+	done   chan struct{}
+}
+
+// startTickerSaver saves what [tickerSaver.offer] is given until ctx ends,
+// then saves the last unsaved snapshot, if any, and closes done: a node
+// stopped cleanly keeps its very last tick.
+func startTickerSaver(ctx context.Context, st *store.Store, log *slog.Logger) *tickerSaver {
+	s := &tickerSaver{latest: make(chan tt.TickerUpdate, 1), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		failing := false
+		save := func(u tt.TickerUpdate) {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
+			defer cancel()
+			data, err := json.Marshal(u)
+			if err == nil {
+				err = st.SaveState(sctx, tickerState, data)
+			}
+			// Logged when saving starts or stops failing, not every tick.
+			switch {
+			case err != nil && !failing:
+				log.Warn("cannot store the ticker prices: a restart would not go on from them", "err", err)
+			case err == nil && failing:
+				log.Info("the ticker prices are stored again")
+			}
+			failing = err != nil
+		}
+		for {
+			select {
+			case u := <-s.latest:
+				save(u)
+			case <-ctx.Done():
+				select {
+				case u := <-s.latest:
+					save(u)
+				default:
+				}
+				return
+			}
+		}
+	}()
+	return s
+}
+
+// offer hands u to the saver, replacing an unsaved older snapshot. It never
+// blocks. It must be called from one goroutine at a time.
+func (s *tickerSaver) offer(u tt.TickerUpdate) {
+	for {
+		select {
+		case s.latest <- u:
+			return
+		default:
+		}
+		select {
+		case <-s.latest: // a stale snapshot the saver has not taken
+		default:
+		}
+	}
+}
