@@ -60,3 +60,99 @@ func join(list []string) string {
 	}
 	return s
 }
+
+// ReactionTally is who reacts with what: for each message id, for each
+// emoji, the nicks whose reaction is on, in the order they added it. The
+// zero value is not usable: build one with [Tally]. It is not safe for
+// concurrent use.
+type ReactionTally map[string]map[string][]string
+
+// EmojiCount is one emoji's reactions on a message.
+type EmojiCount struct {
+	Emoji string
+	// Nicks are the people reacting, in the order they added it.
+	Nicks []string
+}
+
+// Tally folds reactions, given in log order (their ids ascending), into who
+// reacts with what: a person's latest reaction with an emoji to a message
+// wins, so an On that repeats one already on and an !On without one on
+// change nothing. Folding the reactions of a scrollback page, of a replay
+// or of the offline cache gives the same tally as following them live.
+func Tally(reactions []Reaction) ReactionTally {
+	t := make(ReactionTally)
+	for _, r := range reactions {
+		t.Apply(r)
+	}
+	return t
+}
+
+// Apply folds the next reaction in log order into t and reports whether it
+// changed t (false for an On already on or an !On not on).
+func (t ReactionTally) Apply(r Reaction) bool {
+	byEmoji := t[r.MessageID]
+	nicks := byEmoji[r.Emoji]
+	i := slices.Index(nicks, r.Nick)
+	switch {
+	case r.On && i < 0:
+		if byEmoji == nil {
+			byEmoji = make(map[string][]string)
+			t[r.MessageID] = byEmoji
+		}
+		byEmoji[r.Emoji] = append(nicks, r.Nick)
+		return true
+	case !r.On && i >= 0:
+		nicks = slices.Delete(nicks, i, i+1)
+		if len(nicks) > 0 {
+			byEmoji[r.Emoji] = nicks
+			return true
+		}
+		delete(byEmoji, r.Emoji)
+		if len(byEmoji) == 0 {
+			delete(t, r.MessageID)
+		}
+		return true
+	}
+	return false
+}
+
+// Has reports whether nick's reaction with emoji to the message is on.
+func (t ReactionTally) Has(messageID, emoji, nick string) bool {
+	return slices.Contains(t[messageID][emoji], nick)
+}
+
+// Counts returns the emojis on a message that have at least one reaction,
+// in the order of [Emojis] (others after them, sorted), each with its
+// nicks; nil for a message without reactions. The result is a copy.
+func (t ReactionTally) Counts(messageID string) []EmojiCount {
+	byEmoji := t[messageID]
+	if len(byEmoji) == 0 {
+		return nil
+	}
+	out := make([]EmojiCount, 0, len(byEmoji))
+	for e, nicks := range byEmoji {
+		out = append(out, EmojiCount{Emoji: e, Nicks: slices.Clone(nicks)})
+	}
+	slices.SortFunc(out, func(a, b EmojiCount) int {
+		ia, ib := emojiRank(a.Emoji), emojiRank(b.Emoji)
+		if ia != ib {
+			return ia - ib
+		}
+		if a.Emoji < b.Emoji {
+			return -1
+		}
+		if a.Emoji > b.Emoji {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// emojiRank is e's place in [Emojis], or after all of them.
+func emojiRank(e string) int {
+	if i := slices.Index(Emojis, e); i >= 0 {
+		return i
+	}
+	return len(Emojis)
+}
