@@ -166,6 +166,7 @@ type Server struct {
 	events        EventLog
 	live          *liveEvents
 	commands      commands
+	observers     observers // see observe.go
 	// eventLimits holds one bucket per session for POST /api/events.
 	eventLimits *limiters
 
