@@ -24,6 +24,7 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/config"
+	"tickertalk/features"
 	"tickertalk/history"
 	"tickertalk/market"
 	"tickertalk/pwa"
@@ -182,6 +183,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		MaxRooms: cfg.MaxRooms, Events: st, Live: liveBus,
 	})
 	defer srv.Close()
+	features.Register(srv) // reactions and typing: see package features
 	for _, fn := range o.onServer {
 		fn(srv)
 	}

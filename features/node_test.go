@@ -1,0 +1,154 @@
+package features_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	tt "tickertalk/app"
+	"tickertalk/config"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
+	"tickertalk/node"
+)
+
+// testNode is a whole node run in-process on 127.0.0.1, with its
+// features, and its embedded NATS listening so that a test can count what
+// JetStream stores.
+type testNode struct {
+	URL  string
+	NATS string // nats://user:password@127.0.0.1:port
+	stop func() // stops the node and waits for it; idempotent
+}
+
+// startNode runs a node on dataDir (a fresh one when empty) and returns
+// once it answers /readyz. The node stops at the test's end.
+func startNode(t *testing.T, dataDir string) *testNode {
+	t.Helper()
+	web := t.TempDir()
+	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.DataDir = dataDir
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	cfg.WebDir = web
+	cfg.Seed = 7
+	cfg.Tick = time.Second
+	cfg.SendRate = 0 // the framework's own limit, so that only typing's applies
+	cfg.NATSListen = "127.0.0.1:0"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	natsURL := make(chan string, 1)
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	go func() {
+		done <- node.Serve(ctx, cfg, log, ln, node.OnNATSListening(func(u string) { natsURL <- u }))
+	}()
+	n := &testNode{URL: "http://" + ln.Addr().String()}
+	var once sync.Once
+	n.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Serve: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("Serve did not return after cancel")
+			}
+		})
+	}
+	t.Cleanup(n.stop)
+	wait.For(t, 20*time.Second, "node ready", func() bool {
+		resp, err := http.Get(n.URL + tt.PathReady)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	n.NATS = <-natsURL
+	return n
+}
+
+// stored returns how many entries the chat log's JetStream stream holds:
+// messages and the durable events of other kinds.
+func (n *testNode) stored(t *testing.T) uint64 {
+	t.Helper()
+	nc, err := nats.Connect(n.NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, "CHAT") // store's stream of the chat log
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+// post sends one event with POST /api/events and returns the status, the
+// reply (2xx) and the JSON error (4xx).
+func post(t *testing.T, c *testclient.Client, kind string, data any, clientID string) (int, tt.EventReply, tt.APIError) {
+	t.Helper()
+	raw, ok := data.(json.RawMessage)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var reply tt.EventReply
+	status, err := c.PostJSON(context.Background(), tt.PathEvents, tt.EventRequest{Kind: kind, Data: raw, ClientID: clientID}, &reply)
+	var se *testclient.StatusError
+	switch {
+	case errors.As(err, &se):
+		if ct := se.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("POST %s %s: %d with Content-Type %q, want JSON", tt.PathEvents, kind, status, ct)
+		}
+		return status, reply, se.APIError()
+	case err != nil:
+		t.Fatalf("POST %s %s: %v", tt.PathEvents, kind, err)
+	}
+	return status, reply, tt.APIError{}
+}
+
+// scrollback returns the newest page of room's history.
+func scrollback(t *testing.T, c *testclient.Client, room string) tt.MessagePage {
+	t.Helper()
+	var page tt.MessagePage
+	path := tt.RoomMessagesPath(room) + "?limit=200"
+	if _, err := c.Request(context.Background(), http.MethodGet, path, "", nil, &page); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return page
+}

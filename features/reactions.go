@@ -1,0 +1,173 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+
+	tt "tickertalk/app"
+	"tickertalk/history"
+	"tickertalk/server"
+)
+
+// maxTalliedMessages bounds the messages of one room whose reactions a node
+// keeps in memory: a room retains at most that many entries by default, so
+// the messages beyond it are gone from the log and cannot be reacted to.
+const maxTalliedMessages = tt.DefaultHistory
+
+// Reactions installs the server side of reactions on srv: POST
+// /api/events with kind "reaction" stores a person's emoji on a chat
+// message of the same room, at most once per person, emoji and message.
+//
+// The answers, on top of the framework's checks (session, JSON, emoji in
+// [tt.Emojis], rate limit): 422 [tt.CodeInvalidReaction] when the message
+// is not a retained message of the room; 201 {"id"} when the reaction
+// changed the tally and was stored; 202 {} with nothing stored when it
+// would change nothing (on for an emoji already on, off for one not on),
+// so that a double click or a retry is harmless. The server sets Nick
+// from the session.
+//
+// Whether a reaction changes something is judged against the reactions
+// this node has seen: every one in the log (rebuilt as the node loads the
+// log at start) and its own as soon as they are stored. Two nodes judging
+// the same person's reactions in the same moment may both store one; the
+// tally ([tt.Tally]), which only ever applies a person's latest, is right
+// either way.
+func Reactions(srv *server.Server) {
+	rx := &reactions{srv: srv, rooms: make(map[string]map[uint64]marks), busy: make(map[reactionKey]chan struct{})}
+	server.Observe(srv, tt.KindReaction, func(id string, r tt.Reaction) { rx.apply(id, r) })
+	server.On(srv, tt.KindReaction, rx.handle)
+}
+
+// reactions is who reacts with what on this node, by room and message id.
+type reactions struct {
+	srv *server.Server
+
+	mu    sync.Mutex
+	rooms map[string]map[uint64]marks
+	busy  map[reactionKey]chan struct{} // reactions being judged and stored
+}
+
+// marks holds, for one message, each person's latest reaction with each
+// emoji, by emoji then nick.
+type marks map[string]map[string]mark
+
+// mark is a person's latest reaction with one emoji to one message: on or
+// off, and the id of the event that said so. A later id wins, so that a
+// reaction applied as soon as it is stored and again when the log
+// delivers it is applied once, in log order.
+type mark struct {
+	id uint64
+	on bool
+}
+
+type reactionKey struct {
+	room, messageID, emoji, nick string
+}
+
+func (rx *reactions) handle(ctx context.Context, c server.Command, r tt.Reaction) error {
+	r.Nick = c.Nick
+	if _, ok, err := rx.srv.Message(r.Room, r.MessageID); err != nil {
+		return fmt.Errorf("look up message %s: %w", r.MessageID, err)
+	} else if !ok {
+		return &server.Error{Status: http.StatusUnprocessableEntity, Code: tt.CodeInvalidReaction,
+			Msg: fmt.Sprintf("room %s has no message %s to react to", r.Room, r.MessageID)}
+	}
+	key := reactionKey{r.Room, r.MessageID, r.Emoji, r.Nick}
+	if err := rx.acquire(ctx, key); err != nil {
+		return err
+	}
+	defer rx.release(key)
+	if rx.isOn(key) == r.On {
+		return nil // nothing to change: answered 202, nothing stored
+	}
+	id, err := server.Publish(ctx, rx.srv, tt.KindReaction, r, c.From())
+	if err != nil {
+		return err
+	}
+	rx.apply(id, r)
+	return nil
+}
+
+// acquire waits until no other request of this node is judging key, then
+// takes it: one person's clicks on one emoji are judged one at a time.
+func (rx *reactions) acquire(ctx context.Context, key reactionKey) error {
+	for {
+		rx.mu.Lock()
+		wait, taken := rx.busy[key]
+		if !taken {
+			rx.busy[key] = make(chan struct{})
+			rx.mu.Unlock()
+			return nil
+		}
+		rx.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for an earlier reaction: %w", ctx.Err())
+		}
+	}
+}
+
+func (rx *reactions) release(key reactionKey) {
+	rx.mu.Lock()
+	defer rx.mu.Unlock()
+	close(rx.busy[key])
+	delete(rx.busy, key)
+}
+
+// isOn reports whether key's person reacts with its emoji now.
+func (rx *reactions) isOn(key reactionKey) bool {
+	seq, _ := history.ParseID(key.messageID)
+	rx.mu.Lock()
+	defer rx.mu.Unlock()
+	return rx.rooms[key.room][seq][key.emoji][key.nick].on
+}
+
+// apply records the reaction stored as id, unless a later one of the same
+// person, emoji and message is recorded already.
+func (rx *reactions) apply(id string, r tt.Reaction) {
+	seq, ok := history.ParseID(id)
+	msg, okMsg := history.ParseID(r.MessageID)
+	if !ok || !okMsg {
+		return
+	}
+	rx.mu.Lock()
+	defer rx.mu.Unlock()
+	room := rx.rooms[r.Room]
+	if room == nil {
+		room = make(map[uint64]marks)
+		rx.rooms[r.Room] = room
+	}
+	m := room[msg]
+	if m == nil {
+		if len(room) >= maxTalliedMessages {
+			forgetOldest(room)
+		}
+		m = make(marks)
+		room[msg] = m
+	}
+	byNick := m[r.Emoji]
+	if byNick == nil {
+		byNick = make(map[string]mark)
+		m[r.Emoji] = byNick
+	}
+	if old, ok := byNick[r.Nick]; ok && old.id >= seq {
+		return
+	}
+	byNick[r.Nick] = mark{id: seq, on: r.On}
+}
+
+// forgetOldest drops the message with the lowest id: the first the log
+// discards.
+func forgetOldest(room map[uint64]marks) {
+	first := true
+	var oldest uint64
+	for id := range room {
+		if first || id < oldest {
+			oldest, first = id, false
+		}
+	}
+	delete(room, oldest)
+}
