@@ -4,17 +4,26 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"sync"
 
 	tt "tickertalk/app"
+	"tickertalk/config"
 	"tickertalk/history"
 	"tickertalk/server"
 )
 
-// maxTalliedMessages bounds the messages of one room whose reactions a node
-// keeps in memory: a room retains at most that many entries by default, so
-// the messages beyond it are gone from the log and cannot be reacted to.
-const maxTalliedMessages = tt.DefaultHistory
+// A node keeps the reactions of the messages of a room that the log still
+// retains. Messages leave the log oldest first, so when a room's tally has
+// grown to twice its size after the last pruning (and at least
+// pruneFloor messages), a reaction request drops its oldest messages up to
+// the first one still retained. maxTalliedMessages, the largest --history,
+// bounds a room's tally between prunings.
+const (
+	pruneFloor         = 1024
+	maxTalliedMessages = config.MaxHistory
+)
 
 // Reactions installs the server side of reactions on srv: POST
 // /api/events with kind "reaction" stores a person's emoji on a chat
@@ -35,18 +44,27 @@ const maxTalliedMessages = tt.DefaultHistory
 // tally ([tt.Tally]), which only ever applies a person's latest, is right
 // either way.
 func Reactions(srv *server.Server) {
-	rx := &reactions{srv: srv, rooms: make(map[string]map[uint64]marks), busy: make(map[reactionKey]chan struct{})}
-	server.Observe(srv, tt.KindReaction, func(id string, r tt.Reaction) { rx.apply(id, r) })
+	rx := newReactions(srv, pruneFloor)
+	server.Observe(srv, tt.KindReaction, rx.apply)
 	server.On(srv, tt.KindReaction, rx.handle)
+}
+
+// newReactions returns an empty tally that prunes rooms of floor messages
+// or more.
+func newReactions(srv *server.Server, floor int) *reactions {
+	return &reactions{srv: srv, floor: floor, rooms: make(map[string]map[uint64]marks),
+		pruneAt: make(map[string]int), busy: make(map[reactionKey]chan struct{})}
 }
 
 // reactions is who reacts with what on this node, by room and message id.
 type reactions struct {
-	srv *server.Server
+	srv   *server.Server
+	floor int // the smallest tally pruned: pruneFloor
 
-	mu    sync.Mutex
-	rooms map[string]map[uint64]marks
-	busy  map[reactionKey]chan struct{} // reactions being judged and stored
+	mu      sync.Mutex
+	rooms   map[string]map[uint64]marks
+	pruneAt map[string]int                // a room's tally size that triggers pruning
+	busy    map[reactionKey]chan struct{} // reactions being judged and stored
 }
 
 // marks holds, for one message, each person's latest reaction with each
@@ -87,7 +105,38 @@ func (rx *reactions) handle(ctx context.Context, c server.Command, r tt.Reaction
 		return err
 	}
 	rx.apply(id, r)
+	rx.prune(r.Room)
 	return nil
+}
+
+// prune forgets the oldest messages of room that the log no longer
+// retains, once the room's tally has doubled since it last did.
+func (rx *reactions) prune(room string) {
+	rx.mu.Lock()
+	tally := rx.rooms[room]
+	if len(tally) < max(rx.pruneAt[room], rx.floor) {
+		rx.mu.Unlock()
+		return
+	}
+	ids := make([]uint64, 0, len(tally))
+	for id := range tally {
+		ids = append(ids, id)
+	}
+	rx.mu.Unlock()
+	slices.Sort(ids)
+	var gone []uint64
+	for _, id := range ids {
+		if _, retained, err := rx.srv.Message(room, strconv.FormatUint(id, 10)); retained || err != nil {
+			break
+		}
+		gone = append(gone, id)
+	}
+	rx.mu.Lock()
+	defer rx.mu.Unlock()
+	for _, id := range gone {
+		delete(tally, id)
+	}
+	rx.pruneAt[room] = 2 * len(tally)
 }
 
 // acquire waits until no other request of this node is judging key, then
