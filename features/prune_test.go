@@ -54,7 +54,7 @@ func TestReactionsForgetMessagesTheLogDiscarded(t *testing.T) {
 			t.Fatal(err)
 		}
 		wait.For(t, 10*time.Second, "message "+last+" in the index", func() bool {
-			_, ok, _ := srv.Message("lobby", last)
+			ok, _ := rx.isMessage("lobby", last)
 			return ok
 		})
 		if err := rx.handle(t.Context(), ann, tt.Reaction{Room: "lobby", MessageID: last, Emoji: "👍", On: true}); err != nil {

@@ -86,7 +86,7 @@ type reactionKey struct {
 
 func (rx *reactions) handle(ctx context.Context, c server.Command, r tt.Reaction) error {
 	r.Nick = c.Nick
-	if _, ok, err := rx.srv.Message(r.Room, r.MessageID); err != nil {
+	if ok, err := rx.isMessage(r.Room, r.MessageID); err != nil {
 		return fmt.Errorf("look up message %s: %w", r.MessageID, err)
 	} else if !ok {
 		return &server.Error{Status: http.StatusUnprocessableEntity, Code: tt.CodeInvalidReaction,
@@ -126,7 +126,7 @@ func (rx *reactions) prune(room string) {
 	slices.Sort(ids)
 	var gone []uint64
 	for _, id := range ids {
-		if _, retained, err := rx.srv.Message(room, strconv.FormatUint(id, 10)); retained || err != nil {
+		if retained, err := rx.isMessage(room, strconv.FormatUint(id, 10)); retained || err != nil {
 			break
 		}
 		gone = append(gone, id)
@@ -137,6 +137,12 @@ func (rx *reactions) prune(room string) {
 		delete(tally, id)
 	}
 	rx.pruneAt[room] = 2 * len(tally)
+}
+
+// isMessage reports whether id is a chat message that room's log retains.
+func (rx *reactions) isMessage(room, id string) (bool, error) {
+	e, ok, err := rx.srv.Stored(room, id)
+	return ok && e.Kind == tt.EventMessage, err
 }
 
 // acquire waits until no other request of this node is judging key, then

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"sync"
 
 	tt "tickertalk/app"
@@ -45,28 +44,4 @@ func (o *observers) notify(e history.Entry) {
 	for _, fn := range fns {
 		fn(e.Msg.ID, e.JSON)
 	}
-}
-
-// Message returns the chat message id of room while the log retains it;
-// false when id names no retained message of room (none at all, one
-// discarded, or an event of another kind or room). It reads the history
-// index, or the log for what the index's cache no longer holds; the error
-// is a failed read of the log (bounded by the index's load timeout). Safe
-// for concurrent use.
-func (s *Server) Message(room, id string) (tt.ChatMessage, bool, error) {
-	seq, ok := history.ParseID(id)
-	if !ok || seq == 0 || tt.ValidateRoom(room) != nil {
-		return tt.ChatMessage{}, false, nil
-	}
-	page, err := s.opts.History.Page(room, seq-1, 1)
-	if errors.Is(err, history.ErrGap) {
-		return tt.ChatMessage{}, false, nil
-	}
-	if err != nil {
-		return tt.ChatMessage{}, false, err
-	}
-	if len(page) == 0 || page[0].Seq != seq || !page[0].IsMessage() || page[0].Msg.Room != room {
-		return tt.ChatMessage{}, false, nil
-	}
-	return page[0].Msg, true, nil
 }
