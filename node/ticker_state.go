@@ -22,6 +22,11 @@ const tickerState = "ticker"
 // stateTimeout bounds one load or save of the ticker state.
 const stateTimeout = 5 * time.Second
 
+// lastSaveTimeout bounds the save a publisher makes as it stops: well
+// within the LeaseTTL/6 a lease holder has to stop before another may
+// start, so that the last save never lands over the next publisher's.
+const lastSaveTimeout = 200 * time.Millisecond
+
 // restoreMarket makes mk go on from the newest prices known: the snapshot
 // the last publisher stored (what a restarted node, or the first node of a
 // restarted cluster, has) or the one this node last received from the bus
@@ -78,41 +83,54 @@ type tickerSaver struct {
 }
 
 // startTickerSaver saves what [tickerSaver.offer] is given until ctx ends,
-// then saves the last unsaved snapshot, if any, and closes done: a node
-// stopped cleanly keeps its very last tick.
+// then saves the last snapshot not saved yet, if any (the one in the
+// channel, or one whose save ctx's end cut short), within
+// [lastSaveTimeout], and closes done: a publisher stopped cleanly keeps its
+// very last tick, and returns promptly however slow the store is.
 func startTickerSaver(ctx context.Context, st *store.Store, log *slog.Logger) *tickerSaver {
 	s := &tickerSaver{latest: make(chan tt.TickerUpdate, 1), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		failing := false
-		save := func(u tt.TickerUpdate) {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
+		save := func(ctx context.Context, u tt.TickerUpdate, timeout time.Duration) error {
+			sctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			data, err := json.Marshal(u)
 			if err == nil {
 				err = st.SaveState(sctx, tickerState, data)
 			}
-			// Logged when saving starts or stops failing, not every tick.
+			// Logged when saving starts or stops failing, not every tick,
+			// nor when the publisher stopping cut it short.
 			switch {
+			case err != nil && ctx.Err() != nil:
+				return err
 			case err != nil && !failing:
 				log.Warn("cannot store the ticker prices: a restart would not go on from them", "err", err)
 			case err == nil && failing:
 				log.Info("the ticker prices are stored again")
 			}
 			failing = err != nil
+			return err
 		}
+		var unsaved *tt.TickerUpdate
+	loop:
 		for {
 			select {
 			case u := <-s.latest:
-				save(u)
-			case <-ctx.Done():
-				select {
-				case u := <-s.latest:
-					save(u)
-				default:
+				if err := save(ctx, u, stateTimeout); err != nil && ctx.Err() != nil {
+					unsaved = &u
 				}
-				return
+			case <-ctx.Done():
+				break loop
 			}
+		}
+		select {
+		case u := <-s.latest:
+			unsaved = &u
+		default:
+		}
+		if unsaved != nil {
+			_ = save(context.WithoutCancel(ctx), *unsaved, lastSaveTimeout)
 		}
 	}()
 	return s
