@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync"
 
 	tt "tickertalk/app"
@@ -52,7 +51,7 @@ func Reactions(srv *server.Server) {
 // newReactions returns an empty tally that prunes rooms of floor messages
 // or more.
 func newReactions(srv *server.Server, floor int) *reactions {
-	return &reactions{srv: srv, floor: floor, rooms: make(map[string]map[uint64]marks),
+	return &reactions{srv: srv, floor: floor, rooms: make(map[string]map[string]marks),
 		pruneAt: make(map[string]int), busy: make(map[reactionKey]chan struct{})}
 }
 
@@ -62,7 +61,7 @@ type reactions struct {
 	floor int // the smallest tally pruned: pruneFloor
 
 	mu      sync.Mutex
-	rooms   map[string]map[uint64]marks
+	rooms   map[string]map[string]marks   // by room, then message id
 	pruneAt map[string]int                // a room's tally size that triggers pruning
 	busy    map[reactionKey]chan struct{} // reactions being judged and stored
 }
@@ -118,15 +117,15 @@ func (rx *reactions) prune(room string) {
 		rx.mu.Unlock()
 		return
 	}
-	ids := make([]uint64, 0, len(tally))
+	ids := make([]string, 0, len(tally))
 	for id := range tally {
 		ids = append(ids, id)
 	}
 	rx.mu.Unlock()
-	slices.Sort(ids)
-	var gone []uint64
+	slices.SortFunc(ids, tt.CompareMessageIDs)
+	var gone []string
 	for _, id := range ids {
-		if retained, err := rx.isMessage(room, strconv.FormatUint(id, 10)); retained || err != nil {
+		if retained, err := rx.isMessage(room, id); retained || err != nil {
 			break
 		}
 		gone = append(gone, id)
@@ -142,7 +141,9 @@ func (rx *reactions) prune(room string) {
 // isMessage reports whether id is a chat message that room's log retains.
 func (rx *reactions) isMessage(room, id string) (bool, error) {
 	e, ok, err := rx.srv.Stored(room, id)
-	return ok && e.Kind == tt.EventMessage, err
+	// Stored finds a sequence whatever log an id names: the id must be
+	// the one the message has, of this log.
+	return ok && e.Kind == tt.EventMessage && e.ID == id, err
 }
 
 // acquire waits until no other request of this node is judging key, then
@@ -174,34 +175,32 @@ func (rx *reactions) release(key reactionKey) {
 
 // isOn reports whether key's person reacts with its emoji now.
 func (rx *reactions) isOn(key reactionKey) bool {
-	seq, _ := history.ParseID(key.messageID)
 	rx.mu.Lock()
 	defer rx.mu.Unlock()
-	return rx.rooms[key.room][seq][key.emoji][key.nick].on
+	return rx.rooms[key.room][key.messageID][key.emoji][key.nick].on
 }
 
 // apply records the reaction stored as id, unless a later one of the same
 // person, emoji and message is recorded already.
 func (rx *reactions) apply(id string, r tt.Reaction) {
 	seq, ok := history.ParseID(id)
-	msg, okMsg := history.ParseID(r.MessageID)
-	if !ok || !okMsg {
+	if !ok {
 		return
 	}
 	rx.mu.Lock()
 	defer rx.mu.Unlock()
 	room := rx.rooms[r.Room]
 	if room == nil {
-		room = make(map[uint64]marks)
+		room = make(map[string]marks)
 		rx.rooms[r.Room] = room
 	}
-	m := room[msg]
+	m := room[r.MessageID]
 	if m == nil {
 		if len(room) >= maxTalliedMessages {
 			forgetOldest(room)
 		}
 		m = make(marks)
-		room[msg] = m
+		room[r.MessageID] = m
 	}
 	byNick := m[r.Emoji]
 	if byNick == nil {
@@ -216,11 +215,11 @@ func (rx *reactions) apply(id string, r tt.Reaction) {
 
 // forgetOldest drops the message with the lowest id: the first the log
 // discards.
-func forgetOldest(room map[uint64]marks) {
+func forgetOldest(room map[string]marks) {
 	first := true
-	var oldest uint64
+	var oldest string
 	for id := range room {
-		if first || id < oldest {
+		if first || tt.CompareMessageIDs(id, oldest) < 0 {
 			oldest, first = id, false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,10 @@ func TestReactionBadInputs(t *testing.T) {
 		t.Fatalf("a valid reaction: %d %+v, want 201 with an id", status, first)
 	}
 	before := n.stored(t)
+	mid, ok := tt.ParseMessageID(m.ID)
+	if !ok {
+		t.Fatalf("message id %q", m.ID)
+	}
 
 	reaction := func(room, id, emoji string, on bool) tt.Reaction {
 		return tt.Reaction{Room: room, MessageID: id, Emoji: emoji, On: on}
@@ -84,7 +89,9 @@ func TestReactionBadInputs(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"no such message", alice, kind, reaction("lobby", "999999", "👍", true), 422, tt.CodeInvalidReaction},
+		{"no such message", alice, kind, reaction("lobby", tt.MessageID{Log: mid.Log, Seq: 999999}.String(), "👍", true), 422, tt.CodeInvalidReaction},
+		{"the message's sequence in another log", alice, kind, reaction("lobby", tt.MessageID{Log: "zz", Seq: mid.Seq}.String(), "👍", true), 422, tt.CodeInvalidReaction},
+		{"a bare sequence", alice, kind, reaction("lobby", strconv.FormatUint(mid.Seq, 10), "👍", true), 422, tt.CodeInvalidReaction},
 		{"a message of another room", alice, kind, reaction("lobby", elsewhere.ID, "👍", true), 422, tt.CodeInvalidReaction},
 		{"the room of the message, wrong", alice, kind, reaction("other", m.ID, "👍", true), 422, tt.CodeInvalidReaction},
 		{"a reaction, not a message", alice, kind, reaction("lobby", first.ID, "👍", true), 422, tt.CodeInvalidReaction},
