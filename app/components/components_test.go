@@ -39,11 +39,11 @@ func TestStatusBadge(t *testing.T) {
 
 func TestTickerQuoteRow(t *testing.T) {
 	c := &tickerView{
-		Quotes: []tt.Quote{
+		quotes: []tt.Quote{
 			{Symbol: "ACME", Price: 1101.5, Change: 1.5, ChangePct: 0.14},
 			{Symbol: "GLOB", Price: 9.99, Change: -0.2, ChangePct: -1.96},
 		},
-		Series: map[string][]float64{"ACME": {1, 2}},
+		series: map[string][]float64{"ACME": {1, 2}},
 	}
 	load(t, c)
 	// section > [ul.quotes] > li.quote

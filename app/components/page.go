@@ -24,9 +24,6 @@ type page struct {
 	status   string
 	err      string
 
-	quotes []tt.Quote
-	series map[string][]float64
-
 	messages []tt.ChatMessage
 	more     bool
 	// latestDue: loading the room's latest page failed and is retried;
@@ -58,10 +55,12 @@ type page struct {
 	listeners []windowListener
 	stop      context.CancelFunc
 	st        store
+	bus       *eventBus // the stream's events, typed, for every feature
+	unsubs    []func()
 }
 
 func newPage() *page {
-	return &page{room: tt.DefaultRoom, status: statusReconnecting, healthy: true}
+	return &page{room: tt.DefaultRoom, status: statusReconnecting, healthy: true, bus: newEventBus()}
 }
 
 // OnPreRender picks the room from the URL so the server's HTML names it.
@@ -88,7 +87,7 @@ func (p *page) Render() app.UI {
 		),
 		app.P().ID("error").Class("error").Role("alert").Text(p.err),
 		app.Main().Class("panes").Body(
-			&tickerView{Quotes: p.quotes, Series: p.series},
+			&tickerView{Bus: p.bus},
 			app.Section().Class("chat").Aria("label", "chat").Body(
 				&roomList{Rooms: roomsShown(p.rooms, p.joined, p.room, p.presence), Current: p.room, Joined: p.joined, Unread: p.unread},
 				app.Div().Class("room-view").Body(

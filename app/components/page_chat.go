@@ -115,6 +115,7 @@ func (p *page) applyLatest(ctx app.Context, pg tt.MessagePage, replace bool) {
 	// Without more, the page holds the room's first message, and so every
 	// message of the room that was shown before.
 	p.more = pg.More
+	p.bus.addPage(p.room, pg)
 	p.addMessages(ctx, pg.Messages...)
 	p.scrollToBottom(ctx)
 }
@@ -141,6 +142,7 @@ func (p *page) handleOlder(ctx app.Context, a app.Action) {
 			height := scrollHeight()
 			p.messages = mergeMessages(pg.Messages, p.messages...)
 			p.more = pg.More
+			p.bus.addPage(room, pg)
 			p.saveRoom()
 			ctx.Defer(func(app.Context) { keepScroll(height) })
 		})

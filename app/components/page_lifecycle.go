@@ -22,8 +22,8 @@ const (
 // session check, the stream, the listeners and the timers.
 func (p *page) mount(ctx app.Context) {
 	p.st = newStore(ctx.LocalStorage())
+	p.bus.st = p.st
 	p.room = roomFromPath(ctx.Page().URL().Path)
-	p.restoreTicker()
 	p.outbox = p.st.outbox()
 	p.nick = p.st.nick()
 	p.loadRoomCache()
@@ -71,6 +71,7 @@ func (p *page) mount(ctx app.Context) {
 	}
 
 	p.checkSession(ctx)
+	p.subscribe(ctx)
 	p.startStream(ctx)
 	p.editUnread(ctx, func(u unreadState) unreadState { return u.read(p.room, newestID(p.messages)) })
 	p.refreshRooms(ctx)
@@ -111,6 +112,10 @@ func (p *page) dismount() {
 	}
 	p.stream.close()
 	p.stream = nil
+	for _, unsub := range p.unsubs {
+		unsub()
+	}
+	p.unsubs = nil
 	for _, l := range p.listeners {
 		l.remove()
 	}

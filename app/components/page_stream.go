@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -9,9 +8,6 @@ import (
 
 	tt "tickertalk/app"
 )
-
-// streamEvents are the event names the page listens to.
-var streamEvents = []string{tt.EventUpdate, tt.EventMessage, tt.EventPresence, tt.EventResync}
 
 // eventBatchDelay is how long the first event of a batch waits for the
 // others. The browser hands each event to the page in a task of its own,
@@ -136,11 +132,9 @@ func (p *page) onOffline(ctx app.Context) {
 	p.status = statusOffline
 }
 
-// onEvents applies, in order, the events of the stream that arrived since
-// the last call. Messages of the room on screen are merged and stored once
-// for the whole batch, those of the other joined rooms counted unread, and
-// the ticker is stored once: a replay of thousands of messages costs one
-// merge per batch, not one per message.
+// onEvents hands the events of the stream that arrived since the last call
+// to the subscribers of their kinds (see [eventBus]), in order: a replay of
+// thousands of messages costs one merge per batch, not one per message.
 func (p *page) onEvents(ctx app.Context, events *eventQueue) {
 	evs := events.take()
 	if events != p.events || len(evs) == 0 {
@@ -151,95 +145,66 @@ func (p *page) onEvents(ctx app.Context, events *eventQueue) {
 	if p.status != statusLive && p.stream.readyState() == esOpen {
 		p.setLive()
 	}
-	room := p.room
-	var (
-		msgs, others []tt.ChatMessage
-		ticked       bool
-		lastID       = p.lastEventID
-	)
-	for _, ev := range evs {
-		var err error
-		switch ev.Name {
-		case tt.EventUpdate:
-			var u tt.TickerUpdate
-			if err = json.Unmarshal([]byte(ev.Data), &u); err == nil {
-				p.applyTicker(u)
-				ticked = true
-			}
-		case tt.EventMessage:
-			var m tt.ChatMessage
-			err = json.Unmarshal([]byte(ev.Data), &m)
-			switch {
-			case err != nil:
-			case m.Room == "" || m.Room == room:
-				msgs = append(msgs, m)
-				if ev.LastEventID != "" && idLess(lastID, ev.LastEventID) {
-					lastID = ev.LastEventID
-				}
-			default:
-				others = append(others, m)
-			}
-		case tt.EventPresence:
-			var pr tt.Presence
-			if err = json.Unmarshal([]byte(ev.Data), &pr); err == nil {
-				if pr.Room == "" {
-					pr.Room = room
-				}
-				if p.presences == nil {
-					p.presences = make(map[string]tt.Presence)
-				}
-				p.presences[pr.Room] = pr
-				if pr.Room == room {
-					p.presence = pr
-				}
-			}
-		case tt.EventResync:
-			var rs tt.Resync
-			if err = json.Unmarshal([]byte(ev.Data), &rs); err == nil && (rs.Room == "" || rs.Room == room) {
-				p.resyncing = true
-				p.loadLatest(ctx, true)
-			}
-		}
-		if err != nil {
-			app.Logf("decoding %s event: %v", ev.Name, err)
-		}
-	}
-	if ticked {
-		p.st.setTicker(tt.TickerUpdate{Quotes: p.quotes, History: p.series})
-	}
+	p.bus.publish(evs)
 	if last := p.stream.lastID(); last != "" {
 		p.st.setStreamLast(last)
+	}
+}
+
+// subscribe makes the page's features hear their kinds of the stream.
+func (p *page) subscribe(ctx app.Context) {
+	p.unsubs = append(p.unsubs,
+		SubscribeBatch(ctx, p.bus, tt.KindMessage, p.onMessages),
+		Subscribe(ctx, p.bus, tt.KindPresence, p.onPresence),
+		Subscribe(ctx, p.bus, tt.KindResync, p.onResync),
+	)
+}
+
+// onMessages merges and caches the messages of the room on screen once for
+// the whole batch, and counts those of the other joined rooms unread.
+func (p *page) onMessages(ctx app.Context, evs []Stored[tt.ChatMessage]) {
+	room := p.room
+	var msgs, others []tt.ChatMessage
+	lastID := p.lastEventID
+	for _, ev := range evs {
+		m := ev.V
+		if m.Room != "" && m.Room != room {
+			others = append(others, m)
+			continue
+		}
+		msgs = append(msgs, m)
+		if ev.ID != "" && idLess(lastID, ev.ID) {
+			lastID = ev.ID
+		}
 	}
 	if len(msgs) > 0 {
 		p.lastEventID = lastID
 		p.addMessages(ctx, msgs...) // and caches the room, with its id
 	}
-	if len(msgs) > 0 || len(others) > 0 {
-		p.editUnread(ctx, func(u unreadState) unreadState {
-			return u.add(others, p.nick).read(room, newestID(p.messages))
-		})
+	p.editUnread(ctx, func(u unreadState) unreadState {
+		return u.add(others, p.nick).read(room, newestID(p.messages))
+	})
+}
+
+// onPresence keeps who is online in each joined room.
+func (p *page) onPresence(ctx app.Context, pr tt.Presence, _ string) {
+	if pr.Room == "" {
+		pr.Room = p.room
+	}
+	if p.presences == nil {
+		p.presences = make(map[string]tt.Presence)
+	}
+	p.presences[pr.Room] = pr
+	if pr.Room == p.room {
+		p.presence = pr
 	}
 }
 
-// applyTicker takes the quotes of u and extends the sparklines: from u's
-// history when it has one (the first update of a connection), else by each
-// quote's price.
-func (p *page) applyTicker(u tt.TickerUpdate) {
-	series := make(map[string][]float64, len(u.Quotes))
-	for _, q := range u.Quotes {
-		if h, ok := u.History[q.Symbol]; ok && len(h) > 0 {
-			series[q.Symbol] = seriesFrom(h, q.Price, maxSeriesSize)
-			continue
-		}
-		series[q.Symbol] = appendPrice(p.series[q.Symbol], q.Price, maxSeriesSize)
+// onResync reloads the room on screen when the server says its list may
+// hold a gap.
+func (p *page) onResync(ctx app.Context, rs tt.Resync, _ string) {
+	if rs.Room == "" || rs.Room == p.room {
+		p.resyncing = true
+		p.loadLatest(ctx, true)
 	}
-	p.quotes = u.Quotes
-	p.series = series
-}
-
-// restoreTicker shows the last quotes and sparklines seen.
-func (p *page) restoreTicker() {
-	u := p.st.ticker()
-	p.quotes = u.Quotes
-	p.series = u.History
 }

@@ -25,6 +25,10 @@ func TestOnEventsAppliesABatchInOrder(t *testing.T) {
 	load(t, grab)
 	p := newPage()
 	p.st = newStore(grab.ctx.LocalStorage())
+	p.bus.st = p.st
+	p.subscribe(grab.ctx)
+	ticker := &tickerView{Bus: p.bus}
+	ticker.OnMount(grab.ctx)
 
 	event := func(name, id string, v any) sseEvent {
 		data, err := json.Marshal(v)
@@ -74,8 +78,8 @@ func TestOnEventsAppliesABatchInOrder(t *testing.T) {
 		c.Messages[maxCachedMessages-1].ID != strconv.Itoa(n) {
 		t.Errorf("stored room: last id %q, %d messages; want %d and the newest %d", c.LastEventID, len(c.Messages), n, maxCachedMessages)
 	}
-	if len(p.quotes) != 1 || p.quotes[0].Price != 2 || !slices.Equal(p.series["ACME"], []float64{1, 2}) {
-		t.Errorf("ticker %v, sparkline %v; want the last price 2 after 1", p.quotes, p.series["ACME"])
+	if len(ticker.quotes) != 1 || ticker.quotes[0].Price != 2 || !slices.Equal(ticker.series["ACME"], []float64{1, 2}) {
+		t.Errorf("ticker %v, sparkline %v; want the last price 2 after 1", ticker.quotes, ticker.series["ACME"])
 	}
 	if p.presence.Room != "lobby" || p.presence.Count != 1 {
 		t.Errorf("presence %+v, want bob in lobby", p.presence)

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -21,7 +20,7 @@ const (
 const (
 	relayEvent = "ev"    // holder → tabs: one server-sent event: n(ame), d(ata), i(d)
 	relayState = "st"    // holder → tabs: its EventSource's readyState, s
-	relayHello = "hello" // a new tab → holder: send your state and the presences
+	relayHello = "hello" // a new tab → holder: send your state and the latest states
 	relayRooms = "rooms" // a tab → holder: the joined rooms changed; r: reopen even if not
 )
 
@@ -75,10 +74,10 @@ type sharedStream struct {
 	esRooms   []string
 	remote    int // the holder's readyState, as last relayed
 
-	mu        sync.Mutex
-	heard     time.Time            // when the holder was last heard from
-	last      string               // newest event id seen, own or relayed
-	presences map[string]relayPair // holder: the last presence event of each room
+	mu     sync.Mutex
+	heard  time.Time              // when the holder was last heard from
+	last   string                 // newest event id seen, own or relayed
+	states map[stateKey]relayPair // holder: the last event of each state kind and room
 }
 
 // relayPair is one event as relayed.
@@ -221,7 +220,7 @@ func (s *sharedStream) openOwn() {
 	s.es.close()
 	last := s.lastID()
 	s.esRooms = s.rooms()
-	s.es = openStream(streamURL(s.esRooms, last), streamEvents, streamHandlers{
+	s.es = openStream(streamURL(s.esRooms, last), tt.KindNames(), streamHandlers{
 		Event: func(ev sseEvent) {
 			s.note(ev)
 			s.relay(ev)
@@ -243,22 +242,25 @@ func (s *sharedStream) openOwn() {
 	}
 }
 
-// relay sends ev to the other tabs; the holder keeps each room's last
-// presence for tabs that join later.
+// relay sends ev to the other tabs; the holder keeps the last event of
+// each state kind and room (presence...) for tabs that join later.
 func (s *sharedStream) relay(ev sseEvent) {
-	if ev.Name == tt.EventPresence {
-		var pr tt.Presence
-		if json.Unmarshal([]byte(ev.Data), &pr) == nil {
+	if info, ok := tt.LookupKind(ev.Name); ok && info.Class == tt.State {
+		if v, err := info.Decode([]byte(ev.Data)); err == nil {
 			s.mu.Lock()
-			if s.presences == nil {
-				s.presences = make(map[string]relayPair)
+			if s.states == nil {
+				s.states = make(map[stateKey]relayPair)
 			}
-			s.presences[pr.Room] = relayPair{ev.Name, ev.Data, ev.LastEventID}
+			s.states[stateKey{ev.Name, roomOf(v)}] = relayPair{ev.Name, ev.Data, ev.LastEventID}
 			s.mu.Unlock()
 		}
 	}
 	s.post(map[string]any{"t": relayEvent, "n": ev.Name, "d": ev.Data, "i": ev.LastEventID})
 }
+
+// stateKey names the latest value of one state kind in one room ("" for a
+// state of no room, the ticker).
+type stateKey struct{ kind, room string }
 
 // post sends one relay message to the other tabs, if there are any.
 func (s *sharedStream) post(m map[string]any) {
@@ -320,15 +322,16 @@ func (s *sharedStream) onHolderState(rs int) {
 	}
 }
 
-// greet tells a tab that just joined the holder's state and presences.
+// greet tells a tab that just joined the holder's state and the latest
+// value of each state kind and room.
 func (s *sharedStream) greet() {
 	if !s.holding {
 		return
 	}
 	s.post(map[string]any{"t": relayState, "s": s.es.readyState()})
 	s.mu.Lock()
-	pairs := make([]relayPair, 0, len(s.presences))
-	for _, p := range s.presences {
+	pairs := make([]relayPair, 0, len(s.states))
+	for _, p := range s.states {
 		pairs = append(pairs, p)
 	}
 	s.mu.Unlock()

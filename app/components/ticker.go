@@ -10,21 +10,67 @@ import (
 // green or red, and a sparkline. Each quote keeps the same element
 // structure from one update to the next, so a tick only rewrites text and
 // attributes in place: no flicker.
+//
+// It owns the ticker: it hears [tt.KindUpdate] on Bus, and keeps the last
+// quotes and sparklines in the offline cache, shown at once on a reload.
 type tickerView struct {
 	app.Compo
 
-	Quotes []tt.Quote
-	Series map[string][]float64
+	Bus *eventBus
+
+	quotes []tt.Quote
+	series map[string][]float64
+	unsub  func()
+}
+
+// OnMount shows the cached quotes and starts hearing the ticker.
+func (t *tickerView) OnMount(ctx app.Context) {
+	if t.Bus == nil {
+		return
+	}
+	u := t.Bus.st.ticker()
+	t.quotes, t.series = u.Quotes, u.History
+	t.unsub = SubscribeBatch(ctx, t.Bus, tt.KindUpdate, t.onUpdates)
+}
+
+// OnDismount stops hearing the ticker.
+func (t *tickerView) OnDismount() {
+	if t.unsub != nil {
+		t.unsub()
+	}
+}
+
+// onUpdates applies a batch of updates and caches the last once.
+func (t *tickerView) onUpdates(ctx app.Context, evs []Stored[tt.TickerUpdate]) {
+	for _, ev := range evs {
+		t.quotes, t.series = applyTicker(t.series, ev.V)
+	}
+	t.Bus.st.setTicker(tt.TickerUpdate{Quotes: t.quotes, History: t.series})
+}
+
+// applyTicker returns the quotes of u and the sparklines extended: from
+// u's history when it has one (the first update of a connection), else by
+// each quote's price.
+func applyTicker(old map[string][]float64, u tt.TickerUpdate) ([]tt.Quote, map[string][]float64) {
+	series := make(map[string][]float64, len(u.Quotes))
+	for _, q := range u.Quotes {
+		if h, ok := u.History[q.Symbol]; ok && len(h) > 0 {
+			series[q.Symbol] = seriesFrom(h, q.Price, maxSeriesSize)
+			continue
+		}
+		series[q.Symbol] = appendPrice(old[q.Symbol], q.Price, maxSeriesSize)
+	}
+	return u.Quotes, series
 }
 
 func (t *tickerView) Render() app.UI {
 	return app.Section().ID("ticker").Class("ticker").Aria("label", "market ticker").Body(
-		app.If(len(t.Quotes) == 0, func() app.UI {
+		app.If(len(t.quotes) == 0, func() app.UI {
 			return app.P().Class("ticker-empty").Text("waiting for quotes…")
 		}),
 		app.Ul().Class("quotes").Body(
-			app.Range(t.Quotes).Slice(func(i int) app.UI {
-				return quoteRow(t.Quotes[i], t.Series[t.Quotes[i].Symbol])
+			app.Range(t.quotes).Slice(func(i int) app.UI {
+				return quoteRow(t.quotes[i], t.series[t.quotes[i].Symbol])
 			}),
 		),
 	)
