@@ -3,6 +3,7 @@ package components
 import (
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -17,10 +18,16 @@ const countFrom = 1800
 // Shift+Enter starts a new line, a send button disabled while the text is
 // blank, and a character count past 1,800 of 2,000 characters. It posts
 // [actionSend] with the text and clears itself.
+//
+// While its person types it signals [tt.KindTyping] in Room (see
+// [typingSender]).
 type composer struct {
 	app.Compo
 
-	text string
+	Room string
+
+	text   string
+	typing typingSender
 }
 
 func (c *composer) Render() app.UI {
@@ -59,6 +66,9 @@ func countClass(n int) string {
 
 func (c *composer) onInput(ctx app.Context, e app.Event) {
 	c.text = ctx.JSSrc().Get("value").String()
+	if c.Room != "" && strings.TrimSpace(c.text) != "" && c.typing.typed(c.Room, time.Now()) {
+		publish(tt.KindTyping, tt.Typing{Room: c.Room}, func(response) {}) // a lost signal is no matter
+	}
 }
 
 func (c *composer) onKeyDown(ctx app.Context, e app.Event) {
@@ -83,6 +93,7 @@ func (c *composer) send(ctx app.Context) {
 	}
 	ctx.NewActionWithValue(actionSend, c.text)
 	c.text = ""
+	c.typing.sent()
 	if el := app.Window().GetElementByID("composer"); el.Truthy() {
 		el.Set("value", "")
 		el.Call("focus")

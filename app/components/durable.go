@@ -46,13 +46,19 @@ func (l durableLog) merge(in ...tt.StoredEvent) durableLog {
 // them, written with the page's other cache writes. It is used on the UI
 // goroutine only.
 type durableStore struct {
-	rooms  map[string]durableLog
-	loaded map[string]bool // rooms read from the cache
-	dirty  map[string]bool // rooms changed since the last save
+	rooms   map[string]durableLog
+	version map[string]int  // counts the changes of each room, for memos
+	loaded  map[string]bool // rooms read from the cache
+	dirty   map[string]bool // rooms changed since the last save
 }
 
 func newDurableStore() *durableStore {
-	return &durableStore{rooms: map[string]durableLog{}, loaded: map[string]bool{}, dirty: map[string]bool{}}
+	return &durableStore{
+		rooms:   map[string]durableLog{},
+		version: map[string]int{},
+		loaded:  map[string]bool{},
+		dirty:   map[string]bool{},
+	}
 }
 
 // add keeps one event of kind from the stream.
@@ -69,6 +75,7 @@ func (d *durableStore) merge(room string, events ...tt.StoredEvent) {
 		return
 	}
 	d.rooms[room] = d.rooms[room].merge(events...)
+	d.version[room]++
 	d.dirty[room] = true
 }
 
@@ -82,6 +89,7 @@ func (d *durableStore) load(st store, room string) {
 	var cached []tt.StoredEvent
 	st.get(keyEventsFmt+room, &cached)
 	d.rooms[room] = d.rooms[room].merge(cached...)
+	d.version[room]++
 }
 
 // save puts the changed rooms in the offline cache (through the coalescer).
@@ -90,6 +98,7 @@ func (d *durableStore) save(st store) {
 		return
 	}
 	for room := range d.dirty {
+		d.load(st, room) // what the cache holds stays
 		st.later.set(keyEventsFmt+room, slices.Clone(d.rooms[room]))
 	}
 	clear(d.dirty)

@@ -14,17 +14,38 @@ import (
 // own direction (dir="auto"): a right-to-left name or message reads as it
 // should and cannot reorder what follows it on the page. A "load older" button at the top asks the
 // page for the previous page of history while More is true.
+//
+// Under each stored message are its reactions (see [reactions]), heard on
+// Bus for Room.
 type messageList struct {
 	app.Compo
 
+	Bus      *eventBus
+	Room     string
 	Messages []tt.ChatMessage
 	Pending  []pendingMsg
 	More     bool
 	Loading  bool
 	Nick     string // shown on pending messages
+
+	reactions reactions
+	unsub     func()
+}
+
+// OnMount hears the reactions: the list shows their new tallies.
+func (l *messageList) OnMount(ctx app.Context) {
+	l.unsub = Subscribe(ctx, l.Bus, tt.KindReaction, func(app.Context, tt.Reaction, string) {})
+}
+
+// OnDismount stops hearing the reactions.
+func (l *messageList) OnDismount() {
+	if l.unsub != nil {
+		l.unsub()
+	}
 }
 
 func (l *messageList) Render() app.UI {
+	tallies := l.reactions.of(l.Bus, l.Room)
 	return app.Div().ID("messages").Class("messages").
 		Role("log").
 		Aria("label", "messages").
@@ -40,12 +61,24 @@ func (l *messageList) Render() app.UI {
 				return app.P().Class("empty").Text("no messages yet: say hello")
 			}),
 			app.Range(l.Messages).Slice(func(i int) app.UI {
-				return storedRow(l.Messages[i], l.Nick)
+				return storedRow(l.Messages[i], l.Nick, tallies[l.Messages[i].ID], l.onReact)
 			}),
 			app.Range(l.Pending).Slice(func(i int) app.UI {
 				return pendingRow(l.Pending[i], l.Nick)
 			}),
+			app.If(l.reactions.err != "", func() app.UI {
+				return app.P().ID("reaction-error").Class("error").Role("alert").Text(l.reactions.err)
+			}),
 		)
+}
+
+// onReact returns the click handler of a reaction button of a message.
+func (l *messageList) onReact(id string) func(emoji string, mine bool) app.EventHandler {
+	return func(emoji string, mine bool) app.EventHandler {
+		return func(ctx app.Context, e app.Event) {
+			l.reactions.toggle(ctx, l.Room, id, emoji, mine)
+		}
+	}
 }
 
 func (l *messageList) onOlder(ctx app.Context, e app.Event) {
@@ -60,8 +93,8 @@ func olderLabel(loading bool) string {
 }
 
 // storedRow renders a message the server stored, marked when it mentions
-// nick (and is not by nick).
-func storedRow(m tt.ChatMessage, nick string) app.UI {
+// nick (and is not by nick), with its reactions.
+func storedRow(m tt.ChatMessage, nick string, tally map[string][]string, react func(id string) func(string, bool) app.EventHandler) app.UI {
 	class := "msg"
 	if m.Nick != nick && mentions(m.Text, nick) {
 		class = "msg mention"
@@ -70,6 +103,7 @@ func storedRow(m tt.ChatMessage, nick string) app.UI {
 		app.Bdi().Class("nick").Dir("auto").Text(m.Nick),
 		app.Time().Class("time").DateTime("%s", m.Time.Format(time.RFC3339)).Text(formatClock(m.Time, time.Local)),
 		app.P().Class("text").Dir("auto").Text(m.Text),
+		reactionRow(m.ID, tally, nick, react(m.ID)),
 	)
 }
 

@@ -93,16 +93,19 @@ func (p *page) Render() app.UI {
 				app.Div().Class("room-view").Body(
 					app.H2().ID("room-title").Text("#"+p.room),
 					&messageList{
+						Bus:      p.bus,
+						Room:     p.room,
 						Messages: p.messages,
 						Pending:  unclaimedShown(pendingIn(p.outbox, p.room), p.messages, p.unclaimed),
 						More:     p.more,
 						Loading:  p.loadingOld,
 						Nick:     p.nick,
 					},
+					&typingView{Bus: p.bus, Room: p.room, Nick: p.nick},
 					app.If(p.needNick, func() app.UI {
 						return &nickPrompt{Error: p.nickErr, Busy: p.nickBusy}
 					}).Else(func() app.UI {
-						return &composer{}
+						return &composer{Room: p.room}
 					}),
 				),
 				&presenceList{Presence: p.presence},
