@@ -1,0 +1,147 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+)
+
+// shownTally is the reactions with a count under message id, as JSON
+// {"emoji": count, ...} in the order of the buttons, and the emojis the
+// page marks as its person's own under "mine".
+func shownTally(id string) string {
+	return `(() => {
+		const row = document.querySelector('.reactions[data-message=` + JS(id) + `]');
+		if (!row) return "no row";
+		const bs = [...row.querySelectorAll(".reaction")];
+		return JSON.stringify({
+			counts: Object.fromEntries(bs.filter(b => b.dataset.count !== "0").map(b => [b.dataset.emoji, Number(b.dataset.count)])),
+			mine: bs.filter(b => b.getAttribute("aria-pressed") === "true").map(b => b.dataset.emoji),
+		});
+	})()`
+}
+
+// tallyJSON is what shownTally says for the tally of one message seen by
+// nick.
+func tallyJSON(tally map[string][]string, nick string) string {
+	counts := "{"
+	mine := "["
+	for _, e := range tt.Emojis {
+		who := tally[e]
+		if len(who) == 0 {
+			continue
+		}
+		if counts != "{" {
+			counts += ","
+		}
+		counts += JS(e) + ":" + strconv.Itoa(len(who))
+		for _, w := range who {
+			if w == nick {
+				if mine != "[" {
+					mine += ","
+				}
+				mine += JS(e)
+			}
+		}
+	}
+	return `{"counts":` + counts + `},"mine":` + mine + `]}`
+}
+
+// react clicks the emoji's button under message id, then waits for the
+// page to show the tally want (the event back from the stream).
+func react(t *testing.T, tab context.Context, id, emoji, nick string, want map[string][]string) {
+	t.Helper()
+	Eval[bool](t, tab, `(document.querySelector('.reactions[data-message=`+JS(id)+`] .reaction[data-emoji=`+JS(emoji)+`]').click(), true)`)
+	WaitFor(t, tab, shownTally(id)+` === `+JS(tallyJSON(want, nick)), UITimeout)
+}
+
+// TestReactionsAgreeEverywhere: ann and ben react to a message and take
+// reactions back; cat, offline meanwhile, and dee, reloading from the
+// offline cache, end with the same tallies as they do, and as the
+// scrollback API.
+func TestReactionsAgreeEverywhere(t *testing.T) {
+	RequireChromium(t)
+	srv := StartServer(t)
+	ann := NewBrowser(t)
+	ben := NewContext(t, ann)
+	cat := NewContext(t, ann)
+	dee := NewContext(t, ann)
+	const room = "react"
+	tabs := map[string]context.Context{"ann": ann, "ben": ben, "cat": cat, "dee": dee}
+	for nick, tab := range tabs {
+		openRoom(t, tab, srv, room)
+		signIn(t, tab, nick)
+	}
+	bob := testclient.NewSession(t, srv.URL, "bob")
+	m := bob.Send(t, room, "react to this", "")
+	for _, tab := range tabs {
+		WaitFor(t, tab, shownTally(m.ID)+` === `+JS(tallyJSON(nil, "")), UITimeout)
+	}
+	WaitFor(t, dee, `navigator.serviceWorker.controller !== null`, UITimeout)
+
+	SetOffline(t, cat, true)
+	WaitFor(t, cat, statusIs("offline"), UITimeout)
+
+	// Each step is seen by the one who clicked before the next click.
+	steps := []struct {
+		nick, emoji string
+		want        map[string][]string
+	}{
+		{"ann", "👍", map[string][]string{"👍": {"ann"}}},
+		{"ann", "🎉", map[string][]string{"👍": {"ann"}, "🎉": {"ann"}}},
+		{"ben", "👍", map[string][]string{"👍": {"ann", "ben"}, "🎉": {"ann"}}},
+		{"ben", "❤️", map[string][]string{"👍": {"ann", "ben"}, "🎉": {"ann"}, "❤️": {"ben"}}},
+		{"ann", "🎉", map[string][]string{"👍": {"ann", "ben"}, "❤️": {"ben"}}}, // taken back
+		{"ben", "❤️", map[string][]string{"👍": {"ann", "ben"}}},               // taken back
+		{"ben", "😮", map[string][]string{"👍": {"ann", "ben"}, "😮": {"ben"}}},
+	}
+	for _, s := range steps {
+		react(t, tabs[s.nick], m.ID, s.emoji, s.nick, s.want)
+	}
+	final := steps[len(steps)-1].want
+	for _, nick := range []string{"ann", "ben", "dee"} {
+		WaitFor(t, tabs[nick], shownTally(m.ID)+` === `+JS(tallyJSON(final, nick)), UITimeout)
+	}
+
+	// dee reloads with the network gone: the tallies come from the cache.
+	SetOffline(t, dee, true)
+	Do(t, dee, chromedp.Reload())
+	WaitWasmReady(t, dee)
+	WaitFor(t, dee, statusIs("offline"), UITimeout)
+	WaitFor(t, dee, shownTally(m.ID)+` === `+JS(tallyJSON(final, "dee")), UITimeout)
+
+	// cat comes back: the stream resumes, replaying what was missed.
+	SetOffline(t, cat, false)
+	WaitFor(t, cat, statusIs("live"), UITimeout)
+	WaitFor(t, cat, shownTally(m.ID)+` === `+JS(tallyJSON(final, "cat")), UITimeout)
+
+	// The scrollback API folds to the same tally.
+	ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
+	defer cancel()
+	var pg tt.MessagePage
+	path := tt.RoomMessagesPath(room) + "?" + tt.QueryLimit + "=" + strconv.Itoa(tt.MaxPageLimit)
+	if _, err := bob.Request(ctx, http.MethodGet, path, "", nil, &pg); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	var rs []tt.Reaction
+	for _, e := range pg.Events {
+		if e.Kind != tt.KindReaction.Name() {
+			continue
+		}
+		var r tt.Reaction
+		if err := json.Unmarshal(e.Data, &r); err != nil {
+			t.Fatalf("scrollback event %s: %v", e.ID, err)
+		}
+		rs = append(rs, r)
+	}
+	if got, want := tallyJSON(tt.Tally(rs)[m.ID], ""), tallyJSON(final, ""); got != want {
+		t.Errorf("scrollback tally %s, want %s (events %+v)", got, want, pg.Events)
+	}
+}
