@@ -89,7 +89,9 @@ func TestBusDeliversTypedValuesInStreamOrder(t *testing.T) {
 }
 
 func TestDurableLogMerge(t *testing.T) {
-	ev := func(id string) tt.StoredEvent { return tt.StoredEvent{Kind: "reaction", ID: id, Data: json.RawMessage(`{}`)} }
+	ev := func(id string) tt.StoredEvent {
+		return tt.StoredEvent{Kind: "reaction", ID: id, Data: json.RawMessage(`{}`)}
+	}
 	ids := func(l durableLog) []string {
 		var out []string
 		for _, e := range l {
