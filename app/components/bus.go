@@ -22,6 +22,7 @@ import (
 type eventBus struct {
 	st      store
 	durable *durableStore
+	latest  map[stateKey]any // the last value of each state kind and room
 	subs    []*subscription
 	nextSub int
 }
@@ -37,7 +38,9 @@ type subscription struct {
 	end  func(ctx app.Context)
 }
 
-func newEventBus() *eventBus { return &eventBus{durable: newDurableStore()} }
+func newEventBus() *eventBus {
+	return &eventBus{durable: newDurableStore(), latest: make(map[stateKey]any)}
+}
 
 // Subscribe calls f with every event of kind k that the stream brings from
 // now on, decoded, with its SSE id ("" for kinds that carry none), in
@@ -92,8 +95,9 @@ func (b *eventBus) unsubscribe(id int) {
 }
 
 // publish decodes evs, in order, and hands each to the subscribers of its
-// kind; the durable events of rooms are kept in the durable store first,
-// so that a subscriber reading it sees the event it is told of. Each
+// kind; the last value of a state kind ([Latest]) and the durable events
+// of rooms ([Durable]) are kept first, so that a subscriber reading them
+// sees the event it is told of. Each
 // subscriber's component is updated once, after the batch.
 func (b *eventBus) publish(evs []sseEvent) {
 	var touched []app.Context
@@ -109,7 +113,10 @@ func (b *eventBus) publish(evs []sseEvent) {
 			app.Logf("%v", err)
 			continue
 		}
-		if info.Class == tt.Durable && ev.Name != tt.EventMessage {
+		switch {
+		case info.Class == tt.State:
+			b.latest[stateKey{info.Name, roomOf(v)}] = v
+		case info.Class == tt.Durable && ev.Name != tt.EventMessage:
 			b.durable.add(info.Name, roomOf(v), ev.LastEventID, ev.Data)
 		}
 		for _, s := range subs {
@@ -157,4 +164,18 @@ func (b *eventBus) addPage(room string, pg tt.MessagePage) {
 	}
 	b.durable.merge(room, pg.Events...)
 	b.durable.save(b.st)
+}
+
+// Latest returns the last value of the state kind k in room ("" for a
+// state of no room) that the stream brought, and whether one came.
+func Latest[T any](b *eventBus, k tt.Kind[T], room string) (T, bool) {
+	var zero T
+	if b == nil {
+		return zero, false
+	}
+	v, ok := b.latest[stateKey{k.Name(), room}].(*T)
+	if !ok {
+		return zero, false
+	}
+	return *v, true
 }

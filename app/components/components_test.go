@@ -161,7 +161,12 @@ func TestRoomsShown(t *testing.T) {
 }
 
 func TestPresenceList(t *testing.T) {
-	c := &presenceList{Presence: tt.Presence{Room: "lobby", Online: []string{"alice", "bob"}, Count: 5}}
+	b := newEventBus()
+	b.publish([]sseEvent{
+		sse(t, tt.EventPresence, "", tt.Presence{Room: "lobby", Online: []string{"alice", "bob"}, Count: 5}),
+		sse(t, tt.EventPresence, "", tt.Presence{Room: "desk", Online: []string{"cat"}, Count: 1}),
+	})
+	c := &presenceList{Bus: b, Room: "lobby"}
 	load(t, c)
 	match(t, c, app.Aside().ID("presence").Class("presence").DataSet("count", 5).Aria("label", "who is online"), 0)
 	match(t, c, app.Text("5 online"), 0, 0, 0)

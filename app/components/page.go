@@ -35,8 +35,6 @@ type page struct {
 	resyncing   bool
 	loadingOld  bool
 	lastEventID string
-	presence    tt.Presence
-	presences   map[string]tt.Presence // of every joined room, from the stream
 	rooms       []tt.RoomInfo
 	joined      []string    // the rooms the browser's stream carries, as last read
 	unread      unreadState // as last read: shared by the tabs
@@ -89,7 +87,7 @@ func (p *page) Render() app.UI {
 		app.Main().Class("panes").Body(
 			&tickerView{Bus: p.bus},
 			app.Section().Class("chat").Aria("label", "chat").Body(
-				&roomList{Rooms: roomsShown(p.rooms, p.joined, p.room, p.presence), Current: p.room, Joined: p.joined, Unread: p.unread},
+				&roomList{Bus: p.bus, Rooms: p.rooms, Current: p.room, Joined: p.joined, Unread: p.unread},
 				app.Div().Class("room-view").Body(
 					app.H2().ID("room-title").Text("#"+p.room),
 					&messageList{
@@ -108,7 +106,7 @@ func (p *page) Render() app.UI {
 						return &composer{Room: p.room}
 					}),
 				),
-				&presenceList{Presence: p.presence},
+				&presenceList{Bus: p.bus, Room: p.room},
 			),
 		),
 	)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	tt "tickertalk/app"
 )
 
 // Periods of the page's background work.
@@ -88,10 +87,6 @@ func (p *page) navigate(ctx app.Context) {
 		return
 	}
 	p.room = room
-	p.presence = tt.Presence{Room: room}
-	if pr, ok := p.presences[room]; ok {
-		p.presence = pr
-	}
 	p.err = ""
 	p.loadRoomCache()
 	p.joinCurrent()

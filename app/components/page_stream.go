@@ -155,7 +155,6 @@ func (p *page) onEvents(ctx app.Context, events *eventQueue) {
 func (p *page) subscribe(ctx app.Context) {
 	p.unsubs = append(p.unsubs,
 		SubscribeBatch(ctx, p.bus, tt.KindMessage, p.onMessages),
-		Subscribe(ctx, p.bus, tt.KindPresence, p.onPresence),
 		Subscribe(ctx, p.bus, tt.KindResync, p.onResync),
 	)
 }
@@ -184,20 +183,6 @@ func (p *page) onMessages(ctx app.Context, evs []Stored[tt.ChatMessage]) {
 	p.editUnread(ctx, func(u unreadState) unreadState {
 		return u.add(others, p.nick).read(room, newestID(p.messages))
 	})
-}
-
-// onPresence keeps who is online in each joined room.
-func (p *page) onPresence(ctx app.Context, pr tt.Presence, _ string) {
-	if pr.Room == "" {
-		pr.Room = p.room
-	}
-	if p.presences == nil {
-		p.presences = make(map[string]tt.Presence)
-	}
-	p.presences[pr.Room] = pr
-	if pr.Room == p.room {
-		p.presence = pr
-	}
 }
 
 // onResync reloads the room on screen when the server says its list may

@@ -51,7 +51,7 @@ func TestOnEventsAppliesABatchInOrder(t *testing.T) {
 			)
 		}
 	}
-	evs = append(evs, event(tt.EventPresence, "", tt.Presence{Online: []string{"bob"}, Count: 1}))
+	evs = append(evs, event(tt.EventPresence, "", tt.Presence{Room: "lobby", Online: []string{"bob"}, Count: 1}))
 
 	// The stream failed after these events came (natively it never
 	// opens): they are applied, and do not make the page live.
@@ -81,8 +81,8 @@ func TestOnEventsAppliesABatchInOrder(t *testing.T) {
 	if len(ticker.quotes) != 1 || ticker.quotes[0].Price != 2 || !slices.Equal(ticker.series["ACME"], []float64{1, 2}) {
 		t.Errorf("ticker %v, sparkline %v; want the last price 2 after 1", ticker.quotes, ticker.series["ACME"])
 	}
-	if p.presence.Room != "lobby" || p.presence.Count != 1 {
-		t.Errorf("presence %+v, want bob in lobby", p.presence)
+	if pr, _ := Latest(p.bus, tt.KindPresence, "lobby"); pr.Room != "lobby" || pr.Count != 1 {
+		t.Errorf("presence %+v, want bob in lobby", pr)
 	}
 	if p.status != statusReconnecting {
 		t.Errorf("status %q after a batch from a stream that is not open, want it left reconnecting", p.status)

@@ -15,26 +15,45 @@ import (
 // room by name ([actionJoin]).
 // Rooms are links to /rooms/{name}: go-app turns a click into an in-app
 // navigation, and they work with the keyboard and in a new tab.
+//
+// The count of the current room is its live presence, heard on Bus.
 type roomList struct {
 	app.Compo
 
+	Bus     *eventBus
 	Rooms   []tt.RoomInfo
 	Current string
 	Joined  []string
 	Unread  unreadState
+
+	unsub func()
+}
+
+// OnMount hears the presences: the current room's count follows them.
+func (r *roomList) OnMount(ctx app.Context) {
+	r.unsub = Subscribe(ctx, r.Bus, tt.KindPresence, func(app.Context, tt.Presence, string) {})
+}
+
+// OnDismount stops hearing them.
+func (r *roomList) OnDismount() {
+	if r.unsub != nil {
+		r.unsub()
+	}
 }
 
 func (r *roomList) Render() app.UI {
+	pr, _ := Latest(r.Bus, tt.KindPresence, r.Current)
+	rooms := roomsShown(r.Rooms, r.Joined, r.Current, pr)
 	return app.Nav().Class("rooms-pane").Aria("label", "rooms").Body(
 		app.H2().Text("Rooms"),
 		app.Ul().ID("rooms").Body(
-			app.Range(r.Rooms).Slice(func(i int) app.UI {
-				name := r.Rooms[i].Name
+			app.Range(rooms).Slice(func(i int) app.UI {
+				name := rooms[i].Name
 				unread, mentioned := r.Unread.counts(name)
 				if name == r.Current {
 					unread, mentioned = 0, 0
 				}
-				return roomRow(r.Rooms[i], name == r.Current, slices.Contains(r.Joined, name), unread, mentioned, r.onLeave)
+				return roomRow(rooms[i], name == r.Current, slices.Contains(r.Joined, name), unread, mentioned, r.onLeave)
 			}),
 		),
 		app.Form().Class("room-form").OnSubmit(r.onSubmit).Body(
