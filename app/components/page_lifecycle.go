@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
 )
 
 // Periods of the page's background work.
