@@ -36,7 +36,7 @@ func serve() {
 	log.Info("memory limit", "bytes", limit.Bytes, "from", limit.Source)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := node.Run(ctx, cfg, log); err != nil {
+	if err := node.Run(ctx, cfg, log, appOptions()...); err != nil {
 		log.Error("tickertalk stopped", "err", err)
 		stop()
 		os.Exit(1)

@@ -30,14 +30,44 @@ var artifacts = struct {
 	dir    func() (string, error)
 	bin    func() (string, error)
 	webDir func() (string, error)
+	// tagged is the binary and web directory built with -tags e2e.
+	tagged func() (taggedBuild, error)
 }{}
 
 func init() {
 	artifacts.dir = sync.OnceValues(func() (string, error) {
 		return os.MkdirTemp("", "tickertalk-e2e-build-")
 	})
-	artifacts.bin = sync.OnceValues(buildBinary)
-	artifacts.webDir = sync.OnceValues(buildWebDir)
+	artifacts.bin = sync.OnceValues(func() (string, error) { return buildBinary("") })
+	artifacts.webDir = sync.OnceValues(func() (string, error) { return buildWebDir("") })
+	artifacts.tagged = sync.OnceValues(func() (taggedBuild, error) {
+		bin, err := buildBinary(TestKindsTag)
+		if err != nil {
+			return taggedBuild{}, err
+		}
+		web, err := buildWebDir(TestKindsTag)
+		return taggedBuild{bin: bin, webDir: web}, err
+	})
+}
+
+// TestKindsTag is the build tag that declares the test-only event kinds
+// (app/probe_e2e.go) in the server and in app.wasm.
+const TestKindsTag = "e2e"
+
+// taggedBuild is a binary and a web directory built with build tags.
+type taggedBuild struct{ bin, webDir string }
+
+// TestKindsBuild returns a binary and a web directory built with
+// -tags [TestKindsTag], built the first time a test asks (never taken
+// from $TICKERTALK_BIN or $TICKERTALK_WEB_DIR, which lack the test kinds).
+// A failed build fails tb.
+func TestKindsBuild(tb testing.TB) (bin, webDir string) {
+	tb.Helper()
+	b, err := artifacts.tagged()
+	if err != nil {
+		tb.Fatalf("build with -tags %s: %v", TestKindsTag, err)
+	}
+	return b.bin, b.webDir
 }
 
 // Main runs the tests of m and then removes whatever the harness built into
@@ -119,29 +149,32 @@ func buildPlaces() (dir, root string, err error) {
 	return dir, root, nil
 }
 
-func buildBinary() (string, error) {
+// buildBinary builds the server with the build tags tags ("" for none).
+func buildBinary(tags string) (string, error) {
 	dir, root, err := buildPlaces()
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, "tickertalk")
-	if err := goCmd(root, nil, "build", "-o", out, "."); err != nil {
+	out := filepath.Join(dir, "tickertalk"+tagSuffix(tags))
+	if err := goCmd(root, nil, "build", "-tags", tags, "-o", out, "."); err != nil {
 		return "", err
 	}
 	return out, nil
 }
 
-func buildWebDir() (string, error) {
+// buildWebDir copies web/ and builds app.wasm into it with the build tags
+// tags ("" for none).
+func buildWebDir(tags string) (string, error) {
 	dir, root, err := buildPlaces()
 	if err != nil {
 		return "", err
 	}
-	web := filepath.Join(dir, "web")
+	web := filepath.Join(dir, "web"+tagSuffix(tags))
 	if err := copyTree(filepath.Join(root, "web"), web); err != nil {
 		return "", err
 	}
 	wasm := filepath.Join(web, "app.wasm")
-	if err := goCmd(root, []string{"GOOS=js", "GOARCH=wasm"}, "build", "-o", wasm, "."); err != nil {
+	if err := goCmd(root, []string{"GOOS=js", "GOARCH=wasm"}, "build", "-tags", tags, "-o", wasm, "."); err != nil {
 		return "", err
 	}
 	if _, err := os.Stat(filepath.Join(root, "cmd", "precompress")); err == nil {
@@ -238,4 +271,12 @@ func copyTree(src, dst string) error {
 		return fmt.Errorf("copy web dir: %w", err)
 	}
 	return nil
+}
+
+// tagSuffix names the artifacts of a tagged build apart: "-e2e".
+func tagSuffix(tags string) string {
+	if tags == "" {
+		return ""
+	}
+	return "-" + strings.ReplaceAll(tags, ",", "-")
 }

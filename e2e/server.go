@@ -37,9 +37,10 @@ var listeningURL = regexp.MustCompile(`url="?(http://[^\s"]+)`)
 type Option func(*serverConfig)
 
 type serverConfig struct {
-	dataDir string
-	flags   []string
-	env     []string
+	dataDir   string
+	flags     []string
+	env       []string
+	testKinds bool
 }
 
 // WithDataDir runs the server on dir instead of a fresh t.TempDir(): two
@@ -51,6 +52,11 @@ func WithDataDir(dir string) Option { return func(c *serverConfig) { c.dataDir =
 func WithFlags(args ...string) Option {
 	return func(c *serverConfig) { c.flags = append(c.flags, args...) }
 }
+
+// WithTestKinds runs the binary and app.wasm built with -tags
+// [TestKindsTag], which declare the test-only event kinds (see
+// [TestKindsBuild]).
+func WithTestKinds() Option { return func(c *serverConfig) { c.testKinds = true } }
 
 // WithEnv adds environment variables ("KEY=value") to the subprocess. The
 // subprocess otherwise inherits the test's environment less every
@@ -95,16 +101,22 @@ func StartServer(tb testing.TB, opts ...Option) *Server {
 	if cfg.dataDir == "" {
 		cfg.dataDir = tb.TempDir()
 	}
+	var bin, web string
+	if cfg.testKinds {
+		bin, web = TestKindsBuild(tb)
+	} else {
+		bin, web = Binary(tb), WebDir(tb)
+	}
 	s := &Server{
 		DataDir: cfg.dataDir,
 		tb:      tb,
-		bin:     Binary(tb),
+		bin:     bin,
 		env:     append(withoutTickertalkEnv(os.Environ()), cfg.env...),
 		logs:    &logBuffer{},
 	}
 	s.args = append([]string{
 		"--data-dir", cfg.dataDir,
-		"--web-dir", WebDir(tb),
+		"--web-dir", web,
 		"--seed", "1",
 		"--tick", "200ms",
 	}, cfg.flags...)

@@ -43,8 +43,8 @@ const firstTickWait = 3 * time.Second
 const shutdownGrace = 5 * time.Second
 
 // Run serves cfg on cfg.Addr until ctx ends; see [Serve].
-func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	return Serve(ctx, cfg, log, nil)
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) error {
+	return Serve(ctx, cfg, log, nil, opts...)
 }
 
 // Option adjusts a node beyond its [config.Config]: timings for tests, and

@@ -100,6 +100,7 @@ func (p *page) Render() app.UI {
 						Nick:     p.nick,
 					},
 					&typingView{Bus: p.bus, Room: p.room, Nick: p.nick},
+					testView(p.bus, p.room),
 					app.If(p.needNick, func() app.UI {
 						return &nickPrompt{Error: p.nickErr, Busy: p.nickBusy}
 					}).Else(func() app.UI {
