@@ -62,19 +62,19 @@ func TestTypingSenderAtMostEveryTypingEvery(t *testing.T) {
 }
 
 func TestReactionRow(t *testing.T) {
-	noop := func(string, bool) app.EventHandler { return func(app.Context, app.Event) {} }
+	noop := func(app.Context, app.Event) {}
 	c := &rowOf{ui: reactionRow("7", map[string][]string{"👍": {"ann", "ben"}, "🎉": {"ben"}}, "ann", noop)}
 	load(t, c)
 	match(t, c, app.Div().Class("reactions").DataSet("message", "7"), 0)
 	match(t, c, app.Button().Type("button").Class("reaction counted mine").DataSet("emoji", "👍").DataSet("count", 2).
-		Aria("pressed", "true").Aria("label", "👍 2: ann, ben").Title("ann, ben").OnClick(noop("👍", true)), 0, 0)
+		Aria("pressed", "true").Aria("label", "👍 2: ann, ben").Title("ann, ben").DataSet("message", "7").OnClick(noop), 0, 0)
 	match(t, c, app.Text(2), 0, 0, 1, 0)
 	i := slices.Index(tt.Emojis, "🎉")
 	match(t, c, app.Button().Type("button").Class("reaction counted").DataSet("emoji", "🎉").DataSet("count", 1).
-		Aria("pressed", "false").Aria("label", "🎉 1: ben").Title("ben").OnClick(noop("🎉", false)), 0, i)
+		Aria("pressed", "false").Aria("label", "🎉 1: ben").Title("ben").DataSet("message", "7").OnClick(noop), 0, i)
 	j := slices.Index(tt.Emojis, "😢")
 	match(t, c, app.Button().Type("button").Class("reaction").DataSet("emoji", "😢").DataSet("count", 0).
-		Aria("pressed", "false").Aria("label", "react 😢").Title("").TabIndex(-1).OnClick(noop("😢", false)), 0, j)
+		Aria("pressed", "false").Aria("label", "react 😢").Title("").TabIndex(-1).DataSet("message", "7").OnClick(noop), 0, j)
 }
 
 // rowOf renders a UI tree as a component, for match.

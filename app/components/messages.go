@@ -72,13 +72,11 @@ func (l *messageList) Render() app.UI {
 		)
 }
 
-// onReact returns the click handler of a reaction button of a message.
-func (l *messageList) onReact(id string) func(emoji string, mine bool) app.EventHandler {
-	return func(emoji string, mine bool) app.EventHandler {
-		return func(ctx app.Context, e app.Event) {
-			l.reactions.toggle(ctx, l.Room, id, emoji, mine)
-		}
-	}
+// onReact toggles the reaction whose button was clicked (see
+// [reactionRow]).
+func (l *messageList) onReact(ctx app.Context, e app.Event) {
+	data := ctx.JSSrc().Get("dataset")
+	l.reactions.toggle(ctx, l.Room, data.Get("message").String(), data.Get("emoji").String(), l.Nick)
 }
 
 func (l *messageList) onOlder(ctx app.Context, e app.Event) {
@@ -94,7 +92,7 @@ func olderLabel(loading bool) string {
 
 // storedRow renders a message the server stored, marked when it mentions
 // nick (and is not by nick), with its reactions.
-func storedRow(m tt.ChatMessage, nick string, tally map[string][]string, react func(id string) func(string, bool) app.EventHandler) app.UI {
+func storedRow(m tt.ChatMessage, nick string, tally map[string][]string, react app.EventHandler) app.UI {
 	class := "msg"
 	if m.Nick != nick && mentions(m.Text, nick) {
 		class = "msg mention"
@@ -103,7 +101,7 @@ func storedRow(m tt.ChatMessage, nick string, tally map[string][]string, react f
 		app.Bdi().Class("nick").Dir("auto").Text(m.Nick),
 		app.Time().Class("time").DateTime("%s", m.Time.Format(time.RFC3339)).Text(formatClock(m.Time, time.Local)),
 		app.P().Class("text").Dir("auto").Text(m.Text),
-		reactionRow(m.ID, tally, nick, react(m.ID)),
+		reactionRow(m.ID, tally, nick, react),
 	)
 }
 

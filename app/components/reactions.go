@@ -43,7 +43,8 @@ func (r *reactions) of(b *eventBus, room string) map[string]map[string][]string 
 // toggle publishes nick's reaction with emoji to the message: on when
 // nick's is not counted, else taken back. The tally changes when the event
 // comes back on the stream, to every tab alike.
-func (r *reactions) toggle(ctx app.Context, room, messageID, emoji string, mine bool) {
+func (r *reactions) toggle(ctx app.Context, room, messageID, emoji, nick string) {
+	mine := slices.Contains(r.tallies[messageID][emoji], nick)
 	data := tt.Reaction{Room: room, MessageID: messageID, Emoji: emoji, On: !mine}
 	publish(tt.KindReaction, data, func(resp response) {
 		ctx.Dispatch(func(app.Context) {
@@ -59,7 +60,12 @@ func (r *reactions) toggle(ctx app.Context, room, messageID, emoji string, mine 
 // offered emoji ([tt.Emojis], in that order) with its count, pressed when
 // nick's is among them. Emojis nobody chose are offered out of the Tab
 // order, to keep a long list quick to cross with the keyboard.
-func reactionRow(id string, tally map[string][]string, nick string, click func(emoji string, mine bool) app.EventHandler) app.UI {
+//
+// click gets the clicked button as ctx.JSSrc(), whose data-message and
+// data-emoji say what was clicked: go-app keeps the first handler of an
+// element while its code is the same, so a handler must not capture the
+// row's values.
+func reactionRow(id string, tally map[string][]string, nick string, click app.EventHandler) app.UI {
 	return app.Div().Class("reactions").DataSet("message", id).Body(
 		app.Range(tt.Emojis).Slice(func(i int) app.UI {
 			emoji := tt.Emojis[i]
@@ -67,12 +73,13 @@ func reactionRow(id string, tally map[string][]string, nick string, click func(e
 			mine := nick != "" && slices.Contains(who, nick)
 			n := len(who)
 			b := app.Button().Type("button").Class(reactionClass(n, mine)).
+				DataSet("message", id).
 				DataSet("emoji", emoji).
 				DataSet("count", n).
 				Aria("pressed", strconv.FormatBool(mine)).
 				Aria("label", reactionLabel(emoji, who)).
 				Title(strings.Join(who, ", ")).
-				OnClick(click(emoji, mine)).
+				OnClick(click).
 				Body(
 					app.Span().Class("emoji").Aria("hidden", "true").Text(emoji),
 					app.If(n > 0, func() app.UI {
