@@ -140,7 +140,7 @@ func TestNickPromptShowsError(t *testing.T) {
 }
 
 func TestRoomListMarksCurrent(t *testing.T) {
-	c := &roomList{Rooms: []tt.RoomInfo{{Name: "lobby", Online: 3}, {Name: "dev", Online: 1}}, Current: "dev"}
+	c := &roomList{rooms: []tt.RoomInfo{{Name: "lobby", Online: 3}, {Name: "dev", Online: 1}}, Current: "dev"}
 	load(t, c)
 	match(t, c, app.Li().Class("room").DataSet("room", "lobby"), 0, 1, 0)
 	match(t, c, app.Li().Class("room current").DataSet("room", "dev"), 0, 1, 1)

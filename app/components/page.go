@@ -35,7 +35,6 @@ type page struct {
 	resyncing   bool
 	loadingOld  bool
 	lastEventID string
-	rooms       []tt.RoomInfo
 	joined      []string    // the rooms the browser's stream carries, as last read
 	unread      unreadState // as last read: shared by the tabs
 	badge       int         // the count last put on the app badge
@@ -87,7 +86,7 @@ func (p *page) Render() app.UI {
 		app.Main().Class("panes").Body(
 			&tickerView{Bus: p.bus},
 			app.Section().Class("chat").Aria("label", "chat").Body(
-				&roomList{Bus: p.bus, Rooms: p.rooms, Current: p.room, Joined: p.joined, Unread: p.unread},
+				&roomList{Bus: p.bus, Current: p.room, Joined: p.joined, Unread: p.unread},
 				app.Div().Class("room-view").Body(
 					app.H2().ID("room-title").Text("#"+p.room),
 					&messageList{

@@ -149,17 +149,6 @@ func (p *page) handleOlder(ctx app.Context, a app.Action) {
 	})
 }
 
-// refreshRooms reloads the room list.
-func (p *page) refreshRooms(ctx app.Context) {
-	fetch("GET", tt.PathRooms, nil, func(r response) {
-		var list tt.RoomList
-		if r.decode(&list) != nil {
-			return
-		}
-		ctx.Dispatch(func(app.Context) { p.rooms = list.Rooms })
-	})
-}
-
 // handleJoin navigates to the room typed in the room form.
 func (p *page) handleJoin(ctx app.Context, a app.Action) {
 	name, _ := a.Value.(string)

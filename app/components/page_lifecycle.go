@@ -72,7 +72,6 @@ func (p *page) mount(ctx app.Context) {
 	p.subscribe(ctx)
 	p.startStream(ctx)
 	p.editUnread(ctx, func(u unreadState) unreadState { return u.read(p.room, newestID(p.messages)) })
-	p.refreshRooms(ctx)
 	p.startTimers(ctx)
 }
 
@@ -93,7 +92,6 @@ func (p *page) navigate(ctx app.Context) {
 	// now on: its latest page fills what the cache lacks.
 	p.loadLatest(ctx, false)
 	p.editUnread(ctx, func(u unreadState) unreadState { return u.read(room, newestID(p.messages)) })
-	p.refreshRooms(ctx)
 	p.scrollToBottom(ctx)
 }
 
@@ -123,16 +121,12 @@ func (p *page) startTimers(ctx app.Context) {
 	ctx.Async(func() {
 		tick := time.NewTicker(tickEvery)
 		defer tick.Stop()
-		rooms := time.NewTicker(roomsEvery)
-		defer rooms.Stop()
 		for {
 			select {
 			case <-c.Done():
 				return
 			case <-tick.C:
 				ctx.Dispatch(p.onTick)
-			case <-rooms.C:
-				ctx.Dispatch(p.refreshRooms)
 			}
 		}
 	})

@@ -1,8 +1,10 @@
 package components
 
 import (
+	"context"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -16,34 +18,77 @@ import (
 // Rooms are links to /rooms/{name}: go-app turns a click into an in-app
 // navigation, and they work with the keyboard and in a new tab.
 //
-// The count of the current room is its live presence, heard on Bus.
+// It owns the list of the server's rooms: loaded when it mounts, when the
+// current room changes and every roomsEvery. The count of the current room
+// is its live presence, heard on Bus.
 type roomList struct {
 	app.Compo
 
 	Bus     *eventBus
-	Rooms   []tt.RoomInfo
 	Current string
 	Joined  []string
 	Unread  unreadState
 
-	unsub func()
+	rooms   []tt.RoomInfo // the server's, as last loaded
+	loaded  string        // the current room when they were loaded
+	unsub   func()
+	stopped context.CancelFunc
 }
 
-// OnMount hears the presences: the current room's count follows them.
+// OnMount loads the rooms, reloads them every roomsEvery, and hears the
+// presences: the current room's count follows them.
 func (r *roomList) OnMount(ctx app.Context) {
 	r.unsub = Subscribe(ctx, r.Bus, tt.KindPresence, func(app.Context, tt.Presence, string) {})
+	r.refresh(ctx)
+	c, stop := context.WithCancel(ctx)
+	r.stopped = stop
+	ctx.Async(func() {
+		tick := time.NewTicker(roomsEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-c.Done():
+				return
+			case <-tick.C:
+				ctx.Dispatch(r.refresh)
+			}
+		}
+	})
 }
 
-// OnDismount stops hearing them.
+// OnUpdate reloads the rooms when the current room changed: a new room
+// may have come to be.
+func (r *roomList) OnUpdate(ctx app.Context) {
+	if r.Current != r.loaded {
+		r.refresh(ctx)
+	}
+}
+
+// OnDismount stops the reloads and the presences.
 func (r *roomList) OnDismount() {
 	if r.unsub != nil {
 		r.unsub()
 	}
+	if r.stopped != nil {
+		r.stopped()
+	}
+}
+
+// refresh reloads the server's rooms.
+func (r *roomList) refresh(ctx app.Context) {
+	r.loaded = r.Current
+	fetch("GET", tt.PathRooms, nil, func(resp response) {
+		var list tt.RoomList
+		if resp.decode(&list) != nil {
+			return
+		}
+		ctx.Dispatch(func(app.Context) { r.rooms = list.Rooms })
+	})
 }
 
 func (r *roomList) Render() app.UI {
 	pr, _ := Latest(r.Bus, tt.KindPresence, r.Current)
-	rooms := roomsShown(r.Rooms, r.Joined, r.Current, pr)
+	rooms := roomsShown(r.rooms, r.Joined, r.Current, pr)
 	return app.Nav().Class("rooms-pane").Aria("label", "rooms").Body(
 		app.H2().Text("Rooms"),
 		app.Ul().ID("rooms").Body(
