@@ -200,19 +200,18 @@ func (r *registry) lookup(name string) (*KindInfo, bool) {
 func (r *registry) list() []*KindInfo {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	list := make([]*KindInfo, 0, len(r.byName))
-	for _, k := range r.byName {
-		list = append(list, k)
+	// Sorted by name through the names: slices.Sort of strings is in every
+	// binary already, a SortFunc of *KindInfo would add its own copy of
+	// the sort to app.wasm.
+	names := make([]string, 0, len(r.byName))
+	for name := range r.byName {
+		names = append(names, name)
 	}
-	slices.SortFunc(list, func(a, b *KindInfo) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
+	slices.Sort(names)
+	list := make([]*KindInfo, len(names))
+	for i, name := range names {
+		list[i] = r.byName[name]
+	}
 	return list
 }
 

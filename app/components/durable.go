@@ -24,17 +24,21 @@ type durableLog []tt.StoredEvent
 
 // merge returns the union of l and in, sorted by id, without duplicate ids
 // or events without one, and no longer than maxDurablePerRoom (the newest).
+// An event of in replaces none of l: the same id is the same event.
 func (l durableLog) merge(in ...tt.StoredEvent) durableLog {
 	out := make(durableLog, 0, len(l)+len(in))
-	seen := make(map[string]bool, len(l)+len(in))
+	// Each is put in place by a binary search rather than sorted with
+	// slices.SortStableFunc, whose copy for this type would cost app.wasm
+	// some 10 kB; events come nearly in order, and a room holds few.
 	for _, e := range slices.Concat(l, in) {
-		if e.ID == "" || seen[e.ID] {
+		if e.ID == "" {
 			continue
 		}
-		seen[e.ID] = true
-		out = append(out, e)
+		i, found := slices.BinarySearchFunc(out, e.ID, func(x tt.StoredEvent, id string) int { return idCompare(x.ID, id) })
+		if !found {
+			out = slices.Insert(out, i, e)
+		}
 	}
-	slices.SortStableFunc(out, func(a, b tt.StoredEvent) int { return idCompare(a.ID, b.ID) })
 	if len(out) > maxDurablePerRoom {
 		out = slices.Clone(out[len(out)-maxDurablePerRoom:])
 	}
