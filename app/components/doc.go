@@ -9,7 +9,11 @@
 // bridge is a no-op and the pure logic (formatting, sparklines, message
 // merge, outbox) is tested with plain go test.
 //
-// One page component owns the state; the children receive it through
-// exported fields and report user intent with go-app actions (the action*
-// constants) that the page handles on the UI goroutine.
+// The page holds the browser's one event stream and feeds every event, of
+// every kind declared in tickertalk/app, to an event bus: a feature is a
+// component that subscribes to its kind ([Subscribe], [SubscribeBatch]) and
+// reads the latest state ([Latest]) or the room's durable events
+// ([Durable]) it needs, and publishes with POST /api/events. The chat's
+// messages and outbox stay with the page, whose children report user
+// intent with go-app actions (the action* constants).
 package components

@@ -9,10 +9,13 @@ import (
 	tt "tickertalk/app"
 )
 
-// page is the whole UI, the only component with state: quotes, the current
-// room's messages, presence and rooms, the outbox, the session and the
-// connection. Every field is read and written on the UI goroutine only:
-// JavaScript callbacks copy their values and ctx.Dispatch.
+// page is the whole UI. It holds the browser's one event stream and hands
+// its events to the features through bus; the ticker, the presence list,
+// the room list, the reactions and the typing indicator own their state
+// and subscribe to their kinds. The page keeps the current room's messages
+// and outbox, the joined rooms and their unread counts, the session and
+// the connection. Every field is read and written on the UI goroutine
+// only: JavaScript callbacks copy their values and ctx.Dispatch.
 type page struct {
 	app.Compo
 
