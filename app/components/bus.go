@@ -25,6 +25,11 @@ type eventBus struct {
 	latest  map[stateKey]any // the last value of each state kind and room
 	subs    []*subscription
 	nextSub int
+
+	outbox        []pendingEvent // durable events not answered yet: see Enqueue
+	outboxVersion int            // counts the outbox's changes, for memos
+	sending       bool           // a POST of the outbox's first is under way
+	refused       func(response) // tells the last enqueuer of a refusal
 }
 
 // subscription is one component's interest in one kind.

@@ -112,3 +112,52 @@ func TestDurableLogMerge(t *testing.T) {
 		t.Errorf("%d kept from %s, want the newest %d", len(l), l[0].ID, maxDurablePerRoom)
 	}
 }
+
+func TestEventOutboxShowsSendsAndKeeps(t *testing.T) {
+	grab := &contextOf{}
+	load(t, grab)
+	b := newEventBus()
+	b.st = newStore(grab.ctx.LocalStorage())
+	react := func(emoji string, on bool) tt.Reaction {
+		return tt.Reaction{Room: "lobby", MessageID: "1", Emoji: emoji, On: on, Nick: "ann"}
+	}
+	var list reactions
+	tallyOf := func() map[string][]string { return list.of(b, "lobby")["1"] }
+
+	var refusals []int
+	refused := func(r response) { refusals = append(refusals, r.Status) }
+	Enqueue(grab.ctx, b, tt.KindReaction, "lobby", react("👍", true), refused)
+	Enqueue(grab.ctx, b, tt.KindReaction, "lobby", react("🎉", true), refused)
+	if got := tallyOf(); !reflect.DeepEqual(got, map[string][]string{"👍": {"ann"}, "🎉": {"ann"}}) {
+		t.Errorf("tally while pending %v, want both counted", got)
+	}
+	// A reload (another bus on the same storage) finds them.
+	again := newEventBus()
+	again.st = b.st
+	again.outbox = again.stored()
+	if got := Pending(again, tt.KindReaction, "lobby"); len(got) != 2 || got[0].Emoji != "👍" {
+		t.Errorf("pending after a reload %+v, want both in order", got)
+	}
+
+	first, second := b.outbox[0], b.outbox[1]
+	b.answered(grab.ctx, first, response{Err: errNetwork})
+	b.answered(grab.ctx, first, response{Status: 503})
+	b.answered(grab.ctx, first, response{Status: 429})
+	if len(b.outbox) != 2 {
+		t.Fatalf("%d pending after failures the same request may get past, want 2", len(b.outbox))
+	}
+	b.answered(grab.ctx, first, response{Status: 201, Body: []byte(`{"id":"7"}`)})
+	if len(b.outbox) != 1 || b.outbox[0].Req.ClientID != second.Req.ClientID {
+		t.Fatalf("outbox %+v after the first was stored, want the second alone", b.outbox)
+	}
+	if got := Durable(b, tt.KindReaction, "lobby"); len(got) != 1 || got[0].ID != "7" || got[0].V.Emoji != "👍" {
+		t.Errorf("stored reactions %+v, want the answered one with its id 7", got)
+	}
+	b.answered(grab.ctx, second, response{Status: 422, Body: []byte(`{"error":"no","code":"invalid_reaction"}`)})
+	if len(b.outbox) != 0 || !slices.Equal(refusals, []int{422}) {
+		t.Errorf("outbox %+v, refusals %v after a 422; want it dropped and told", b.outbox, refusals)
+	}
+	if got := tallyOf(); !reflect.DeepEqual(got, map[string][]string{"👍": {"ann"}}) {
+		t.Errorf("tally %v, want the stored one only", got)
+	}
+}

@@ -76,7 +76,7 @@ func (l *messageList) Render() app.UI {
 // [reactionRow]).
 func (l *messageList) onReact(ctx app.Context, e app.Event) {
 	data := ctx.JSSrc().Get("dataset")
-	l.reactions.toggle(ctx, l.Room, data.Get("message").String(), data.Get("emoji").String(), l.Nick)
+	l.reactions.toggle(ctx, l.Bus, l.Room, data.Get("message").String(), data.Get("emoji").String(), l.Nick)
 }
 
 func (l *messageList) onOlder(ctx app.Context, e app.Event) {

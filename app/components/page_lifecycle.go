@@ -21,6 +21,7 @@ const (
 func (p *page) mount(ctx app.Context) {
 	p.st = newStore(ctx.LocalStorage())
 	p.bus.st = p.st
+	p.bus.outbox = p.bus.stored()
 	p.room = roomFromPath(ctx.Page().URL().Path)
 	p.outbox = p.st.outbox()
 	p.nick = p.st.nick()

@@ -26,10 +26,12 @@ func (p *page) handleSend(ctx app.Context, a app.Action) {
 }
 
 // sendOutbox sends the oldest pending message, one at a time and in order; each
-// answer sends the next. A message that got no answer stays first in line
+// answer sends the next. The features' durable events go too (see
+// [eventBus.sendOutbox]). A message that got no answer stays first in line
 // and is retried (same clientId: the server stores it at most once) when
 // the connection returns, the stream opens, or on the next tick.
 func (p *page) sendOutbox(ctx app.Context) {
+	p.bus.sendOutbox(ctx) // the other durable events, in their own line
 	if p.sending || p.nick == "" || p.needNick {
 		return
 	}

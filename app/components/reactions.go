@@ -17,7 +17,7 @@ import (
 // reaction. The list calls it on the UI goroutine only.
 type reactions struct {
 	room    string
-	version int // of the room's durable events the tallies were folded from
+	version [2]int // of the room's durable events and the outbox, folded
 	tallies map[string]map[string][]string
 	err     string // the last reaction the server refused, shown once
 }
@@ -29,30 +29,32 @@ func (r *reactions) of(b *eventBus, room string) map[string]map[string][]string 
 		return nil
 	}
 	b.durable.load(b.st, room)
-	if v := b.durable.version[room]; r.tallies == nil || r.room != room || r.version != v {
+	if v := [2]int{b.durable.version[room], b.outboxVersion}; r.tallies == nil || r.room != room || r.version != v {
 		evs := Durable(b, tt.KindReaction, room)
 		list := make([]tt.Reaction, len(evs))
 		for i, e := range evs {
 			list[i] = e.V
 		}
+		// The reactions still in the outbox count as the server will:
+		// after every stored one.
+		list = append(list, Pending(b, tt.KindReaction, room)...)
 		r.room, r.version, r.tallies = room, v, tt.Tally(list)
 	}
 	return r.tallies
 }
 
-// toggle publishes nick's reaction with emoji to the message: on when
-// nick's is not counted, else taken back. The tally changes when the event
-// comes back on the stream, to every tab alike.
-func (r *reactions) toggle(ctx app.Context, room, messageID, emoji, nick string) {
+// toggle publishes nick's reaction with emoji to the message, through the
+// outbox (see [Enqueue]): on when nick's is not counted, else taken back.
+// It counts at once, offline too, and is sent when the connection allows.
+func (r *reactions) toggle(ctx app.Context, b *eventBus, room, messageID, emoji, nick string) {
+	if nick == "" {
+		return
+	}
 	mine := slices.Contains(r.tallies[messageID][emoji], nick)
-	data := tt.Reaction{Room: room, MessageID: messageID, Emoji: emoji, On: !mine}
-	publish(tt.KindReaction, data, func(resp response) {
-		ctx.Dispatch(func(app.Context) {
-			r.err = ""
-			if !resp.ok() {
-				r.err = "reaction not sent: " + resp.sentence()
-			}
-		})
+	v := tt.Reaction{Room: room, MessageID: messageID, Emoji: emoji, On: !mine, Nick: nick}
+	r.err = ""
+	Enqueue(ctx, b, tt.KindReaction, room, v, func(resp response) {
+		r.err = "reaction not sent: " + resp.sentence()
 	})
 }
 
