@@ -18,7 +18,7 @@ const keyEventOutbox = "tt/event-outbox"
 // connection allows, shown meanwhile (see [Pending]). Its client id makes
 // every retry idempotent.
 type pendingEvent struct {
-	Room string         `json:"room"`
+	Room string          `json:"room"`
 	Req  tt.EventRequest `json:"req"`
 }
 
