@@ -63,9 +63,10 @@ func react(t *testing.T, tab context.Context, id, emoji, nick string, want map[s
 }
 
 // TestReactionsAgreeEverywhere: ann and ben react to a message and take
-// reactions back; cat, offline meanwhile, and dee, reloading from the
-// offline cache, end with the same tallies as they do, and as the
-// scrollback API.
+// reactions back; cat, offline meanwhile, reacts too (shown at once, kept
+// across a reload, sent when she is back); every page, dee's reloaded
+// from the offline cache included, ends with the same tallies, and the
+// scrollback API with them.
 func TestReactionsAgreeEverywhere(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t)
@@ -84,9 +85,15 @@ func TestReactionsAgreeEverywhere(t *testing.T) {
 	for _, tab := range tabs {
 		WaitFor(t, tab, shownTally(m.ID)+` === `+JS(tallyJSON(nil, "")), UITimeout)
 	}
-	WaitFor(t, dee, `navigator.serviceWorker.controller !== null`, UITimeout)
+	for _, tab := range []context.Context{cat, dee} {
+		WaitFor(t, tab, `navigator.serviceWorker.controller !== null`, UITimeout)
+	}
 
+	// cat goes offline, and reloads there: her page runs from the cache
+	// with no stream (an open one may outlive the emulated cut).
 	SetOffline(t, cat, true)
+	Do(t, cat, chromedp.Reload())
+	WaitWasmReady(t, cat)
 	WaitFor(t, cat, statusIs("offline"), UITimeout)
 
 	// Each step is seen by the one who clicked before the next click.
@@ -105,9 +112,26 @@ func TestReactionsAgreeEverywhere(t *testing.T) {
 	for _, s := range steps {
 		react(t, tabs[s.nick], m.ID, s.emoji, s.nick, s.want)
 	}
-	final := steps[len(steps)-1].want
-	for _, nick := range []string{"ann", "ben", "dee"} {
-		WaitFor(t, tabs[nick], shownTally(m.ID)+` === `+JS(tallyJSON(final, nick)), UITimeout)
+	// cat reacts while offline: counted on her page at once, and again
+	// after a reload there (the outbox is kept), sent when she is back.
+	live := steps[len(steps)-1].want
+	final := map[string][]string{"🎉": {"cat"}}
+	for e, who := range live {
+		final[e] = who
+	}
+	Eval[bool](t, cat, `(document.querySelector('.reactions[data-message=`+JS(m.ID)+`] .reaction[data-emoji="🎉"]').click(), true)`)
+	WaitFor(t, cat, shownTally(m.ID)+` === `+JS(tallyJSON(map[string][]string{"🎉": {"cat"}}, "cat")), UITimeout)
+	Do(t, cat, chromedp.Reload())
+	WaitWasmReady(t, cat)
+	WaitFor(t, cat, statusIs("offline"), UITimeout)
+	WaitFor(t, cat, shownTally(m.ID)+` === `+JS(tallyJSON(map[string][]string{"🎉": {"cat"}}, "cat")), UITimeout)
+
+	// cat comes back: the stream resumes, replaying what she missed, and
+	// her reaction goes out.
+	SetOffline(t, cat, false)
+	WaitFor(t, cat, statusIs("live"), UITimeout)
+	for nick, tab := range tabs {
+		WaitFor(t, tab, shownTally(m.ID)+` === `+JS(tallyJSON(final, nick)), UITimeout)
 	}
 
 	// dee reloads with the network gone: the tallies come from the cache.
@@ -116,11 +140,6 @@ func TestReactionsAgreeEverywhere(t *testing.T) {
 	WaitWasmReady(t, dee)
 	WaitFor(t, dee, statusIs("offline"), UITimeout)
 	WaitFor(t, dee, shownTally(m.ID)+` === `+JS(tallyJSON(final, "dee")), UITimeout)
-
-	// cat comes back: the stream resumes, replaying what was missed.
-	SetOffline(t, cat, false)
-	WaitFor(t, cat, statusIs("live"), UITimeout)
-	WaitFor(t, cat, shownTally(m.ID)+` === `+JS(tallyJSON(final, "cat")), UITimeout)
 
 	// The scrollback API folds to the same tally.
 	ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
