@@ -143,6 +143,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		User: cfg.NATSUser, Password: cfg.NATSPassword,
 		SyncAlways: cfg.SyncAlways, Logger: log,
 		SessionTTL: cfg.SessionTTL, MaxBytes: int64(cfg.MaxStoreBytes),
+		ClusterListen: cfg.NATSClusterListen, Routes: cfg.NATSRoutes, ClusterName: cfg.NATSClusterName,
+		Replicas: cfg.StoreReplicas(),
 	})
 	stopProgress()
 	if err != nil {
@@ -163,10 +165,15 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		}
 	}
 
+	if addr := st.ClusterURL(); addr != "" {
+		log.Info("embedded NATS joined its cluster", "cluster", cfg.NATSClusterName, "listen", addr,
+			"routes", strings.Join(cfg.NATSRoutes, ","), "replicas", cfg.StoreReplicas())
+	}
+
 	// Presence goes over the bus only when other nodes can share it.
 	var bus server.PresenceBus
 	var liveBus server.LiveBus
-	if cfg.NATSURL != "" || cfg.NATSListen != "" {
+	if cfg.NATSURL != "" || cfg.NATSListen != "" || cfg.Clustered() {
 		bus, liveBus = st, st
 	}
 	index := history.New(cfg.History, history.WithSource(st, int64(cfg.HistoryCacheBytes), 0))
