@@ -227,18 +227,29 @@ func (s *Store) quorumFailure(err error) error {
 const currentPoll = 50 * time.Millisecond
 
 // waitCurrent returns once the embedded server's replica of the chat log
-// is current with its leader (a node that rejoins a cluster catches up
-// before it follows, so that what it reads locally is not behind what
-// the cluster acknowledged), or when ctx ends. Without a clustered
-// embedded server it returns at once.
+// holds everything its leader had when asked and says it is current (a
+// node that rejoins a cluster catches up before it follows: the
+// follower's consumer may read this replica, and would otherwise take
+// what it has not received yet for lost entries), or when ctx ends.
+// Without a clustered embedded server it returns at once.
 func (s *Store) waitCurrent(ctx context.Context) error {
 	if s.srv == nil || !s.cfg.clustered() {
 		return nil
 	}
+	info, err := s.stream.Info(ctx) // the leader answers
+	if err != nil {
+		return fmt.Errorf("store: catch up with the cluster: %w", err)
+	}
+	want := info.State.LastSeq
 	start, logged := time.Now(), time.Now()
-	for !s.srv.JetStreamIsStreamCurrent(server.DEFAULT_GLOBAL_ACCOUNT, streamName) {
+	for {
+		have := s.localLastSeq()
+		if have >= want && s.srv.JetStreamIsStreamCurrent(server.DEFAULT_GLOBAL_ACCOUNT, streamName) {
+			return nil
+		}
 		if time.Since(logged) >= progressEvery {
-			s.log.Info("catching up with the cluster's chat log", "took", time.Since(start).Round(time.Second))
+			s.log.Info("catching up with the cluster's chat log", "at", have, "of", want,
+				"took", time.Since(start).Round(time.Second))
 			logged = time.Now()
 		}
 		select {
@@ -247,5 +258,19 @@ func (s *Store) waitCurrent(ctx context.Context) error {
 		case <-time.After(currentPoll):
 		}
 	}
-	return nil
+}
+
+// localLastSeq is the last sequence of the embedded server's own replica
+// of the chat log (0 when it has none yet).
+func (s *Store) localLastSeq() uint64 {
+	acc, err := s.srv.JszAccount(&server.JSzOptions{Account: server.DEFAULT_GLOBAL_ACCOUNT, Streams: true})
+	if err != nil || acc == nil {
+		return 0
+	}
+	for _, st := range acc.Streams {
+		if st.Name == streamName {
+			return st.State.LastSeq
+		}
+	}
+	return 0
 }
