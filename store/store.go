@@ -5,7 +5,11 @@
 // By default [Open] starts an embedded NATS server that keeps its data
 // under [Config].DataDir and talks to this process in-process, without a
 // TCP port; with [Config].URL it joins an external server or cluster, which
-// is how several Tickertalk nodes share one chat.
+// is how several Tickertalk nodes share one chat. With [Config].ClusterListen
+// the embedded servers of several nodes form one NATS cluster themselves,
+// and [Config].Replicas above 1 replicates the chat log and the buckets:
+// a write is acknowledged once a majority of the replicas stored it, and
+// without a majority writes fail within seconds with [ErrNoQuorum].
 //
 // Crash safety: an acknowledged [Store.Publish] survives a SIGKILL of the
 // process without [Config].SyncAlways (the page cache survives a process
