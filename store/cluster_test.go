@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestClusterServerNameIsKept: a clustered server's name is generated once
@@ -39,5 +42,29 @@ func TestClusterNeedsCredentials(t *testing.T) {
 	_, err := Open(context.Background(), Config{DataDir: t.TempDir(), ClusterListen: "127.0.0.1:0"})
 	if err == nil || !strings.Contains(err.Error(), "user and a password") {
 		t.Fatalf("Open clustered without credentials: %v, want refused", err)
+	}
+}
+
+// TestLeaderGetReadsWhatGetReads: the leader's answer for a session key is
+// the bucket's: the value and revision of a put, and not found for a key
+// never written or deleted.
+func TestLeaderGetReadsWhatGetReads(t *testing.T) {
+	s := openTest(t, testConfig(t))
+	ctx := t.Context()
+	rev, err := s.sessions.Put(ctx, "k1", []byte("v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.leaderGet(ctx, sessionBucket, "k1")
+	if err != nil || string(e.Value()) != "v1" || e.Revision() != rev || e.Key() != "k1" {
+		t.Fatalf("leaderGet(k1) = %+v, %v; want v1 at revision %d", e, err, rev)
+	}
+	if err := s.sessions.Delete(ctx, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"k1", "never"} {
+		if _, err := s.leaderGet(ctx, sessionBucket, key); !errors.Is(err, jetstream.ErrKeyNotFound) {
+			t.Fatalf("leaderGet(%s) = %v, want ErrKeyNotFound", key, err)
+		}
 	}
 }

@@ -199,7 +199,7 @@ func (s *Store) ReplaceSession(ctx context.Context, prev, token, nick string) er
 // lookup reads the token record th: the session and the record's revision,
 // or [ErrNoSession].
 func (s *Store) lookup(ctx context.Context, th string) (SessionInfo, uint64, error) {
-	e, err := s.sessions.Get(ctx, tokenKey(th))
+	e, err := s.getSession(ctx, tokenKey(th))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return SessionInfo{}, 0, ErrNoSession
 	}
@@ -330,7 +330,7 @@ func (s *Store) Session(ctx context.Context, token string) (SessionInfo, error) 
 		return SessionInfo{}, ErrNoSession
 	}
 	th := hashToken(token)
-	e, err := s.sessions.Get(ctx, tokenKey(th))
+	e, err := s.getSession(ctx, tokenKey(th))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return SessionInfo{}, ErrNoSession
 	}
