@@ -145,9 +145,18 @@ func (s *Store) ClusterURL() string {
 // JetStream has no quorum to create them (the other servers are still
 // starting), until ctx ends; a single embedded server tries once.
 func declareWhenQuorum(ctx context.Context, s *Store) error {
+	cluster := s.cfg.clustered() || s.cfg.URL != ""
 	for attempt := 0; ; attempt++ {
 		err := s.declare(ctx)
-		if err == nil || !(s.cfg.clustered() || s.cfg.URL != "") || !waitingForCluster(err) || ctx.Err() != nil {
+		if err == nil && cluster {
+			// A new stream answers only once its RAFT group has elected
+			// a leader, which the meta leader's "created" does not wait
+			// for.
+			if _, ierr := s.stream.Info(ctx); ierr != nil {
+				err = fmt.Errorf("store: stream %s: %w", streamName, ierr)
+			}
+		}
+		if err == nil || !cluster || !waitingForCluster(err) || ctx.Err() != nil {
 			return err
 		}
 		s.log.Debug("declare the chat log and buckets", "attempt", attempt, "err", err)
