@@ -2,9 +2,11 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	tt "tickertalk/app"
 	"tickertalk/history"
@@ -237,7 +239,19 @@ func (c *conn) endReplay(r *replay, step replayStep) bool {
 
 // Replay hooks of the server: [replaySource] and the failure report.
 
+// resumeAheadWait bounds how long a resume from beyond the history's last
+// message waits for the follower to reach it.
+const resumeAheadWait = 2 * time.Second
+
 func (s *Server) checkReplay(room string, after uint64) (replayPlan, error) {
+	// A client of a node that went away may resume from a message that
+	// node delivered before this node's follower did: wait a moment for
+	// it rather than answer resync (an id beyond the history's last).
+	if after > 0 {
+		ctx, cancel := context.WithTimeout(s.ctx, resumeAheadWait)
+		s.opts.History.WaitLast(ctx, after)
+		cancel()
+	}
 	n, size, plan, err := backlogOf(s.opts.History, room, after)
 	switch {
 	case err != nil:

@@ -335,3 +335,17 @@ func TestResyncedResumeGetsTheNextLiveMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeFromANewerNodeWaitsForTheFollower: a client of a node that went
+// away resumes here from a message this node's follower has not delivered
+// yet (an id just beyond the history's last). When the follower delivers it
+// within a moment, the client gets what follows, not resync.
+func TestResumeFromANewerNodeWaitsForTheFollower(t *testing.T) {
+	n := startNode(t, "")
+	fill(t, n, "lobby", 0, 10, 10)
+	s := testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", n.id(11))
+	fill(t, n, "lobby", 10, 2, 10) // 11, which the client has, then 12
+	if ev := s.MustNextEvent(t, 5*time.Second, tt.EventMessage, tt.EventResync); ev.Event != tt.EventMessage || ev.ID != n.id(12) {
+		t.Fatalf("resumed from 11 before this node had it: got %s %s, want message 12", ev.Event, ev.ID)
+	}
+}
