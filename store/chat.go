@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -34,6 +35,10 @@ const publishTimeout = 3 * time.Second
 // followResets is how many times a follower's ordered consumer tries to
 // recreate itself (at once, then after a second) before follow does.
 const followResets = 2
+
+// stallCheck is how often a follower of a replicated log checks that it
+// keeps up with the log.
+const stallCheck = 2 * time.Second
 
 // followRetry is how long Follow waits before recreating a consumer that
 // failed for good (the ordered consumer already retries on its own).
@@ -355,6 +360,11 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 		return fmt.Errorf("messages: %w", err)
 	}
 	defer it.Stop()
+	var at atomic.Uint64 // *last, for the watchdog
+	at.Store(*last)
+	if s.cfg.Replicas > 1 {
+		go s.watchStall(ctx, cancel, &at)
+	}
 	for {
 		msg, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
@@ -373,6 +383,7 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 			continue // never twice, whatever the consumer does
 		}
 		*last = seq
+		at.Store(seq)
 		s.noteSeen(seq)
 		if kind := msg.Headers().Get(kindHeader); kind != "" {
 			s.deliverEvent(h, kind, msg.Subject(), msg.Data(), seq)
@@ -482,4 +493,35 @@ func (s *Store) FirstSeq(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("store: stream info: %w", err)
 	}
 	return info.State.FirstSeq, nil
+}
+
+// watchStall cancels a follower's consumer (cancel) that has not moved
+// past at while the log holds newer chat entries, checked every
+// stallCheck until ctx ends: an R1 consumer of a replicated log may sit on
+// a replica that a lost leader left behind, getting heartbeats but no
+// messages; follow then creates another one.
+func (s *Store) watchStall(ctx context.Context, cancel context.CancelFunc, at *atomic.Uint64) {
+	t := time.NewTicker(stallCheck)
+	defer t.Stop()
+	prev := at.Load()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cur := at.Load()
+		if cur != prev {
+			prev = cur
+			continue
+		}
+		lctx, lcancel := context.WithTimeout(ctx, readyTimeout)
+		last, err := s.lastChatSeq(lctx)
+		lcancel()
+		if err == nil && last > cur {
+			s.log.Warn("chat follower stalled: recreating its consumer", "at", cur, "log_last", last)
+			cancel()
+			return
+		}
+	}
 }
