@@ -363,7 +363,9 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 	var at atomic.Uint64 // *last, for the watchdog
 	at.Store(*last)
 	if s.cfg.Replicas > 1 {
-		go s.watchStall(ctx, cancel, &at)
+		// Stopping the iterator too ends a reset nats.go may be in the
+		// middle of (its retries wait up to 10 s each, deaf to ctx).
+		go s.watchStall(ctx, func() { cancel(); it.Stop() }, &at)
 	}
 	for {
 		msg, err := it.Next(jetstream.NextContext(ctx))
@@ -500,7 +502,7 @@ func (s *Store) FirstSeq(ctx context.Context) (uint64, error) {
 // stallCheck until ctx ends: an R1 consumer of a replicated log may sit on
 // a replica that a lost leader left behind, getting heartbeats but no
 // messages; follow then creates another one.
-func (s *Store) watchStall(ctx context.Context, cancel context.CancelFunc, at *atomic.Uint64) {
+func (s *Store) watchStall(ctx context.Context, cancel func(), at *atomic.Uint64) {
 	t := time.NewTicker(stallCheck)
 	defer t.Stop()
 	prev := at.Load()
