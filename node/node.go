@@ -205,7 +205,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}
 	defer stopTicker()
 	if !o.noTicker {
-		go st.Lead(runCtx, tickerLease, func(ctx context.Context) { publishMarket(ctx, cfg, srv, st, log) })
+		go st.Lead(runCtx, tickerLease, func(ctx context.Context, lease *store.Lease) {
+			publishMarket(ctx, cfg, srv, st, lease, log)
+		})
 	}
 	go srv.Run(runCtx)
 	waitTicker(ctx, srv, firstTickWait)
@@ -316,8 +318,13 @@ func waitTicker(ctx context.Context, srv *server.Server, d time.Duration) {
 
 // publishMarket runs the market while this node holds the ticker lease. It
 // continues from the prices the cluster last showed, so a change of
-// publisher does not make prices jump.
-func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, st *store.Store, log *slog.Logger) {
+// publisher does not make prices jump. Every update is checked against
+// the lease as it is sent, and the first one refused stops the market:
+// a node that wakes from a freeze after another took over publishes
+// nothing, even before its ctx is cancelled.
+func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, st *store.Store, lease *store.Lease, log *slog.Logger) {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	mk, err := market.New(cfg.Market())
 	if err != nil {
 		log.Error("market", "err", err)
@@ -326,13 +333,17 @@ func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, s
 	if snap, ok := srv.TickerSnapshot(); ok {
 		mk.Restore(snap)
 	}
-	log.Info("publishing the ticker", "symbols", len(cfg.Symbols), "tick", cfg.Tick, "seed", mk.Seed())
+	log.Info("publishing the ticker", "epoch", lease.Epoch(), "symbols", len(cfg.Symbols), "tick", cfg.Tick, "seed", mk.Seed())
 	publish := func(u tt.TickerUpdate) {
 		data, err := json.Marshal(u)
 		if err == nil {
-			err = st.PublishTicker(data)
+			err = st.PublishTicker(lease, data)
 		}
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			log.Warn("ticker stopped: the lease is no longer provably ours", "epoch", lease.Epoch())
+			stop()
+		case err != nil:
 			log.Warn("publish ticker", "err", err)
 		}
 	}
