@@ -133,7 +133,9 @@ func (s *Store) watchHealth() {
 				s.log.Info("the store writes again", "unwritable_for", s.health.recover().Round(time.Millisecond))
 				break
 			}
-			if s.ownsData() && time.Since(lastRepair) >= wait {
+			// In a cluster a failing write is mostly a lost quorum, which
+			// restarting this server's JetStream cannot mend.
+			if s.ownsData() && !s.cfg.clustered() && time.Since(lastRepair) >= wait {
 				s.log.Warn("the store still cannot write: restarting the embedded JetStream", "err", err)
 				if rerr := s.restartJetStream(); rerr != nil {
 					s.log.Error("restart the embedded JetStream", "err", rerr)
