@@ -144,15 +144,14 @@ func (s *Store) ClusterURL() string {
 // second while JetStream has no quorum to create them (the other servers
 // of a cluster are still starting), until ctx ends.
 func declareWhenQuorum(ctx context.Context, s *Store) error {
-	logged := false
-	for {
+	for attempt := 0; ; attempt++ {
 		err := s.declare(ctx)
 		if err == nil || !waitingForCluster(err) || ctx.Err() != nil {
 			return err
 		}
-		if !logged {
+		s.log.Debug("declare the chat log and buckets", "attempt", attempt, "err", err)
+		if attempt%10 == 0 {
 			s.log.Info("waiting for the NATS cluster: a majority of its servers must run to store the chat log", "err", err)
-			logged = true
 		}
 		select {
 		case <-ctx.Done():
