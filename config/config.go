@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strings"
 	"time"
 
 	tt "tickertalk/app"
@@ -51,7 +52,12 @@ const (
 	MaxReplay       = 10_000_000
 	MinReplayBytes  = 1 << 10
 	MaxReplayBytes  = 1 << 40
+	MaxRoutes       = 32
+	MaxReplicas     = 5 // JetStream's own limit
 )
+
+// DefaultClusterName is the default of --nats-cluster-name.
+const DefaultClusterName = "tickertalk"
 
 // DefaultMaxStreamsPerIP is the default of --max-streams-per-ip: more tabs
 // than anyone keeps open, and room for a few hundred people behind one
@@ -86,12 +92,18 @@ var ErrUsage = errors.New("invalid command line")
 // Config is the configuration of a Tickertalk node. [Default] returns the
 // defaults; [Parse] fills it from flags and the environment.
 type Config struct {
-	Addr         string        // --addr: HTTP listen address
-	DataDir      string        // --data-dir: embedded NATS/JetStream storage
-	NATSURL      string        // --nats-url: external NATS; "" runs an embedded server
-	NATSListen   string        // --nats-listen: TCP address of the embedded NATS for other nodes; "" none
-	NATSUser     string        // --nats-user: NATS user name (with --nats-listen or --nats-url)
-	NATSPassword string        // --nats-password: NATS password; "" with --nats-listen generates one
+	Addr         string // --addr: HTTP listen address
+	DataDir      string // --data-dir: embedded NATS/JetStream storage
+	NATSURL      string // --nats-url: external NATS; "" runs an embedded server
+	NATSListen   string // --nats-listen: TCP address of the embedded NATS for other nodes; "" none
+	NATSUser     string // --nats-user: NATS user name (with --nats-listen or --nats-url)
+	NATSPassword string // --nats-password: NATS password; "" with --nats-listen generates one
+
+	NATSClusterListen string   // --nats-cluster-listen: cluster (routes) address of the embedded NATS; "" not clustered
+	NATSRoutes        []string // --nats-routes: host:port of the peers' cluster addresses
+	NATSClusterName   string   // --nats-cluster-name: NATS cluster name, the same on every node
+	Replicas          int      // --replicas: JetStream replicas; 0: see [Config.StoreReplicas]
+
 	SendRate     float64       // --send-rate: chat messages a second per session; 0 disables limiting
 	SendBurst    int           // --send-burst: burst of the send rate limit
 	History      int           // --history: retained messages per room
@@ -151,10 +163,12 @@ func Default() Config {
 		QueueBytes:   server.DefaultQueueBytes,
 		LogLevel:     "info",
 		LogFormat:    "text",
-		SessionTTL:   DefaultSessionTTL,
-		SessionRate:  10,
-		SessionBurst: 20,
-		MaxSessions:  100_000,
+
+		NATSClusterName: DefaultClusterName,
+		SessionTTL:      DefaultSessionTTL,
+		SessionRate:     10,
+		SessionBurst:    20,
+		MaxSessions:     100_000,
 
 		MaxStreamsPerIP: DefaultMaxStreamsPerIP,
 		BodyTimeout:     server.DefaultBodyTimeout,
@@ -172,6 +186,27 @@ func Default() Config {
 // default: a day, so that a nickname cannot be held for long by a client
 // that left (the page of a person who comes back claims it again).
 const DefaultSessionTTL = 24 * time.Hour
+
+// Clustered reports whether the embedded NATS joins a NATS cluster.
+func (c Config) Clustered() bool { return c.NATSClusterListen != "" }
+
+// StoreReplicas is the JetStream replication factor the node declares its
+// stream and buckets with: --replicas when set, else 3 for an embedded
+// cluster of three or more (two or more routes) or a --nats-url listing
+// three or more servers, else 1. It depends on the configuration only, so
+// that every node of a cluster computes the same.
+func (c Config) StoreReplicas() int {
+	if c.Replicas > 0 {
+		return c.Replicas
+	}
+	switch {
+	case c.Clustered() && len(c.NATSRoutes) >= 2:
+		return 3
+	case c.NATSURL != "" && len(strings.Split(c.NATSURL, ",")) >= 3:
+		return 3
+	}
+	return 1
+}
 
 // Market returns the market configuration these settings describe.
 func (c Config) Market() market.Config {
@@ -276,7 +311,32 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 			Err:    errors.New("must be empty while --nats-url is set (only the embedded server listens)"),
 		}
 	}
+	if err := validateCluster(cfg, from); err != nil {
+		return Config{}, err
+	}
 	return cfg, nil
+}
+
+// validateCluster checks the clustering flags against each other.
+func validateCluster(cfg Config, from map[string]string) error {
+	bad := func(name, value string, err error) error {
+		return &ValueError{Flag: name, Env: EnvName(name), Value: value, Source: sourceOf(from, name), Err: err}
+	}
+	switch {
+	case cfg.NATSClusterListen != "" && cfg.NATSURL != "":
+		return bad("nats-cluster-listen", cfg.NATSClusterListen,
+			errors.New("must be empty while --nats-url is set (only the embedded server joins a cluster)"))
+	case len(cfg.NATSRoutes) > 0 && cfg.NATSClusterListen == "":
+		return bad("nats-routes", strings.Join(cfg.NATSRoutes, ","),
+			errors.New("needs --nats-cluster-listen (the embedded server's own cluster port)"))
+	case cfg.NATSClusterListen != "" && (cfg.NATSUser == "" || cfg.NATSPassword == ""):
+		return bad("nats-password", "",
+			errors.New("--nats-user and --nats-password must both be set with --nats-cluster-listen, the same on every node: routes present them"))
+	case cfg.Replicas > 1 && cfg.NATSClusterListen == "" && cfg.NATSURL == "":
+		return bad("replicas", fmt.Sprint(cfg.Replicas),
+			errors.New("above 1 needs a NATS cluster: --nats-cluster-listen with --nats-routes, or --nats-url"))
+	}
+	return nil
 }
 
 // sourceOf names where a flag's value came from.

@@ -58,6 +58,8 @@ func TestDefaults(t *testing.T) {
 		SessionBurst: 20,
 		MaxSessions:  100_000,
 
+		NATSClusterName: "tickertalk",
+
 		MaxStreamsPerIP: 500,
 		BodyTimeout:     10 * time.Second,
 
@@ -91,6 +93,12 @@ func everyOption() []struct {
 		{"nats-listen", "127.0.0.1:4222", func(c Config) bool { return c.NATSListen == "127.0.0.1:4222" }},
 		{"nats-user", "node-b", func(c Config) bool { return c.NATSUser == "node-b" }},
 		{"nats-password", "pa55:w@rd", func(c Config) bool { return c.NATSPassword == "pa55:w@rd" }},
+		{"nats-cluster-listen", "127.0.0.1:6222", func(c Config) bool { return c.NATSClusterListen == "127.0.0.1:6222" }},
+		{"nats-routes", "nats-route://10.0.0.2:6222, 10.0.0.3:6222", func(c Config) bool {
+			return reflect.DeepEqual(c.NATSRoutes, []string{"10.0.0.2:6222", "10.0.0.3:6222"})
+		}},
+		{"nats-cluster-name", "chat-eu_1", func(c Config) bool { return c.NATSClusterName == "chat-eu_1" }},
+		{"replicas", "3", func(c Config) bool { return c.Replicas == 3 }},
 		{"send-rate", "0.5", func(c Config) bool { return c.SendRate == 0.5 }},
 		{"send-burst", "3", func(c Config) bool { return c.SendBurst == 3 }},
 		{"history", "42", func(c Config) bool { return c.History == 42 }},
@@ -132,11 +140,18 @@ func everyOption() []struct {
 	}
 }
 
+// clusterEnv is the credentials a clustered node needs.
+var clusterEnv = []string{"TICKERTALK_NATS_USER=tt", "TICKERTALK_NATS_PASSWORD=secret"}
+
 // companions are the environment a flag is valid only with: --tls-cert
 // and --tls-key go together.
 var companions = map[string][]string{
-	"tls-cert": {"TICKERTALK_TLS_KEY=/etc/tt/key.pem"},
-	"tls-key":  {"TICKERTALK_TLS_CERT=/etc/tt/cert.pem"},
+	"nats-cluster-listen": clusterEnv,
+	"nats-routes":         append([]string{"TICKERTALK_NATS_CLUSTER_LISTEN=127.0.0.1:6222"}, clusterEnv...),
+	"nats-cluster-name":   nil,
+	"replicas":            {"TICKERTALK_NATS_URL=nats://127.0.0.1:4222"},
+	"tls-cert":            {"TICKERTALK_TLS_KEY=/etc/tt/key.pem"},
+	"tls-key":             {"TICKERTALK_TLS_CERT=/etc/tt/cert.pem"},
 }
 
 func TestEveryOptionFromFlagAndEnv(t *testing.T) {
@@ -195,30 +210,34 @@ func TestPrecedence(t *testing.T) {
 
 func TestInvalidValues(t *testing.T) {
 	bad := map[string][]string{
-		"addr":            {"8000", "localhost", "host:port", ":70000", ":-1", "a b:80"},
-		"data-dir":        {" "},
-		"nats-url":        {"http://127.0.0.1:4222", "nats://", "nats://a:1,,nats://b:2", "nats://a b:1"},
-		"nats-listen":     {"4222", "localhost", "a b:4222", ":70000"},
-		"nats-user":       {"a b", " lead", strings.Repeat("u", 257)},
-		"nats-password":   {"pass word", "trail ", strings.Repeat("p", 73)},
-		"send-rate":       {"fast", "-1", "NaN", "Inf", "1e9"},
-		"send-burst":      {"x", "-1", "1.5", "2000000"},
-		"history":         {"0", "-5", "1000001", "lots"},
-		"tick":            {"0", "5ms", "2s", "1", "-1s", "soon"},
-		"symbols":         {",", "acme", "ACME,ACME", "TOOLONGSYMBOL", "AC ME"},
-		"seed":            {"x", "1.5", "99999999999999999999"},
-		"heartbeat":       {"0", "50ms", "16s", "15"},
-		"write-timeout":   {"0", "1ms", "11m", "x"},
-		"queue-bytes":     {"0", "100", "2GiB", "1TiB", "lots", "-1MiB", "1.5MiB"},
-		"sync-always":     {"maybe", "2"},
-		"log-level":       {"verbose", "trace", "warning"},
-		"log-format":      {"xml", "logfmt"},
-		"session-ttl":     {"0", "500ms", "9000h", "x"},
-		"session-rate":    {"-1", "fast", "2e6"},
-		"session-burst":   {"-1", "x", "2000000"},
-		"max-sessions":    {"-1", "x", "1e9", "200000000"},
-		"trusted-proxies": {"10.0.0.0/33", "proxy.example", "10.0.0.1,,10.0.0.2"},
-		"cookie-secure":   {"maybe"},
+		"addr":                {"8000", "localhost", "host:port", ":70000", ":-1", "a b:80"},
+		"data-dir":            {" "},
+		"nats-url":            {"http://127.0.0.1:4222", "nats://", "nats://a:1,,nats://b:2", "nats://a b:1"},
+		"nats-listen":         {"4222", "localhost", "a b:4222", ":70000"},
+		"nats-user":           {"a b", " lead", strings.Repeat("u", 257)},
+		"nats-password":       {"pass word", "trail ", strings.Repeat("p", 73)},
+		"nats-cluster-listen": {"6222", "a b:6222", ":70000"},
+		"nats-routes":         {"6222", "http://a:6222", "nats-route://u:p@a:6222", ",", ":6222", "a:x"},
+		"nats-cluster-name":   {"a b", "é", strings.Repeat("n", 65)},
+		"replicas":            {"-1", "6", "three"},
+		"send-rate":           {"fast", "-1", "NaN", "Inf", "1e9"},
+		"send-burst":          {"x", "-1", "1.5", "2000000"},
+		"history":             {"0", "-5", "1000001", "lots"},
+		"tick":                {"0", "5ms", "2s", "1", "-1s", "soon"},
+		"symbols":             {",", "acme", "ACME,ACME", "TOOLONGSYMBOL", "AC ME"},
+		"seed":                {"x", "1.5", "99999999999999999999"},
+		"heartbeat":           {"0", "50ms", "16s", "15"},
+		"write-timeout":       {"0", "1ms", "11m", "x"},
+		"queue-bytes":         {"0", "100", "2GiB", "1TiB", "lots", "-1MiB", "1.5MiB"},
+		"sync-always":         {"maybe", "2"},
+		"log-level":           {"verbose", "trace", "warning"},
+		"log-format":          {"xml", "logfmt"},
+		"session-ttl":         {"0", "500ms", "9000h", "x"},
+		"session-rate":        {"-1", "fast", "2e6"},
+		"session-burst":       {"-1", "x", "2000000"},
+		"max-sessions":        {"-1", "x", "1e9", "200000000"},
+		"trusted-proxies":     {"10.0.0.0/33", "proxy.example", "10.0.0.1,,10.0.0.2"},
+		"cookie-secure":       {"maybe"},
 
 		"max-streams":        {"-1", "x", "10000001", "1.5"},
 		"max-streams-per-ip": {"-1", "many", "10000001"},
@@ -329,6 +348,62 @@ func TestListenNeedsEmbedded(t *testing.T) {
 	}
 	if c := mustParse(t, []string{"--nats-listen=127.0.0.1:4222"}, env()); c.NATSListen != "127.0.0.1:4222" || c.NATSURL != "" {
 		t.Errorf("--nats-listen alone: %+v", c)
+	}
+}
+
+// TestClusterFlagsGoTogether: each impossible combination of the
+// clustering flags is refused with an error naming the flag at fault and
+// what it needs; a full cluster configuration is accepted and resolves its
+// replicas.
+func TestClusterFlagsGoTogether(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		flag  string // "" for a valid configuration
+		needs string
+	}{
+		{"cluster with nats-url", []string{"--nats-cluster-listen=127.0.0.1:6222", "--nats-url=127.0.0.1:4222", "--nats-user=u", "--nats-password=p"}, "nats-cluster-listen", "--nats-url"},
+		{"routes alone", []string{"--nats-routes=127.0.0.1:6223"}, "nats-routes", "--nats-cluster-listen"},
+		{"cluster without credentials", []string{"--nats-cluster-listen=127.0.0.1:6222"}, "nats-password", "--nats-user"},
+		{"cluster without password", []string{"--nats-cluster-listen=127.0.0.1:6222", "--nats-user=u"}, "nats-password", "--nats-user"},
+		{"replicas alone", []string{"--replicas=3"}, "replicas", "--nats-cluster-listen"},
+		{"replicas 1 alone", []string{"--replicas=1"}, "", ""},
+		{"full cluster", []string{"--nats-cluster-listen=127.0.0.1:6222", "--nats-routes=127.0.0.1:6223,127.0.0.1:6224", "--nats-user=u", "--nats-password=p"}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.args, env(), &bytes.Buffer{})
+			if tc.flag == "" {
+				if err != nil {
+					t.Fatalf("Parse(%q) = %v, want valid", tc.args, err)
+				}
+				return
+			}
+			var ve *ValueError
+			if !errors.As(err, &ve) || ve.Flag != tc.flag || !strings.Contains(err.Error(), tc.needs) {
+				t.Fatalf("Parse(%q) = %v, want a %s error naming %s", tc.args, err, tc.flag, tc.needs)
+			}
+		})
+	}
+}
+
+func TestStoreReplicas(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want int
+	}{
+		{"alone", Config{}, 1},
+		{"explicit", Config{Replicas: 5, NATSURL: "nats://a:4222"}, 5},
+		{"cluster of two", Config{NATSClusterListen: ":6222", NATSRoutes: []string{"b:6222"}}, 1},
+		{"cluster of three", Config{NATSClusterListen: ":6222", NATSRoutes: []string{"b:6222", "c:6222"}}, 3},
+		{"one external server", Config{NATSURL: "nats://a:4222"}, 1},
+		{"three external servers", Config{NATSURL: "nats://a:4222,nats://b:4222,nats://c:4222"}, 3},
+	}
+	for _, tc := range tests {
+		if got := tc.cfg.StoreReplicas(); got != tc.want {
+			t.Errorf("%s: StoreReplicas() = %d, want %d", tc.name, got, tc.want)
+		}
 	}
 }
 

@@ -90,6 +90,43 @@ func options() []option {
 			},
 		},
 		{
+			name: "nats-cluster-listen", arg: "host:port",
+			usage: "cluster port of the embedded NATS, such as 0.0.0.0:6222: the embedded servers of the nodes listed in --nats-routes connect here to form one NATS cluster (routes and JetStream RAFT) that keeps working while a majority of its servers runs. Needs --nats-user and --nats-password, the same on every node, which routes must present. Empty: not clustered",
+			set: func(c *Config, v string) (err error) {
+				if v == "" {
+					c.NATSClusterListen = ""
+					return nil
+				}
+				c.NATSClusterListen, err = parseAddr(v)
+				return err
+			},
+			show: func(c Config) string { return strconv.Quote(c.NATSClusterListen) + " (not clustered)" },
+		},
+		{
+			name: "nats-routes", arg: "addrs",
+			usage: fmt.Sprintf("comma-separated cluster addresses (host:port, or nats-route://host:port) of the other nodes' embedded NATS, with --nats-cluster-listen; at most %d. A node may list all its peers (its own address too: it is skipped)", MaxRoutes),
+			set:   func(c *Config, v string) (err error) { c.NATSRoutes, err = parseRoutes(v); return err },
+			show:  func(c Config) string { return strconv.Quote(strings.Join(c.NATSRoutes, ",")) + " (none)" },
+		},
+		{
+			name: "nats-cluster-name", arg: "name",
+			usage: "name of the NATS cluster, the same on every node: servers of another name refuse the routes",
+			set: func(c *Config, v string) (err error) {
+				c.NATSClusterName, err = parseClusterName(v)
+				return err
+			},
+			show: func(c Config) string { return strconv.Quote(c.NATSClusterName) },
+		},
+		{
+			name: "replicas", arg: "count",
+			usage: fmt.Sprintf("JetStream replicas of the chat log and of every bucket, 1 to %d: a write is acknowledged once a majority of them stored it. 0: 3 when --nats-routes lists two or more peers or --nats-url three or more servers, else 1. Above 1 needs --nats-cluster-listen or --nats-url", MaxReplicas),
+			set: func(c *Config, v string) (err error) {
+				c.Replicas, err = parseInt(v, 0, MaxReplicas)
+				return err
+			},
+			show: func(c Config) string { return strconv.Itoa(c.Replicas) + " (auto)" },
+		},
+		{
 			name: "send-rate", arg: "per-second",
 			usage: "chat messages a second each session may post; 0 disables rate limiting (load tests)",
 			set: func(c *Config, v string) (err error) {
@@ -456,6 +493,55 @@ func parseNATSURL(v string) (string, error) {
 		case "nats", "tls", "ws", "wss":
 		default:
 			return "", fmt.Errorf("scheme %q is not nats, tls, ws or wss", u.Scheme)
+		}
+	}
+	return v, nil
+}
+
+// parseRoutes accepts "" or a comma-separated list of host:port or
+// nats-route://host:port (nats:// is taken too), returned as host:port.
+// Credentials do not belong there: the node adds --nats-user and
+// --nats-password.
+func parseRoutes(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if scheme, rest, ok := strings.Cut(part, "://"); ok {
+			if scheme != "nats-route" && scheme != "nats" {
+				return nil, fmt.Errorf("scheme %q of %q is not nats-route", scheme, part)
+			}
+			part = rest
+		}
+		if strings.Contains(part, "@") || strings.Contains(part, "/") {
+			return nil, fmt.Errorf("%q: give host:port only (the credentials are --nats-user and --nats-password)", part)
+		}
+		host, _, err := net.SplitHostPort(part)
+		if err != nil || host == "" {
+			return nil, fmt.Errorf("%q is not host:port such as 10.0.0.2:6222", part)
+		}
+		if _, err := parseAddr(part); err != nil {
+			return nil, fmt.Errorf("%q: %w", part, err)
+		}
+		out = append(out, part)
+	}
+	if len(out) > MaxRoutes {
+		return nil, fmt.Errorf("must list at most %d routes", MaxRoutes)
+	}
+	return out, nil
+}
+
+// parseClusterName accepts a NATS cluster name: 1 to 64 letters, digits,
+// '-' or '_' (NATS refuses spaces in it).
+func parseClusterName(v string) (string, error) {
+	if v == "" || len(v) > 64 {
+		return "", errors.New("must be 1 to 64 characters")
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return "", errors.New("must be letters, digits, '-' or '_'")
 		}
 	}
 	return v, nil

@@ -20,6 +20,10 @@ import (
 const (
 	// StartTimeout bounds how long a server may take to log that it listens.
 	StartTimeout = 30 * time.Second
+	// ClusterStartTimeout is StartTimeout for the servers [StartServers]
+	// starts together: a new NATS cluster elects a RAFT leader for its
+	// metadata, then for the chat log and each bucket (4 to 9 s each).
+	ClusterStartTimeout = 90 * time.Second
 	// StopTimeout bounds how long Stop waits after SIGTERM before SIGKILL.
 	StopTimeout = 15 * time.Second
 	// RebindTimeout bounds how long Restart retries binding the old port.
@@ -88,6 +92,40 @@ type Server struct {
 // the test fails; the process is killed at cleanup if still running.
 func StartServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
+	s := newServer(tb, opts...)
+	if err := s.start("127.0.0.1:0"); err != nil {
+		tb.Fatalf("start server: %v\nlogs:\n%s", err, s.logs.String())
+	}
+	return s
+}
+
+// StartServers runs n servers as [StartServer] does, the options of the
+// i-th from opts(i), all at once, and returns once every one has logged
+// that it listens: the nodes of a cluster wait for each other before they
+// listen.
+func StartServers(tb testing.TB, n int, opts func(i int) []Option) []*Server {
+	tb.Helper()
+	servers := make([]*Server, n)
+	waits := make([]func(time.Duration) error, n)
+	for i := range servers {
+		servers[i] = newServer(tb, opts(i)...)
+		w, err := servers[i].launch("127.0.0.1:0")
+		if err != nil {
+			tb.Fatalf("start server %d: %v", i, err)
+		}
+		waits[i] = w
+	}
+	for i, w := range waits {
+		if err := w(ClusterStartTimeout); err != nil {
+			tb.Fatalf("start server %d: %v\nlogs:\n%s", i, err, servers[i].logs.String())
+		}
+	}
+	return servers
+}
+
+// newServer prepares a server of opts, without starting it.
+func newServer(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
 	cfg := serverConfig{}
 	for _, o := range opts {
 		o(&cfg)
@@ -114,9 +152,6 @@ func StartServer(tb testing.TB, opts ...Option) *Server {
 			tb.Logf("server logs (%s):\n%s", s.bin, s.logs.String())
 		}
 	})
-	if err := s.start("127.0.0.1:0"); err != nil {
-		tb.Fatalf("start server: %v\nlogs:\n%s", err, s.logs.String())
-	}
 	return s
 }
 
@@ -202,6 +237,16 @@ func (s *Server) StartAgain() {
 
 // start runs the binary on addr and waits for its listening line.
 func (s *Server) start(addr string) error {
+	wait, err := s.launch(addr)
+	if err != nil {
+		return err
+	}
+	return wait(StartTimeout)
+}
+
+// launch runs the binary on addr and returns the wait for its listening
+// line.
+func (s *Server) launch(addr string) (wait func(timeout time.Duration) error, err error) {
 	args := append([]string{"--addr", addr}, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Env = s.env
@@ -209,11 +254,11 @@ func (s *Server) start(addr string) error {
 	cmd.Stdout = s.logs
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		return fmt.Errorf("stderr pipe: %w", err)
+		return nil, fmt.Errorf("stderr pipe: %w", err)
 	}
 	fmt.Fprintf(s.logs, "=== e2e: %s %s\n", s.bin, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", s.bin, err)
+		return nil, fmt.Errorf("start %s: %w", s.bin, err)
 	}
 	found := make(chan string, 1)
 	copied := make(chan struct{})
@@ -233,8 +278,13 @@ func (s *Server) start(addr string) error {
 		s.mu.Unlock()
 		close(done)
 	}()
+	return func(timeout time.Duration) error { return s.awaitListening(found, done, timeout) }, nil
+}
 
-	timer := time.NewTimer(StartTimeout)
+// awaitListening waits up to timeout for the listening URL the log
+// scanner finds, and records it.
+func (s *Server) awaitListening(found <-chan string, done <-chan struct{}, timeout time.Duration) error {
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case raw := <-found:
@@ -250,7 +300,7 @@ func (s *Server) start(addr string) error {
 		return fmt.Errorf("%w: %v", ErrExited, s.exitErr())
 	case <-timer.C:
 		s.Kill()
-		return fmt.Errorf("no %q line within %s", "msg=listening", StartTimeout)
+		return fmt.Errorf("no %q line within %s", "msg=listening", timeout)
 	}
 }
 

@@ -132,6 +132,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		User: cfg.NATSUser, Password: cfg.NATSPassword,
 		SyncAlways: cfg.SyncAlways, Logger: log,
 		SessionTTL: cfg.SessionTTL, MaxBytes: int64(cfg.MaxStoreBytes),
+		ClusterListen: cfg.NATSClusterListen, Routes: cfg.NATSRoutes, ClusterName: cfg.NATSClusterName,
+		Replicas: cfg.StoreReplicas(),
 	})
 	stopProgress()
 	if err != nil {
@@ -152,9 +154,14 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		}
 	}
 
+	if addr := st.ClusterURL(); addr != "" {
+		log.Info("embedded NATS joined its cluster", "cluster", cfg.NATSClusterName, "listen", addr,
+			"routes", strings.Join(cfg.NATSRoutes, ","), "replicas", cfg.StoreReplicas())
+	}
+
 	// Presence goes over the bus only when other nodes can share it.
 	var bus server.PresenceBus
-	if cfg.NATSURL != "" || cfg.NATSListen != "" {
+	if cfg.NATSURL != "" || cfg.NATSListen != "" || cfg.Clustered() {
 		bus = st
 	}
 	index := history.New(cfg.History, history.WithSource(st, int64(cfg.HistoryCacheBytes), 0))

@@ -26,6 +26,11 @@ const progressEvery = 2 * time.Second
 // pullExpiry is how long one pull of a follower waits for entries.
 const pullExpiry = time.Second
 
+// publishTimeout bounds the wait for JetStream's acknowledgement of a chat
+// message: a cluster without a quorum never acknowledges, and the sender
+// must hear "try again" within a few seconds, not hang.
+const publishTimeout = 3 * time.Second
+
 // followRetry is how long Follow waits before recreating a consumer that
 // failed for good (the ordered consumer already retries on its own).
 const followRetry = time.Second
@@ -35,8 +40,11 @@ const followRetry = time.Second
 // for the acknowledgement. It returns the stream sequence, which is the
 // message's id. When JetStream has already stored a message with dedupID
 // within the last 2 minutes, nothing is stored, duplicate is true and seq
-// is the original's. The room must pass [tt.ValidateRoom]. Without a
-// deadline on ctx the wait is bounded by JetStream's default timeout (5 s).
+// is the original's. The room must pass [tt.ValidateRoom]. The wait for
+// the acknowledgement (on a cluster: the message stored on a majority of
+// the replicas) is bounded by ctx and by 3 seconds; a timeout is an error
+// wrapping context.DeadlineExceeded, and the message may still be stored
+// later (a retry with the same dedupID then finds it).
 func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (seq uint64, duplicate bool, err error) {
 	if err := tt.ValidateRoom(m.Room); err != nil {
 		return 0, false, fmt.Errorf("store: publish: %w", err)
@@ -54,12 +62,12 @@ func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (
 	if err := s.health.check(); err != nil {
 		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
 	}
-	pctx := ctx
+	wait := publishTimeout
 	if s.isDamaged(m.Room) {
-		var cancel context.CancelFunc
-		pctx, cancel = context.WithTimeout(ctx, damagedAckWait)
-		defer cancel()
+		wait = damagedAckWait
 	}
+	pctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	ack, err := s.js.PublishMsg(pctx, msg, opts...)
 	if err != nil && s.writeFailure(err) {
 		if seq, ok := s.landed(msg, dedupID); ok {

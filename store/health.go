@@ -133,7 +133,9 @@ func (s *Store) watchHealth() {
 				s.log.Info("the store writes again", "unwritable_for", s.health.recover().Round(time.Millisecond))
 				break
 			}
-			if s.ownsData() && time.Since(lastRepair) >= wait {
+			// In a cluster a failing write is mostly a lost quorum, which
+			// restarting this server's JetStream cannot mend.
+			if s.ownsData() && !s.cfg.clustered() && time.Since(lastRepair) >= wait {
 				s.log.Warn("the store still cannot write: restarting the embedded JetStream", "err", err)
 				if rerr := s.restartJetStream(); rerr != nil {
 					s.log.Error("restart the embedded JetStream", "err", rerr)
@@ -150,10 +152,16 @@ func (s *Store) watchHealth() {
 }
 
 // probe writes one message on the chat stream's probe subject, then purges
-// it, and returns the write's error.
+// it, and returns the write's error. A replicated chat log is probed
+// without a write instead: its leader and a majority of current replicas
+// (see [Store.quorum]). A probe write takes a sequence, which the other
+// nodes, that did not record it, would take for a lost entry.
 func (s *Store) probe() error {
 	ctx, cancel := context.WithTimeout(s.ctx, probeTimeout)
 	defer cancel()
+	if s.cfg.Replicas > 1 {
+		return s.quorum(ctx)
+	}
 	ack, err := s.js.Publish(ctx, probeSubject, nil)
 	if err != nil {
 		return err

@@ -85,8 +85,21 @@ type Config struct {
 	// oldest messages, of any room. 0 or less: no bound.
 	MaxBytes int64
 	// Replicas is the JetStream replication factor of the stream and
-	// buckets on a cluster. Default 1.
+	// buckets on a cluster: a write is acknowledged once a majority of
+	// them stored it. Default 1.
 	Replicas int
+	// ClusterListen, for the embedded server only, makes it join a NATS
+	// cluster: its cluster (route) port, e.g. "127.0.0.1:6222"; see
+	// [Store.ClusterURL]. Routes must present User and Password, which
+	// are then required (the same on every node). Its server name is
+	// generated into DataDir/nats-server-name and kept there. Empty: not
+	// clustered.
+	ClusterListen string
+	// Routes are the peers' cluster addresses (host:port).
+	Routes []string
+	// ClusterName is the NATS cluster's name, the same on every server.
+	// Default "tickertalk".
+	ClusterName string
 	// MaxStore is the embedded server's JetStream storage limit in bytes.
 	// Zero: JetStream's default, 75% of the disk space free as it starts
 	// (computed again when the Store restarts JetStream to recover from
@@ -213,10 +226,22 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 		DontListen: cfg.ListenAddr == "",
 	}
 	opts.JetStreamMaxStore = cfg.jetStreamMaxStore()
-	if cfg.ListenAddr != "" {
-		host, port, err := net.SplitHostPort(cfg.ListenAddr)
+	listen := cfg.ListenAddr
+	if cfg.clustered() {
+		if err := clusterOptions(opts, cfg); err != nil {
+			return nil, err
+		}
+		if listen == "" {
+			// NATS starts routing only once its client port listens: a
+			// clustered server without --nats-listen gets one on loopback,
+			// behind the same credentials, and does not advertise it.
+			listen, opts.DontListen, opts.Cluster.NoAdvertise = "127.0.0.1:0", false, true
+		}
+	}
+	if listen != "" {
+		host, port, err := net.SplitHostPort(listen)
 		if err != nil {
-			return nil, fmt.Errorf("store: listen address %q: %w", cfg.ListenAddr, err)
+			return nil, fmt.Errorf("store: listen address %q: %w", listen, err)
 		}
 		p, err := strconv.Atoi(port)
 		if err != nil {
@@ -298,7 +323,7 @@ func connect(ctx context.Context, cfg Config, srv *server.Server, ownsSrv bool) 
 		return nil, fmt.Errorf("store: connect to nats: %w", err)
 	}
 	s.nc = nc
-	if err := s.declare(ctx); err != nil {
+	if err := declareWhenQuorum(ctx, s); err != nil {
 		nc.Close()
 		return nil, err
 	}
@@ -442,9 +467,11 @@ func (s *Store) Close() error {
 var ErrDisconnected = errors.New("store: not connected to NATS")
 
 // Ready returns nil when the store is connected, JetStream answers within
-// 2 seconds and writes work; otherwise why not: [ErrDisconnected],
-// [ErrUnwritable] with the reason, or JetStream's error. It makes one
-// round trip: fine for a readiness probe.
+// 2 seconds, writes work and, with [Config].Replicas above 1, the chat log
+// has a leader and a majority of current replicas; otherwise why not:
+// [ErrDisconnected], [ErrUnwritable] or [ErrNoQuorum] with the reason, or
+// JetStream's error. It makes one or two round trips: fine for a
+// readiness probe.
 func (s *Store) Ready() error {
 	if !s.nc.IsConnected() {
 		return ErrDisconnected
@@ -457,7 +484,7 @@ func (s *Store) Ready() error {
 	if _, err := s.js.AccountInfo(ctx); err != nil {
 		return fmt.Errorf("store: JetStream does not answer: %w", err)
 	}
-	return nil
+	return s.quorum(ctx)
 }
 
 // ClientURL is the URL at which other nodes can reach the embedded server

@@ -1,0 +1,323 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	tt "tickertalk/app"
+	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
+)
+
+// clusterRoom is the room the cluster tests' clients listen to.
+const clusterRoom = "lobby"
+
+// failoverClient is one listener of the cluster tests: an event stream of
+// one room on one node that, when the stream ends, opens it again on the
+// next node of its list with the last id it got as Last-Event-ID, as a
+// browser behind a load balancer does. It keeps every message id in the
+// order it arrived.
+type failoverClient struct {
+	nodes []string // base URLs; it starts on nodes[0]
+
+	mu         sync.Mutex
+	ids        []string
+	resyncs    int
+	on         string    // node it is streaming from now; "" between streams
+	lostAt     time.Time // when its last stream ended
+	resumedAt  time.Time // when it last opened a stream after losing one
+	reconnects int
+}
+
+// listen runs c until ctx ends, on its own goroutine.
+func (c *failoverClient) listen(ctx context.Context) {
+	last, n := "", 0
+	for ctx.Err() == nil {
+		node := c.nodes[n%len(c.nodes)]
+		s, err := testclient.DialStream(ctx, nil, node+tt.PathEventStream+"?room="+clusterRoom, last)
+		if err != nil {
+			n++ // that node is down: the next one
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond): // retry pace
+			}
+			continue
+		}
+		c.mu.Lock()
+		c.on = node
+		if !c.lostAt.IsZero() {
+			c.resumedAt = time.Now()
+			c.reconnects++
+		}
+		c.mu.Unlock()
+		for {
+			ev, err := s.Next(ctx)
+			if err != nil {
+				break
+			}
+			switch ev.Event {
+			case tt.EventMessage:
+				c.mu.Lock()
+				c.ids = append(c.ids, ev.ID)
+				c.mu.Unlock()
+				last = ev.ID
+			case tt.EventResync:
+				c.mu.Lock()
+				c.resyncs++
+				c.mu.Unlock()
+			}
+		}
+		s.Close()
+		c.mu.Lock()
+		c.on, c.lostAt = "", time.Now()
+		c.mu.Unlock()
+		n++
+	}
+}
+
+// received returns a copy of the ids c got, in order.
+func (c *failoverClient) received() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.ids)
+}
+
+// clusterSender posts numbered messages to one node, one after another, each
+// retried with its clientId until it is acknowledged (201); it keeps the
+// acknowledged ids in order.
+type clusterSender struct {
+	client *testclient.Client
+
+	mu    sync.Mutex
+	acked []string
+	// refused counts answers other than 201; each must have been a 503
+	// with Retry-After (badRefusals counts the others).
+	refused, badRefusals int
+	firstBad             string // the first bad refusal, described
+	lastAck              time.Time
+}
+
+// run posts until ctx ends.
+func (s *clusterSender) run(ctx context.Context) {
+	for i := 0; ctx.Err() == nil; i++ {
+		clientID := testclient.NewClientID()
+		for ctx.Err() == nil {
+			var m tt.ChatMessage
+			status, err := s.client.PostJSON(ctx, tt.PathSend,
+				tt.SendRequest{Room: clusterRoom, Text: fmt.Sprintf("message %d", i), ClientID: clientID}, &m)
+			if status == http.StatusCreated {
+				s.mu.Lock()
+				s.acked = append(s.acked, m.ID)
+				s.lastAck = time.Now()
+				s.mu.Unlock()
+				break
+			}
+			s.mu.Lock()
+			s.refused++
+			var se *testclient.StatusError
+			if ctx.Err() == nil && (!errors.As(err, &se) || se.Code != http.StatusServiceUnavailable || se.Header.Get("Retry-After") == "") {
+				s.badRefusals++
+				if s.firstBad == "" {
+					s.firstBad = fmt.Sprintf("status %d: %v", status, err)
+				}
+			}
+			s.mu.Unlock()
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond): // retry pace
+			}
+		}
+	}
+}
+
+// ackedIDs returns a copy of the acknowledged ids, in order.
+func (s *clusterSender) ackedIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.acked)
+}
+
+// checkExactlyOnce fails t unless got holds no id twice and holds every id
+// of acked, in acked's order. got may hold ids that were not acknowledged
+// (a send answered 503 whose message was stored after all).
+func checkExactlyOnce(t *testing.T, who string, got, acked []string) {
+	t.Helper()
+	seen := make(map[string]int, len(got))
+	for i, id := range got {
+		if j, dup := seen[id]; dup {
+			t.Fatalf("%s got message %s twice (at %d and %d): %v", who, id, j, i, got)
+		}
+		seen[id] = i
+	}
+	prev := -1
+	for _, id := range acked {
+		i, ok := seen[id]
+		if !ok {
+			t.Fatalf("%s never got acknowledged message %s (got %d messages, %d acknowledged)", who, id, len(got), len(acked))
+		}
+		if i < prev {
+			t.Fatalf("%s got acknowledged message %s out of order", who, id)
+		}
+		prev = i
+	}
+}
+
+// TestClusterSurvivesLosingANode: three nodes, clustered by their embedded
+// NATS or on an external three-server NATS cluster, R3. Two clients listen
+// on each node while a clusterSender posts to the first one. SIGKILL the third
+// node (and, with the external cluster, shut one NATS server down too):
+// its clients reconnect to a surviving node with their Last-Event-ID, and
+// every client gets every acknowledged message exactly once, in order.
+// The killed node then restarts, catches up before it listens, and serves
+// the same history with the same ids.
+func TestClusterSurvivesLosingANode(t *testing.T) {
+	tests := []struct {
+		name  string
+		start func(t *testing.T) (nodes []*Server, loseNATS func())
+	}{
+		{"embedded NATS cluster", func(t *testing.T) ([]*Server, func()) {
+			return StartCluster(t, 3, func(int) []Option { return []Option{WithFlags("--send-rate", "0")} }), func() {}
+		}},
+		{"external NATS cluster", func(t *testing.T) ([]*Server, func()) {
+			nc := StartNATSCluster(t, 3)
+			nodes := StartServers(t, 3, func(int) []Option {
+				return []Option{
+					WithFlags("--nats-url", nc.URL(), "--send-rate", "0"),
+					WithEnv("TICKERTALK_NATS_USER="+ClusterUser, "TICKERTALK_NATS_PASSWORD="+ClusterPassword),
+				}
+			})
+			return nodes, func() { nc.Stop(2) }
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			nodes, loseNATS := tc.start(t)
+			urls := []string{nodes[0].URL, nodes[1].URL, nodes[2].URL}
+			for _, n := range nodes {
+				waitReady(t, n.URL, 30*time.Second)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			var wg sync.WaitGroup
+			t.Cleanup(func() { cancel(); wg.Wait() })
+
+			// Two clients per node; each falls back on the others in turn.
+			var clients []*failoverClient
+			for i := range 6 {
+				start := i % 3
+				c := &failoverClient{nodes: []string{urls[start], urls[(start+1)%3], urls[(start+2)%3]}}
+				clients = append(clients, c)
+				wg.Go(func() { c.listen(ctx) })
+			}
+			wait.For(t, 10*time.Second, "every client streaming", func() bool {
+				for _, c := range clients {
+					c.mu.Lock()
+					on := c.on
+					c.mu.Unlock()
+					if on == "" {
+						return false
+					}
+				}
+				return true
+			})
+
+			snd := &clusterSender{client: testclient.NewSession(t, urls[0], "sender", testclient.WithTimeout(10*time.Second))}
+			sendCtx, stopSending := context.WithCancel(ctx)
+			sent := make(chan struct{})
+			go func() { defer close(sent); snd.run(sendCtx) }()
+			defer func() { stopSending(); <-sent }()
+			wait.For(t, 15*time.Second, "50 acknowledged messages", func() bool { return len(snd.ackedIDs()) >= 50 })
+
+			killed := time.Now()
+			nodes[2].Kill()
+			loseNATS()
+			before := len(snd.ackedIDs())
+			// Writes go on: 50 more acknowledged after the loss (the RAFT
+			// groups that had their leader on the lost server elect another
+			// one first, 4 to 9 s).
+			wait.For(t, 45*time.Second, "50 more acknowledged messages after the kill", func() bool {
+				return len(snd.ackedIDs()) >= before+50
+			})
+			var resumed time.Duration
+			for _, c := range clients[2:] {
+				if c.nodes[0] != urls[2] {
+					continue
+				}
+				c.mu.Lock()
+				d := c.resumedAt.Sub(killed)
+				on := c.on
+				c.mu.Unlock()
+				if on == "" || on == urls[2] || d <= 0 {
+					t.Fatalf("a client of the killed node is on %q (resumed %v after the kill)", on, d)
+				}
+				resumed = max(resumed, d)
+			}
+			stopSending()
+			<-sent
+			acked := snd.ackedIDs()
+			last := acked[len(acked)-1]
+			for i, c := range clients {
+				wait.For(t, 15*time.Second, fmt.Sprintf("client %d has the last acknowledged message", i), func() bool {
+					return slices.Contains(c.received(), last)
+				})
+				c.mu.Lock()
+				resyncs := c.resyncs
+				c.mu.Unlock()
+				if resyncs > 0 {
+					t.Fatalf("client %d got resync %d times: a resume must replay", i, resyncs)
+				}
+				checkExactlyOnce(t, fmt.Sprintf("client %d", i), c.received(), acked)
+			}
+			snd.mu.Lock()
+			bad, refused, firstBad := snd.badRefusals, snd.refused, snd.firstBad
+			snd.mu.Unlock()
+			if bad > 0 {
+				t.Fatalf("%d of %d refused sends were not 503 with Retry-After; the first: %s", bad, refused, firstBad)
+			}
+			t.Logf("%d messages acknowledged, %d sends refused (503) and retried; the killed node's clients resumed on another node within %v",
+				len(acked), refused, resumed.Round(time.Millisecond))
+
+			// The killed node comes back: it listens only once caught up,
+			// and replays what it missed with the same ids.
+			nodes[2].StartAgain()
+			waitReady(t, nodes[2].URL, 30*time.Second)
+			r := testclient.OpenStream(t, nodes[2].URL+tt.PathEventStream+"?room="+clusterRoom, acked[0])
+			var replayed []string
+			for !slices.Contains(replayed, last) {
+				ev := r.MustNextEvent(t, 10*time.Second, tt.EventMessage, tt.EventResync)
+				if ev.Event == tt.EventResync {
+					t.Fatalf("the restarted node answered a resume from %s with resync", acked[0])
+				}
+				replayed = append(replayed, ev.ID)
+			}
+			checkExactlyOnce(t, "the restarted node's replay", replayed, acked[1:])
+		})
+	}
+}
+
+// waitReady waits until base answers /readyz with 200.
+func waitReady(t *testing.T, base string, d time.Duration) {
+	t.Helper()
+	wait.For(t, d, base+" ready", func() bool { return readyStatus(base) == http.StatusOK })
+}
+
+// readyStatus is the status of GET /readyz on base, 0 when it fails.
+func readyStatus(base string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+tt.PathReady, nil)
+	if err != nil {
+		return 0
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
