@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,23 +32,49 @@ func startNodes(t *testing.T, n int, natsURL string, flags ...string) []*Server 
 	for i := range nodes {
 		f := append([]string{"--nats-url", natsURL, "--tick", "100ms", "--send-rate", "0"}, flags...)
 		nodes[i] = StartServer(t, WithFlags(f...))
-		waitReady(t, nodes[i])
+		waitReady(t, nodes[i].URL, 30*time.Second)
 	}
 	return nodes
 }
 
-// waitReady waits until s answers /readyz with 200.
-func waitReady(t *testing.T, s *Server) {
-	t.Helper()
-	wait.For(t, 30*time.Second, s.URL+" ready", func() bool {
-		resp, err := http.Get(s.URL + tt.PathReady)
-		if err != nil {
-			return false
+// buses are the two ways of running three nodes: on one NATS server run by
+// the test, and clustered by their embedded NATS servers (R3, each also
+// listening for NATS clients on loopback). start returns the nodes, and a
+// NATS URL list for a test's own client that leaves out node skip's server.
+var buses = []struct {
+	name  string
+	start func(t *testing.T) (nodes []*Server, natsURL func(skip int) string)
+}{
+	{"one NATS", func(t *testing.T) ([]*Server, func(int) string) {
+		u := StartNATS(t)
+		return startNodes(t, 3, u), func(int) string { return u }
+	}},
+	{"embedded cluster", func(t *testing.T) ([]*Server, func(int) string) {
+		nodes := StartCluster(t, 3, func(int) []Option {
+			return []Option{WithFlags("--tick", "100ms", "--send-rate", "0", "--nats-listen", "127.0.0.1:0")}
+		})
+		for _, n := range nodes {
+			waitReady(t, n.URL, 30*time.Second)
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+		return nodes, func(skip int) string {
+			var urls []string
+			for i, n := range nodes {
+				if i == skip {
+					continue
+				}
+				m := natsURLLine.FindStringSubmatch(n.Logs())
+				if m == nil {
+					t.Fatalf("node %d logged no NATS client URL", i)
+				}
+				urls = append(urls, m[1])
+			}
+			return strings.Join(urls, ",")
+		}
+	}},
 }
+
+// natsURLLine finds the client URL a node with --nats-listen logs.
+var natsURLLine = regexp.MustCompile(`embedded NATS accepts other nodes.* url=(nats://\S+)`)
 
 func urlsOf(nodes []*Server) []string {
 	out := make([]string, len(nodes))
@@ -178,19 +205,29 @@ type poster struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	// patient makes a post that failed its one retry try again, on the
+	// nodes in turn every 100 ms, for up to [patience].
+	patient bool
+
 	mu      sync.Mutex
 	acked   []string // ids, in the order of the acknowledgements
 	retries int
+	outage  time.Duration // longest time from a post's first failure to its success
 	failed  []error
 }
 
-// startPoster creates a session for nick on urls[0] and starts posting.
-func startPoster(t *testing.T, urls []string, nick, room string) *poster {
+// patience bounds how long a patient poster retries one post.
+const patience = 15 * time.Second
+
+// startPoster creates a session for nick on urls[0] and starts posting;
+// patient: see [poster].
+func startPoster(t *testing.T, urls []string, nick, room string, patient bool) *poster {
 	t.Helper()
 	c := testclient.NewSession(t, urls[0], nick, testclient.WithoutOrigin())
 	ctx, cancel := context.WithCancel(context.Background())
 	// Cookies ignore ports: the session cookie goes to every node.
-	s := &poster{urls: urls, client: &http.Client{Jar: c.Jar, Timeout: 5 * time.Second}, room: room, cancel: cancel, done: make(chan struct{})}
+	s := &poster{urls: urls, client: &http.Client{Jar: c.Jar, Timeout: 5 * time.Second}, room: room, patient: patient,
+		cancel: cancel, done: make(chan struct{})}
 	go s.run(ctx)
 	t.Cleanup(s.stop)
 	return s
@@ -202,11 +239,23 @@ func (s *poster) run(ctx context.Context) {
 		body := tt.SendRequest{Room: s.room, Text: fmt.Sprint("m", i), ClientID: testclient.NewClientID()}
 		node := i % len(s.urls)
 		m, err := s.post(ctx, node, body)
-		if err != nil && ctx.Err() == nil {
+		failedAt := time.Now()
+		for try := 1; err != nil && ctx.Err() == nil && (try == 1 || s.patient && time.Since(failedAt) < patience); try++ {
 			s.mu.Lock()
 			s.retries++
 			s.mu.Unlock()
-			m, err = s.post(ctx, (node+1)%len(s.urls), body)
+			if try > 1 {
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond): // retry pace
+				}
+			}
+			m, err = s.post(ctx, (node+try)%len(s.urls), body)
+			if err == nil {
+				s.mu.Lock()
+				s.outage = max(s.outage, time.Since(failedAt))
+				s.mu.Unlock()
+			}
 		}
 		if ctx.Err() != nil {
 			return
@@ -242,11 +291,19 @@ func (s *poster) post(ctx context.Context, node int, body tt.SendRequest) (tt.Ch
 func (s *poster) stop() { s.cancel(); <-s.done }
 
 // result returns the acknowledged ids, the number of retries and the posts
-// that failed after their retry.
+// that failed after their retries.
 func (s *poster) result() (acked []string, retries int, failed error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.acked), s.retries, errors.Join(s.failed...)
+}
+
+// longestOutage returns the longest time a post took from its first
+// failure to its success.
+func (s *poster) longestOutage() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outage
 }
 
 // exactlyOnce checks that the messages a stream got hold every id of acked

@@ -147,6 +147,12 @@ func (s *Store) hold(ctx context.Context, name, key string, id []byte, rev uint6
 		defer close(fnDone)
 		fn(lctx, lease)
 	}()
+	placed := make(chan struct{})
+	go func() {
+		defer close(placed)
+		s.keepBucketLeaderAway(lctx)
+	}()
+	defer func() { <-placed }()
 
 	refresh := time.NewTicker(ttl / 3)
 	defer refresh.Stop()
