@@ -21,7 +21,7 @@ const (
 	freeze       = 30 * time.Second
 )
 
-// TestFrozenPublisherNeverPublishesAgain: three nodes on one NATS; the
+// TestFrozenPublisherNeverPublishesAgain: three nodes; the
 // ticker's publisher is frozen (SIGSTOP) for 30 s, then woken (SIGCONT).
 // Another node publishes within 3 s of the freeze, and on the bus no update
 // of the frozen node's term ever follows one of the new term: not during
@@ -67,11 +67,11 @@ func frozenPublisher(t *testing.T, nodes []*Server, natsURL func(skip int) strin
 		epoch, frozen.Sub(last.at).Round(time.Millisecond), next.epoch, next.at.Sub(frozen).Round(time.Millisecond),
 		next.at.Sub(last.at).Round(time.Millisecond))
 
-	// The freeze lasts its 30 s whatever happens; the invariant is checked
-	// all along.
+	// The freeze lasts its 30 s (the scenario, not a synchronisation); the
+	// invariant is checked all along, and a breach ends the wait early.
 	wait.ForNil(t, freeze+10*time.Second, func() error {
 		if err := tap.oneAtATime(); err != nil {
-			return nil // reported below
+			return nil // reported just below
 		}
 		if time.Since(frozen) < freeze {
 			return fmt.Errorf("frozen for %v of %v", time.Since(frozen).Round(time.Second), freeze)
@@ -100,11 +100,6 @@ func frozenPublisher(t *testing.T, nodes []*Server, natsURL func(skip int) strin
 	if err := tap.oneAtATime(); err != nil {
 		t.Fatalf("after the wake: %v", err)
 	}
-	for _, u := range tap.all() {
-		if u.epoch == epoch && u.at.After(frozen) {
-			t.Fatalf("the frozen term %d published at %v, %v after the freeze", epoch, u.at, u.at.Sub(frozen))
-		}
-	}
 	for i, s := range onOthers {
 		gap := updateGap(s.Events(), frozen.Add(-time.Second), time.Now())
 		t.Logf("stream %d on a surviving node: longest gap between updates %v", i, gap.Round(time.Millisecond))
@@ -114,7 +109,7 @@ func frozenPublisher(t *testing.T, nodes []*Server, natsURL func(skip int) strin
 	}
 }
 
-// TestKilledNodeFailsOver: three nodes on one NATS, clients on each, a
+// TestKilledNodeFailsOver: three nodes, clients on each, a
 // poster posting; the node that publishes the ticker, where carol is, is
 // killed (SIGKILL). The ticker resumes within 3 s, carol leaves presence
 // on the others within 5 s, and every client of the killed node resumes
