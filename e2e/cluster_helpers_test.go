@@ -334,3 +334,35 @@ func exactlyOnce(f *FailoverStream, acked []string) error {
 	}
 	return nil
 }
+
+// waitExactlyOnce waits for [exactlyOnce] to hold for client i, and fails
+// t with the client's connections and its control events otherwise.
+func waitExactlyOnce(t *testing.T, i int, c *FailoverStream, acked []string) {
+	t.Helper()
+	var err error
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err = exactlyOnce(c, acked); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // polling pace
+	}
+	var b strings.Builder
+	for _, conn := range c.Connections() {
+		fmt.Fprintf(&b, "\n  node %d from %s to %s", conn.Server, conn.Opened.Format("15:04:05.000"), conn.Ended.Format("15:04:05.000"))
+	}
+	for _, ev := range c.Events() {
+		if ev.Event != tt.EventMessage && ev.Event != tt.EventUpdate && ev.Event != tt.EventPresence && !ev.IsComment() {
+			fmt.Fprintf(&b, "\n  event %q id %q data %.200s at %s", ev.Event, ev.ID, ev.Data, ev.Received.Format("15:04:05.000"))
+		}
+	}
+	msgs, _ := c.Messages()
+	ids := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		ids = append(ids, m.ID)
+	}
+	t.Fatalf("client %d: %v\nconnections:%s\nreceived ids: %v\nacknowledged: %v", i, err, b.String(), ids, acked)
+}
