@@ -212,6 +212,7 @@ func (c *conn) endReplay(r *replay, step replayStep) bool {
 // Replay hooks of the server: [replaySource] and the failure report.
 
 func (s *Server) checkReplay(room string, after uint64) (replayPlan, error) {
+	s.awaitHistory(after)
 	n, size, plan, err := backlogOf(s.opts.History, room, after)
 	switch {
 	case err != nil:
