@@ -205,28 +205,19 @@ type poster struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	// patient makes a post that failed its one retry try again, on the
-	// nodes in turn every 100 ms, for up to [patience].
-	patient bool
-
 	mu      sync.Mutex
 	acked   []string // ids, in the order of the acknowledgements
 	retries int
-	outage  time.Duration // longest time from a post's first failure to its success
 	failed  []error
 }
 
-// patience bounds how long a patient poster retries one post.
-const patience = 15 * time.Second
-
-// startPoster creates a session for nick on urls[0] and starts posting;
-// patient: see [poster].
-func startPoster(t *testing.T, urls []string, nick, room string, patient bool) *poster {
+// startPoster creates a session for nick on urls[0] and starts posting.
+func startPoster(t *testing.T, urls []string, nick, room string) *poster {
 	t.Helper()
 	c := testclient.NewSession(t, urls[0], nick, testclient.WithoutOrigin())
 	ctx, cancel := context.WithCancel(context.Background())
 	// Cookies ignore ports: the session cookie goes to every node.
-	s := &poster{urls: urls, client: &http.Client{Jar: c.Jar, Timeout: 5 * time.Second}, room: room, patient: patient,
+	s := &poster{urls: urls, client: &http.Client{Jar: c.Jar, Timeout: 5 * time.Second}, room: room,
 		cancel: cancel, done: make(chan struct{})}
 	go s.run(ctx)
 	t.Cleanup(s.stop)
@@ -239,23 +230,11 @@ func (s *poster) run(ctx context.Context) {
 		body := tt.SendRequest{Room: s.room, Text: fmt.Sprint("m", i), ClientID: testclient.NewClientID()}
 		node := i % len(s.urls)
 		m, err := s.post(ctx, node, body)
-		failedAt := time.Now()
-		for try := 1; err != nil && ctx.Err() == nil && (try == 1 || s.patient && time.Since(failedAt) < patience); try++ {
+		if err != nil && ctx.Err() == nil {
 			s.mu.Lock()
 			s.retries++
 			s.mu.Unlock()
-			if try > 1 {
-				select {
-				case <-ctx.Done():
-				case <-time.After(100 * time.Millisecond): // retry pace
-				}
-			}
-			m, err = s.post(ctx, (node+try)%len(s.urls), body)
-			if err == nil {
-				s.mu.Lock()
-				s.outage = max(s.outage, time.Since(failedAt))
-				s.mu.Unlock()
-			}
+			m, err = s.post(ctx, (node+1)%len(s.urls), body)
 		}
 		if ctx.Err() != nil {
 			return
@@ -291,19 +270,11 @@ func (s *poster) post(ctx context.Context, node int, body tt.SendRequest) (tt.Ch
 func (s *poster) stop() { s.cancel(); <-s.done }
 
 // result returns the acknowledged ids, the number of retries and the posts
-// that failed after their retries.
+// that failed after their retry.
 func (s *poster) result() (acked []string, retries int, failed error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.acked), s.retries, errors.Join(s.failed...)
-}
-
-// longestOutage returns the longest time a post took from its first
-// failure to its success.
-func (s *poster) longestOutage() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.outage
 }
 
 // exactlyOnce checks that the messages a stream got hold every id of acked

@@ -60,7 +60,7 @@ func TestNginxInFrontOfThreeNodes(t *testing.T) {
 	for range 6 {
 		clients = append(clients, OpenFailoverStream(t, nil, []string{proxy}, 0, tt.PathEventStream+"?room=ops"))
 	}
-	p := startPoster(t, []string{proxy}, "poster", "ops", false)
+	p := startPoster(t, []string{proxy}, "poster", "ops")
 	wait.For(t, 10*time.Second, "20 messages acknowledged", func() bool { a, _, _ := p.result(); return len(a) >= 20 })
 	victim := victimWithStreams(t, nodes)
 	nodes[victim].Kill()
