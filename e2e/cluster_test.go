@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,36 @@ import (
 
 // clusterRoom is the room the cluster tests' clients listen to.
 const clusterRoom = "lobby"
+
+// chatStream is the JetStream stream of the chat log (package store's
+// name, stable across versions).
+const chatStream = "CHAT"
+
+// chatLeaderLine is what an embedded NATS server logs (at debug level)
+// when it becomes the leader of the chat log's RAFT group.
+const chatLeaderLine = "new stream leader for '$G > " + chatStream + "'"
+
+// chatLeader returns the index of the node whose embedded NATS server
+// leads the chat log: the last to log that it became the leader.
+func chatLeader(t *testing.T, nodes []*Server) int {
+	t.Helper()
+	leader, latest := -1, ""
+	wait.For(t, 10*time.Second, "a node leading the chat log", func() bool {
+		for i, n := range nodes {
+			logs := n.Logs()
+			at := strings.LastIndex(logs, chatLeaderLine)
+			if at < 0 {
+				continue
+			}
+			line := logs[strings.LastIndex(logs[:at], "\n")+1 : at]
+			if ts, _, _ := strings.Cut(strings.TrimSpace(line), " "); ts > latest {
+				leader, latest = i, ts
+			}
+		}
+		return leader >= 0
+	})
+	return leader
+}
 
 // failoverClient is one listener of the cluster tests: an event stream of
 // one room on one node that, when the stream ends, opens it again on the
@@ -94,13 +125,13 @@ func (c *failoverClient) received() []string {
 type clusterSender struct {
 	client *testclient.Client
 
-	mu    sync.Mutex
-	acked []string
+	mu       sync.Mutex
+	acked    []string
+	ackTimes []time.Time // when each of acked was acknowledged
 	// refused counts answers other than 201; each must have been a 503
 	// with Retry-After (badRefusals counts the others).
 	refused, badRefusals int
 	firstBad             string // the first bad refusal, described
-	lastAck              time.Time
 }
 
 // run posts until ctx ends.
@@ -114,7 +145,7 @@ func (s *clusterSender) run(ctx context.Context) {
 			if status == http.StatusCreated {
 				s.mu.Lock()
 				s.acked = append(s.acked, m.ID)
-				s.lastAck = time.Now()
+				s.ackTimes = append(s.ackTimes, time.Now())
 				s.mu.Unlock()
 				break
 			}
@@ -134,6 +165,18 @@ func (s *clusterSender) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// pauseAfter returns how long after t the first acknowledgement came.
+func (s *clusterSender) pauseAfter(t time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, at := range s.ackTimes {
+		if at.After(t) {
+			return at.Sub(t)
+		}
+	}
+	return -1
 }
 
 // ackedIDs returns a copy of the acknowledged ids, in order.
@@ -170,21 +213,26 @@ func checkExactlyOnce(t *testing.T, who string, got, acked []string) {
 
 // TestClusterSurvivesLosingANode: three nodes, clustered by their embedded
 // NATS or on an external three-server NATS cluster, R3. Two clients listen
-// on each node while a clusterSender posts to the first one. SIGKILL the third
-// node (and, with the external cluster, shut one NATS server down too):
-// its clients reconnect to a surviving node with their Last-Event-ID, and
+// on each node while a sender posts to another one. SIGKILL a node (with
+// the embedded cluster, the one leading the chat log's RAFT group; with
+// the external cluster, also shut down the NATS server leading it): its
+// clients reconnect to a surviving node with their Last-Event-ID, and
 // every client gets every acknowledged message exactly once, in order.
 // The killed node then restarts, catches up before it listens, and serves
 // the same history with the same ids.
 func TestClusterSurvivesLosingANode(t *testing.T) {
 	tests := []struct {
-		name  string
-		start func(t *testing.T) (nodes []*Server, loseNATS func())
+		name string
+		// start returns the nodes, which one to kill, and what else to
+		// lose with it.
+		start func(t *testing.T) (nodes []*Server, victim int, loseNATS func())
 	}{
-		{"embedded NATS cluster", func(t *testing.T) ([]*Server, func()) {
-			return StartCluster(t, 3, func(int) []Option { return []Option{WithFlags("--send-rate", "0")} }), func() {}
+		{"embedded NATS cluster", func(t *testing.T) ([]*Server, int, func()) {
+			// Debug logs: the embedded NATS server says which leads what.
+			nodes := StartCluster(t, 3, func(int) []Option { return []Option{WithFlags("--send-rate", "0", "--log-level", "debug")} })
+			return nodes, chatLeader(t, nodes), func() {}
 		}},
-		{"external NATS cluster", func(t *testing.T) ([]*Server, func()) {
+		{"external NATS cluster", func(t *testing.T) ([]*Server, int, func()) {
 			nc := StartNATSCluster(t, 3)
 			nodes := StartServers(t, 3, func(int) []Option {
 				return []Option{
@@ -192,13 +240,16 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 					WithEnv("TICKERTALK_NATS_USER="+ClusterUser, "TICKERTALK_NATS_PASSWORD="+ClusterPassword),
 				}
 			})
-			return nodes, func() { nc.Stop(2) }
+			return nodes, 2, func() { nc.Stop(nc.StreamLeader(chatStream)) }
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			nodes, loseNATS := tc.start(t)
-			urls := []string{nodes[0].URL, nodes[1].URL, nodes[2].URL}
+			nodes, victim, loseNATS := tc.start(t)
+			// The order the clients of node i try the nodes in: i first.
+			order := func(i int) []string {
+				return []string{nodes[i].URL, nodes[(i+1)%3].URL, nodes[(i+2)%3].URL}
+			}
 			for _, n := range nodes {
 				waitReady(t, n.URL, 30*time.Second)
 			}
@@ -209,8 +260,7 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 			// Two clients per node; each falls back on the others in turn.
 			var clients []*failoverClient
 			for i := range 6 {
-				start := i % 3
-				c := &failoverClient{nodes: []string{urls[start], urls[(start+1)%3], urls[(start+2)%3]}}
+				c := &failoverClient{nodes: order(i % 3)}
 				clients = append(clients, c)
 				wg.Go(func() { c.listen(ctx) })
 			}
@@ -226,7 +276,7 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 				return true
 			})
 
-			snd := &clusterSender{client: testclient.NewSession(t, urls[0], "sender", testclient.WithTimeout(10*time.Second))}
+			snd := &clusterSender{client: testclient.NewSession(t, nodes[(victim+1)%3].URL, "sender", testclient.WithTimeout(10*time.Second))}
 			sendCtx, stopSending := context.WithCancel(ctx)
 			sent := make(chan struct{})
 			go func() { defer close(sent); snd.run(sendCtx) }()
@@ -234,7 +284,7 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 			wait.For(t, 15*time.Second, "50 acknowledged messages", func() bool { return len(snd.ackedIDs()) >= 50 })
 
 			killed := time.Now()
-			nodes[2].Kill()
+			nodes[victim].Kill()
 			loseNATS()
 			before := len(snd.ackedIDs())
 			// Writes go on: 50 more acknowledged after the loss (the RAFT
@@ -244,15 +294,15 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 				return len(snd.ackedIDs()) >= before+50
 			})
 			var resumed time.Duration
-			for _, c := range clients[2:] {
-				if c.nodes[0] != urls[2] {
+			for _, c := range clients {
+				if c.nodes[0] != nodes[victim].URL {
 					continue
 				}
 				c.mu.Lock()
 				d := c.resumedAt.Sub(killed)
 				on := c.on
 				c.mu.Unlock()
-				if on == "" || on == urls[2] || d <= 0 {
+				if on == "" || on == nodes[victim].URL || d <= 0 {
 					t.Fatalf("a client of the killed node is on %q (resumed %v after the kill)", on, d)
 				}
 				resumed = max(resumed, d)
@@ -279,14 +329,14 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 			if bad > 0 {
 				t.Fatalf("%d of %d refused sends were not 503 with Retry-After; the first: %s", bad, refused, firstBad)
 			}
-			t.Logf("%d messages acknowledged, %d sends refused (503) and retried; the killed node's clients resumed on another node within %v",
-				len(acked), refused, resumed.Round(time.Millisecond))
+			t.Logf("%d messages acknowledged, %d sends refused (503) and retried; the first acknowledged %v after the kill; the killed node's clients resumed on another node within %v",
+				len(acked), refused, snd.pauseAfter(killed).Round(time.Millisecond), resumed.Round(time.Millisecond))
 
 			// The killed node comes back: it listens only once caught up,
 			// and replays what it missed with the same ids.
-			nodes[2].StartAgain()
-			waitReady(t, nodes[2].URL, 30*time.Second)
-			r := testclient.OpenStream(t, nodes[2].URL+tt.PathEventStream+"?room="+clusterRoom, acked[0])
+			nodes[victim].StartAgain()
+			waitReady(t, nodes[victim].URL, 30*time.Second)
+			r := testclient.OpenStream(t, nodes[victim].URL+tt.PathEventStream+"?room="+clusterRoom, acked[0])
 			var replayed []string
 			for !slices.Contains(replayed, last) {
 				ev := r.MustNextEvent(t, 10*time.Second, tt.EventMessage, tt.EventResync)
@@ -320,4 +370,88 @@ func readyStatus(base string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestNATSQuorumLoss: a node on an external three-server NATS cluster, R3,
+// loses two of the servers. Every POST /send answers within 5 s, soon only
+// 503 with Retry-After and the JSON error, /readyz says not ready, and
+// every message that was acknowledged is in the log once a second server
+// is back, which the node notices by itself: it is ready and sends are
+// acknowledged again without a restart.
+func TestNATSQuorumLoss(t *testing.T) {
+	nc := StartNATSCluster(t, 3)
+	node := StartServers(t, 1, func(int) []Option {
+		return []Option{
+			WithFlags("--nats-url", nc.URL(), "--send-rate", "0"),
+			WithEnv("TICKERTALK_NATS_USER="+ClusterUser, "TICKERTALK_NATS_PASSWORD="+ClusterPassword),
+		}
+	})[0]
+	waitReady(t, node.URL, 30*time.Second)
+	alice := testclient.NewSession(t, node.URL, "alice", testclient.WithTimeout(20*time.Second))
+	var acked []string
+	// post sends one message and returns its status, the answer's error
+	// and how long it took; a 201 is recorded in acked.
+	post := func(text string) (int, error, time.Duration) {
+		start := time.Now()
+		var m tt.ChatMessage
+		status, err := alice.PostJSON(t.Context(), tt.PathSend,
+			tt.SendRequest{Room: clusterRoom, Text: text, ClientID: testclient.NewClientID()}, &m)
+		if status == http.StatusCreated {
+			acked = append(acked, m.ID)
+		}
+		return status, err, time.Since(start)
+	}
+	for i := range 5 {
+		if status, err, _ := post(fmt.Sprintf("before %d", i)); status != http.StatusCreated {
+			t.Fatalf("send before the loss: %d %v", status, err)
+		}
+	}
+
+	lost := time.Now()
+	nc.Stop(1)
+	nc.Stop(2)
+	refusals := 0
+	for i := 0; refusals < 3; i++ {
+		status, err, took := post(fmt.Sprintf("during %d", i))
+		if took > 5*time.Second {
+			t.Fatalf("send %d during the loss answered %d after %v, want within 5 s", i, status, took)
+		}
+		switch status {
+		case http.StatusCreated:
+			if time.Since(lost) > 15*time.Second {
+				t.Fatalf("send %d acknowledged %v after losing two of three servers", i, time.Since(lost))
+			}
+			continue
+		case http.StatusServiceUnavailable:
+		default:
+			t.Fatalf("send %d during the loss: %d %v, want 201 or 503", i, status, err)
+		}
+		var se *testclient.StatusError
+		if !errors.As(err, &se) || se.Header.Get("Retry-After") == "" || se.APIError().Code == "" || se.APIError().Error == "" {
+			t.Fatalf("send %d during the loss: %v, want a 503 with Retry-After and a JSON error", i, err)
+		}
+		refusals++
+	}
+	wait.For(t, 15*time.Second, "/readyz not ready", func() bool { return readyStatus(node.URL) == http.StatusServiceUnavailable })
+	t.Logf("first refusal and not ready within %v of the loss", time.Since(lost).Round(time.Millisecond))
+
+	back := time.Now()
+	nc.Start(1)
+	waitReady(t, node.URL, 60*time.Second)
+	wait.For(t, 30*time.Second, "a send acknowledged again", func() bool {
+		status, _, _ := post("after")
+		return status == http.StatusCreated
+	})
+	t.Logf("writes again %v after a second server returned", time.Since(back).Round(time.Millisecond))
+
+	r := testclient.OpenStream(t, node.URL+tt.PathEventStream+"?room="+clusterRoom, acked[0])
+	var replayed []string
+	for !slices.Contains(replayed, acked[len(acked)-1]) {
+		ev := r.MustNextEvent(t, 10*time.Second, tt.EventMessage, tt.EventResync)
+		if ev.Event == tt.EventResync {
+			t.Fatalf("a resume from %s got resync", acked[0])
+		}
+		replayed = append(replayed, ev.ID)
+	}
+	checkExactlyOnce(t, "the log after the loss", replayed, acked[1:])
 }
