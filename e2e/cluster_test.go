@@ -410,6 +410,15 @@ func TestNATSQuorumLoss(t *testing.T) {
 	lost := time.Now()
 	nc.Stop(1)
 	nc.Stop(2)
+	// A new person's nickname is refused in time too.
+	bob := testclient.NewClient(t, node.URL, testclient.WithTimeout(20*time.Second))
+	start := time.Now()
+	status, err := bob.PostJSON(t.Context(), tt.PathSession, tt.Session{Nick: "bob"}, nil)
+	var se *testclient.StatusError
+	if took := time.Since(start); took > 5*time.Second || status != http.StatusServiceUnavailable ||
+		!errors.As(err, &se) || se.Header.Get("Retry-After") == "" {
+		t.Fatalf("POST %s during the loss: %d %v after %v, want 503 with Retry-After within 5 s", tt.PathSession, status, err, took)
+	}
 	refusals := 0
 	for i := 0; refusals < 3; i++ {
 		status, err, took := post(fmt.Sprintf("during %d", i))
@@ -426,7 +435,6 @@ func TestNATSQuorumLoss(t *testing.T) {
 		default:
 			t.Fatalf("send %d during the loss: %d %v, want 201 or 503", i, status, err)
 		}
-		var se *testclient.StatusError
 		if !errors.As(err, &se) || se.Header.Get("Retry-After") == "" || se.APIError().Code == "" || se.APIError().Error == "" {
 			t.Fatalf("send %d during the loss: %v, want a 503 with Retry-After and a JSON error", i, err)
 		}
