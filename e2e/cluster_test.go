@@ -438,6 +438,9 @@ func TestNATSQuorumLoss(t *testing.T) {
 		if !errors.As(err, &se) || se.Header.Get("Retry-After") == "" || se.APIError().Code == "" || se.APIError().Error == "" {
 			t.Fatalf("send %d during the loss: %v, want a 503 with Retry-After and a JSON error", i, err)
 		}
+		if refusals == 0 {
+			t.Logf("first refusal: %d %q", status, se.APIError().Error)
+		}
 		refusals++
 	}
 	wait.For(t, 15*time.Second, "/readyz not ready", func() bool { return readyStatus(node.URL) == http.StatusServiceUnavailable })

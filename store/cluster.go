@@ -211,3 +211,14 @@ func (s *Store) quorum(ctx context.Context) error {
 // staleReplica is how long a replica may go unheard before the quorum
 // check stops counting it (RAFT heartbeats come every second).
 const staleReplica = 3 * time.Second
+
+// quorumFailure returns err, from a write to a replicated chat log that
+// got no answer, as [ErrNoQuorum]: what a write waits for there is a
+// majority of the replicas. Other errors are returned as they are.
+func (s *Store) quorumFailure(err error) error {
+	var apiErr *jetstream.APIError
+	if s.cfg.Replicas <= 1 || errors.As(err, &apiErr) || !s.writeFailure(err) {
+		return err
+	}
+	return fmt.Errorf("%w: no acknowledgement from a majority of its %d replicas: %w", ErrNoQuorum, s.cfg.Replicas, err)
+}
