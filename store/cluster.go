@@ -171,8 +171,7 @@ func waitingForCluster(err error) bool {
 		case jetstream.ErrorCode(server.JSClusterNotAvailErr),
 			jetstream.ErrorCode(server.JSClusterNoPeersErrF),
 			jetstream.ErrorCode(server.JSInsufficientResourcesErr),
-			jetstream.ErrorCode(server.JSClusterNotActiveErr),
-			jetstream.ErrorCode(server.JSStreamReplicasNotSupportedErr):
+			jetstream.ErrorCode(server.JSClusterNotActiveErr):
 			return true
 		}
 		return apiErr.Code == 503
