@@ -4,6 +4,8 @@
 # the reverse-proxy test.
 #
 #   make run      build everything and serve http://localhost:8000 (store in ./data)
+#   make cluster  build, then run three clustered nodes on 127.0.0.1:8001-8003
+#                 (stores in ./data/cluster); Ctrl-C stops all three
 #   make build    the server (bin/tickertalk) and the client (web/app.wasm + .br/.gz)
 #   make wasm     the client only
 #   make test     every test with -race, browser tests included, then the
@@ -56,10 +58,17 @@ HAVE_CHROMIUM := test -x $(CHROMIUM)
 TEST_ENV += TICKERTALK_CHROMIUM=$(CHROMIUM)
 endif
 
-.PHONY: run build wasm test test-alloc e2e bench bench-compare lint clean check-browser check-nginx
+.PHONY: run cluster build wasm test test-alloc e2e bench bench-compare lint clean check-browser check-nginx
 
 run: build
 	./$(BIN) --addr $(ADDR) --data-dir $(DATA_DIR) --web-dir ./web $(RUN_FLAGS)
+
+# Three nodes on this machine, clustered by their embedded NATS (R3):
+# cmd/cluster prints their URLs and stops them on Ctrl-C. CLUSTER_FLAGS go
+# to every node.
+CLUSTER_FLAGS ?=
+cluster: build
+	$(GO) run ./cmd/cluster --bin ./$(BIN) --data-dir $(DATA_DIR)/cluster --web-dir ./web -- $(CLUSTER_FLAGS)
 
 build: $(BIN) $(WASM_BR)
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Credentials of the test clusters' NATS: routes and clients present them.
@@ -76,7 +79,8 @@ type NATSCluster struct {
 }
 
 // StartNATSCluster starts n clustered NATS servers, each storing under a
-// directory of its own, and returns once every one accepts clients. The
+// directory of its own, and returns once every one accepts clients and
+// JetStream has elected its metadata leader. The
 // servers are shut down at cleanup.
 func StartNATSCluster(tb testing.TB, n int) *NATSCluster {
 	tb.Helper()
@@ -113,7 +117,65 @@ func StartNATSCluster(tb testing.TB, n int) *NATSCluster {
 	for i := range n {
 		c.Start(i)
 	}
+	// JetStream answers only once its servers elected a metadata leader.
+	deadline := time.Now().Add(30 * time.Second)
+	for !c.jetStreamReady() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("the NATS cluster elected no JetStream leader in 30 s")
+		}
+		time.Sleep(50 * time.Millisecond) // poll pace
+	}
 	return c
+}
+
+// jetStreamReady reports whether one server leads JetStream's metadata
+// and every running one is current with it.
+func (c *NATSCluster) jetStreamReady() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	leader := false
+	for _, s := range c.servers {
+		if s == nil {
+			continue
+		}
+		if !s.JetStreamIsCurrent() {
+			return false
+		}
+		leader = leader || s.JetStreamIsLeader()
+	}
+	return leader
+}
+
+// StreamLeader returns the index of the server that leads the stream
+// named stream, as JetStream reports it.
+func (c *NATSCluster) StreamLeader(stream string) int {
+	c.tb.Helper()
+	nc, err := nats.Connect(c.URL(), nats.UserInfo(ClusterUser, ClusterPassword))
+	if err != nil {
+		c.tb.Fatalf("connect to the NATS cluster: %v", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		c.tb.Fatalf("jetstream: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		c.tb.Fatalf("stream %s: %v", stream, err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil || info.Cluster == nil {
+		c.tb.Fatalf("stream %s info: %v", stream, err)
+	}
+	for i, o := range c.opts {
+		if o.ServerName == info.Cluster.Leader {
+			return i
+		}
+	}
+	c.tb.Fatalf("stream %s led by %q, not a server of the cluster", stream, info.Cluster.Leader)
+	return -1
 }
 
 // URL is the --nats-url of every server of the cluster, without the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,36 @@ import (
 
 // clusterRoom is the room the cluster tests' clients listen to.
 const clusterRoom = "lobby"
+
+// chatStream is the JetStream stream of the chat log (package store's
+// name, stable across versions).
+const chatStream = "CHAT"
+
+// chatLeaderLine is what an embedded NATS server logs (at debug level)
+// when it becomes the leader of the chat log's RAFT group.
+const chatLeaderLine = "new stream leader for '$G > " + chatStream + "'"
+
+// chatLeader returns the index of the node whose embedded NATS server
+// leads the chat log: the last to log that it became the leader.
+func chatLeader(t *testing.T, nodes []*Server) int {
+	t.Helper()
+	leader, latest := -1, ""
+	wait.For(t, 10*time.Second, "a node leading the chat log", func() bool {
+		for i, n := range nodes {
+			logs := n.Logs()
+			at := strings.LastIndex(logs, chatLeaderLine)
+			if at < 0 {
+				continue
+			}
+			line := logs[strings.LastIndex(logs[:at], "\n")+1 : at]
+			if ts, _, _ := strings.Cut(strings.TrimSpace(line), " "); ts > latest {
+				leader, latest = i, ts
+			}
+		}
+		return leader >= 0
+	})
+	return leader
+}
 
 // failoverClient is one listener of the cluster tests: an event stream of
 // one room on one node that, when the stream ends, opens it again on the
@@ -30,6 +61,7 @@ type failoverClient struct {
 	ids        []string
 	resyncs    int
 	on         string    // node it is streaming from now; "" between streams
+	presences  int       // presence events read on the current stream
 	lostAt     time.Time // when its last stream ended
 	resumedAt  time.Time // when it last opened a stream after losing one
 	reconnects int
@@ -61,6 +93,11 @@ func (c *failoverClient) listen(ctx context.Context) {
 			if err != nil {
 				break
 			}
+			if ev.Event == tt.EventPresence {
+				c.mu.Lock()
+				c.presences++
+				c.mu.Unlock()
+			}
 			switch ev.Event {
 			case tt.EventMessage:
 				c.mu.Lock()
@@ -75,7 +112,7 @@ func (c *failoverClient) listen(ctx context.Context) {
 		}
 		s.Close()
 		c.mu.Lock()
-		c.on, c.lostAt = "", time.Now()
+		c.on, c.lostAt, c.presences = "", time.Now(), 0
 		c.mu.Unlock()
 		n++
 	}
@@ -89,18 +126,18 @@ func (c *failoverClient) received() []string {
 }
 
 // clusterSender posts numbered messages to one node, one after another, each
-// retried with its clientId until it is acknowledged (201); it keeps the
-// acknowledged ids in order.
+// retried with its clientId until it is acknowledged (201, or 200 for a
+// retry of one stored after all); it keeps the acknowledged ids in order.
 type clusterSender struct {
 	client *testclient.Client
 
-	mu    sync.Mutex
-	acked []string
+	mu       sync.Mutex
+	acked    []string
+	ackTimes []time.Time // when each of acked was acknowledged
 	// refused counts answers other than 201; each must have been a 503
 	// with Retry-After (badRefusals counts the others).
 	refused, badRefusals int
 	firstBad             string // the first bad refusal, described
-	lastAck              time.Time
 }
 
 // run posts until ctx ends.
@@ -111,10 +148,12 @@ func (s *clusterSender) run(ctx context.Context) {
 			var m tt.ChatMessage
 			status, err := s.client.PostJSON(ctx, tt.PathSend,
 				tt.SendRequest{Room: clusterRoom, Text: fmt.Sprintf("message %d", i), ClientID: clientID}, &m)
-			if status == http.StatusCreated {
+			// 200: a retry of a message stored after all (its first
+			// answer was a 503), answered with the original.
+			if status == http.StatusCreated || status == http.StatusOK {
 				s.mu.Lock()
 				s.acked = append(s.acked, m.ID)
-				s.lastAck = time.Now()
+				s.ackTimes = append(s.ackTimes, time.Now())
 				s.mu.Unlock()
 				break
 			}
@@ -134,6 +173,23 @@ func (s *clusterSender) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// pauseAfter returns the longest wait for an acknowledgement from t on:
+// the longest time between t or an acknowledgement and the next one.
+func (s *clusterSender) pauseAfter(t time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var pause time.Duration
+	prev := t
+	for _, at := range s.ackTimes {
+		if at.Before(t) {
+			continue
+		}
+		pause = max(pause, at.Sub(prev))
+		prev = at
+	}
+	return pause
 }
 
 // ackedIDs returns a copy of the acknowledged ids, in order.
@@ -159,7 +215,7 @@ func checkExactlyOnce(t *testing.T, who string, got, acked []string) {
 	for _, id := range acked {
 		i, ok := seen[id]
 		if !ok {
-			t.Fatalf("%s never got acknowledged message %s (got %d messages, %d acknowledged)", who, id, len(got), len(acked))
+			t.Fatalf("%s never got acknowledged message %s (got %d messages, %d acknowledged)\ngot %v\nacknowledged %v", who, id, len(got), len(acked), got, acked)
 		}
 		if i < prev {
 			t.Fatalf("%s got acknowledged message %s out of order", who, id)
@@ -170,21 +226,26 @@ func checkExactlyOnce(t *testing.T, who string, got, acked []string) {
 
 // TestClusterSurvivesLosingANode: three nodes, clustered by their embedded
 // NATS or on an external three-server NATS cluster, R3. Two clients listen
-// on each node while a clusterSender posts to the first one. SIGKILL the third
-// node (and, with the external cluster, shut one NATS server down too):
-// its clients reconnect to a surviving node with their Last-Event-ID, and
+// on each node while a sender posts to another one. SIGKILL a node (with
+// the embedded cluster, the one leading the chat log's RAFT group; with
+// the external cluster, also shut down the NATS server leading it): its
+// clients reconnect to a surviving node with their Last-Event-ID, and
 // every client gets every acknowledged message exactly once, in order.
 // The killed node then restarts, catches up before it listens, and serves
 // the same history with the same ids.
 func TestClusterSurvivesLosingANode(t *testing.T) {
 	tests := []struct {
-		name  string
-		start func(t *testing.T) (nodes []*Server, loseNATS func())
+		name string
+		// start returns the nodes, which one to kill, and what else to
+		// lose with it.
+		start func(t *testing.T) (nodes []*Server, victim int, loseNATS func())
 	}{
-		{"embedded NATS cluster", func(t *testing.T) ([]*Server, func()) {
-			return StartCluster(t, 3, func(int) []Option { return []Option{WithFlags("--send-rate", "0")} }), func() {}
+		{"embedded NATS cluster", func(t *testing.T) ([]*Server, int, func()) {
+			// Debug logs: the embedded NATS server says which leads what.
+			nodes := StartCluster(t, 3, func(int) []Option { return []Option{WithFlags("--send-rate", "0", "--log-level", "debug")} })
+			return nodes, chatLeader(t, nodes), func() {}
 		}},
-		{"external NATS cluster", func(t *testing.T) ([]*Server, func()) {
+		{"external NATS cluster", func(t *testing.T) ([]*Server, int, func()) {
 			nc := StartNATSCluster(t, 3)
 			nodes := StartServers(t, 3, func(int) []Option {
 				return []Option{
@@ -192,13 +253,16 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 					WithEnv("TICKERTALK_NATS_USER="+ClusterUser, "TICKERTALK_NATS_PASSWORD="+ClusterPassword),
 				}
 			})
-			return nodes, func() { nc.Stop(2) }
+			return nodes, 2, func() { nc.Stop(nc.StreamLeader(chatStream)) }
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			nodes, loseNATS := tc.start(t)
-			urls := []string{nodes[0].URL, nodes[1].URL, nodes[2].URL}
+			nodes, victim, loseNATS := tc.start(t)
+			// The order the clients of node i try the nodes in: i first.
+			order := func(i int) []string {
+				return []string{nodes[i].URL, nodes[(i+1)%3].URL, nodes[(i+2)%3].URL}
+			}
 			for _, n := range nodes {
 				waitReady(t, n.URL, 30*time.Second)
 			}
@@ -209,24 +273,26 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 			// Two clients per node; each falls back on the others in turn.
 			var clients []*failoverClient
 			for i := range 6 {
-				start := i % 3
-				c := &failoverClient{nodes: []string{urls[start], urls[(start+1)%3], urls[(start+2)%3]}}
+				c := &failoverClient{nodes: order(i % 3)}
 				clients = append(clients, c)
 				wg.Go(func() { c.listen(ctx) })
 			}
+			// The room's presence, sent once the node has registered the
+			// stream, tells that it is: a message sent before would not
+			// reach a client that gave no Last-Event-ID.
 			wait.For(t, 10*time.Second, "every client streaming", func() bool {
 				for _, c := range clients {
 					c.mu.Lock()
-					on := c.on
+					on, presences := c.on, c.presences
 					c.mu.Unlock()
-					if on == "" {
+					if on == "" || presences == 0 {
 						return false
 					}
 				}
 				return true
 			})
 
-			snd := &clusterSender{client: testclient.NewSession(t, urls[0], "sender", testclient.WithTimeout(10*time.Second))}
+			snd := &clusterSender{client: testclient.NewSession(t, nodes[(victim+1)%3].URL, "sender", testclient.WithTimeout(10*time.Second))}
 			sendCtx, stopSending := context.WithCancel(ctx)
 			sent := make(chan struct{})
 			go func() { defer close(sent); snd.run(sendCtx) }()
@@ -234,7 +300,7 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 			wait.For(t, 15*time.Second, "50 acknowledged messages", func() bool { return len(snd.ackedIDs()) >= 50 })
 
 			killed := time.Now()
-			nodes[2].Kill()
+			nodes[victim].Kill()
 			loseNATS()
 			before := len(snd.ackedIDs())
 			// Writes go on: 50 more acknowledged after the loss (the RAFT
@@ -244,15 +310,15 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 				return len(snd.ackedIDs()) >= before+50
 			})
 			var resumed time.Duration
-			for _, c := range clients[2:] {
-				if c.nodes[0] != urls[2] {
+			for _, c := range clients {
+				if c.nodes[0] != nodes[victim].URL {
 					continue
 				}
 				c.mu.Lock()
 				d := c.resumedAt.Sub(killed)
 				on := c.on
 				c.mu.Unlock()
-				if on == "" || on == urls[2] || d <= 0 {
+				if on == "" || on == nodes[victim].URL || d <= 0 {
 					t.Fatalf("a client of the killed node is on %q (resumed %v after the kill)", on, d)
 				}
 				resumed = max(resumed, d)
@@ -262,8 +328,15 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 			acked := snd.ackedIDs()
 			last := acked[len(acked)-1]
 			for i, c := range clients {
-				wait.For(t, 15*time.Second, fmt.Sprintf("client %d has the last acknowledged message", i), func() bool {
-					return slices.Contains(c.received(), last)
+				wait.ForNil(t, 15*time.Second, func() error {
+					got := c.received()
+					if slices.Contains(got, last) {
+						return nil
+					}
+					c.mu.Lock()
+					defer c.mu.Unlock()
+					return fmt.Errorf("client %d (of %s, now on %q, %d reconnects) got %d messages, the last %v; the last acknowledged is %s of %d",
+						i, c.nodes[0], c.on, c.reconnects, len(got), got[max(0, len(got)-1):], last, len(acked))
 				})
 				c.mu.Lock()
 				resyncs := c.resyncs
@@ -279,14 +352,14 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 			if bad > 0 {
 				t.Fatalf("%d of %d refused sends were not 503 with Retry-After; the first: %s", bad, refused, firstBad)
 			}
-			t.Logf("%d messages acknowledged, %d sends refused (503) and retried; the killed node's clients resumed on another node within %v",
-				len(acked), refused, resumed.Round(time.Millisecond))
+			t.Logf("%d messages acknowledged, %d sends refused (503) and retried; sends paused at most %v after the kill; the killed node's clients resumed on another node within %v",
+				len(acked), refused, snd.pauseAfter(killed).Round(time.Millisecond), resumed.Round(time.Millisecond))
 
 			// The killed node comes back: it listens only once caught up,
 			// and replays what it missed with the same ids.
-			nodes[2].StartAgain()
-			waitReady(t, nodes[2].URL, 30*time.Second)
-			r := testclient.OpenStream(t, nodes[2].URL+tt.PathEventStream+"?room="+clusterRoom, acked[0])
+			nodes[victim].StartAgain()
+			waitReady(t, nodes[victim].URL, 30*time.Second)
+			r := testclient.OpenStream(t, nodes[victim].URL+tt.PathEventStream+"?room="+clusterRoom, acked[0])
 			var replayed []string
 			for !slices.Contains(replayed, last) {
 				ev := r.MustNextEvent(t, 10*time.Second, tt.EventMessage, tt.EventResync)
@@ -320,4 +393,99 @@ func readyStatus(base string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestNATSQuorumLoss: a node on an external three-server NATS cluster, R3,
+// loses two of the servers. Every POST /send answers within 5 s, soon only
+// 503 with Retry-After and the JSON error, /readyz says not ready, and
+// every message that was acknowledged is in the log once a second server
+// is back, which the node notices by itself: it is ready and sends are
+// acknowledged again without a restart.
+func TestNATSQuorumLoss(t *testing.T) {
+	nc := StartNATSCluster(t, 3)
+	node := StartServers(t, 1, func(int) []Option {
+		return []Option{
+			WithFlags("--nats-url", nc.URL(), "--send-rate", "0"),
+			WithEnv("TICKERTALK_NATS_USER="+ClusterUser, "TICKERTALK_NATS_PASSWORD="+ClusterPassword),
+		}
+	})[0]
+	waitReady(t, node.URL, 30*time.Second)
+	alice := testclient.NewSession(t, node.URL, "alice", testclient.WithTimeout(20*time.Second))
+	var acked []string
+	// post sends one message and returns its status, the answer's error
+	// and how long it took; a 201 is recorded in acked.
+	post := func(text string) (int, error, time.Duration) {
+		start := time.Now()
+		var m tt.ChatMessage
+		status, err := alice.PostJSON(t.Context(), tt.PathSend,
+			tt.SendRequest{Room: clusterRoom, Text: text, ClientID: testclient.NewClientID()}, &m)
+		if status == http.StatusCreated {
+			acked = append(acked, m.ID)
+		}
+		return status, err, time.Since(start)
+	}
+	for i := range 5 {
+		if status, err, _ := post(fmt.Sprintf("before %d", i)); status != http.StatusCreated {
+			t.Fatalf("send before the loss: %d %v", status, err)
+		}
+	}
+
+	lost := time.Now()
+	nc.Stop(1)
+	nc.Stop(2)
+	// A new person's nickname is refused in time too.
+	bob := testclient.NewClient(t, node.URL, testclient.WithTimeout(20*time.Second))
+	start := time.Now()
+	status, err := bob.PostJSON(t.Context(), tt.PathSession, tt.Session{Nick: "bob"}, nil)
+	var se *testclient.StatusError
+	if took := time.Since(start); took > 5*time.Second || status != http.StatusServiceUnavailable ||
+		!errors.As(err, &se) || se.Header.Get("Retry-After") == "" {
+		t.Fatalf("POST %s during the loss: %d %v after %v, want 503 with Retry-After within 5 s", tt.PathSession, status, err, took)
+	}
+	refusals := 0
+	for i := 0; refusals < 3; i++ {
+		status, err, took := post(fmt.Sprintf("during %d", i))
+		if took > 5*time.Second {
+			t.Fatalf("send %d during the loss answered %d after %v, want within 5 s", i, status, took)
+		}
+		switch status {
+		case http.StatusCreated:
+			if time.Since(lost) > 15*time.Second {
+				t.Fatalf("send %d acknowledged %v after losing two of three servers", i, time.Since(lost))
+			}
+			continue
+		case http.StatusServiceUnavailable:
+		default:
+			t.Fatalf("send %d during the loss: %d %v, want 201 or 503", i, status, err)
+		}
+		if !errors.As(err, &se) || se.Header.Get("Retry-After") == "" || se.APIError().Code == "" || se.APIError().Error == "" {
+			t.Fatalf("send %d during the loss: %v, want a 503 with Retry-After and a JSON error", i, err)
+		}
+		if refusals == 0 {
+			t.Logf("first refusal: %d %q", status, se.APIError().Error)
+		}
+		refusals++
+	}
+	wait.For(t, 15*time.Second, "/readyz not ready", func() bool { return readyStatus(node.URL) == http.StatusServiceUnavailable })
+	t.Logf("first refusal and not ready within %v of the loss", time.Since(lost).Round(time.Millisecond))
+
+	back := time.Now()
+	nc.Start(1)
+	waitReady(t, node.URL, 60*time.Second)
+	wait.For(t, 30*time.Second, "a send acknowledged again", func() bool {
+		status, _, _ := post("after")
+		return status == http.StatusCreated
+	})
+	t.Logf("writes again %v after a second server returned", time.Since(back).Round(time.Millisecond))
+
+	r := testclient.OpenStream(t, node.URL+tt.PathEventStream+"?room="+clusterRoom, acked[0])
+	var replayed []string
+	for !slices.Contains(replayed, acked[len(acked)-1]) {
+		ev := r.MustNextEvent(t, 10*time.Second, tt.EventMessage, tt.EventResync)
+		if ev.Event == tt.EventResync {
+			t.Fatalf("a resume from %s got resync", acked[0])
+		}
+		replayed = append(replayed, ev.ID)
+	}
+	checkExactlyOnce(t, "the log after the loss", replayed, acked[1:])
 }

@@ -40,6 +40,8 @@ var (
 	errBodyTimeout  = errorf(http.StatusRequestTimeout, tt.CodeBodyTimeout, "the request body did not arrive in time")
 	errUnavailable  = &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable,
 		msg: "the message store is unavailable, try again", retryAfter: retryUnavailable}
+	errNoQuorum = &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable,
+		msg: "too few of the cluster's servers are running to store messages, try again shortly", retryAfter: retryUnavailable}
 	errUnwritable = &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable,
 		msg: "the message store cannot write right now, try again later", retryAfter: retryUnavailable}
 )
@@ -78,6 +80,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	switch {
 	case errors.As(err, &ae):
+	case errors.Is(err, store.ErrNoQuorum):
+		s.log.Debug("request refused: the chat log has no quorum", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = errNoQuorum
 	case errors.Is(err, store.ErrUnwritable):
 		// The store logs the failure once; every refused write would
 		// flood the log.

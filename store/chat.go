@@ -31,6 +31,10 @@ const pullExpiry = time.Second
 // must hear "try again" within a few seconds, not hang.
 const publishTimeout = 3 * time.Second
 
+// followResets is how many times a follower's ordered consumer tries to
+// recreate itself (at once, then after a second) before follow does.
+const followResets = 2
+
 // followRetry is how long Follow waits before recreating a consumer that
 // failed for good (the ordered consumer already retries on its own).
 const followRetry = time.Second
@@ -76,6 +80,7 @@ func (s *Store) Publish(ctx context.Context, m tt.ChatMessage, dedupID string) (
 		}
 	}
 	if err != nil {
+		err = s.quorumFailure(err)
 		s.noteWrite(err)
 		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
 	}
@@ -319,6 +324,11 @@ func (s *Store) consume(ctx context.Context, last *uint64, progress func(seq, pe
 	cfg := jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{chatWildcard},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		// nats.go's own resets back off up to a minute, so a follower
+		// whose consumer went with a lost server (or a lost quorum) would
+		// lag long after the cluster recovered: past two failed resets it
+		// fails, and follow recreates it every second.
+		MaxResetAttempts: followResets,
 	}
 	if *last > 0 {
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy

@@ -140,13 +140,14 @@ func (s *Store) ClusterURL() string {
 	return ""
 }
 
-// declareWhenQuorum declares the stream and buckets, trying again every
-// second while JetStream has no quorum to create them (the other servers
-// of a cluster are still starting), until ctx ends.
+// declareWhenQuorum declares the stream and buckets. On a cluster (the
+// embedded server's, or one at URL) it tries again every second while
+// JetStream has no quorum to create them (the other servers are still
+// starting), until ctx ends; a single embedded server tries once.
 func declareWhenQuorum(ctx context.Context, s *Store) error {
 	for attempt := 0; ; attempt++ {
 		err := s.declare(ctx)
-		if err == nil || !waitingForCluster(err) || ctx.Err() != nil {
+		if err == nil || !(s.cfg.clustered() || s.cfg.URL != "") || !waitingForCluster(err) || ctx.Err() != nil {
 			return err
 		}
 		s.log.Debug("declare the chat log and buckets", "attempt", attempt, "err", err)
@@ -170,15 +171,13 @@ func waitingForCluster(err error) bool {
 		case jetstream.ErrorCode(server.JSClusterNotAvailErr),
 			jetstream.ErrorCode(server.JSClusterNoPeersErrF),
 			jetstream.ErrorCode(server.JSInsufficientResourcesErr),
-			jetstream.ErrorCode(server.JSClusterNotActiveErr),
-			jetstream.ErrorCode(server.JSStreamReplicasNotSupportedErr):
+			jetstream.ErrorCode(server.JSClusterNotActiveErr):
 			return true
 		}
 		return apiErr.Code == 503
 	}
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, nats.ErrNoResponders) ||
-		errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount)
+		errors.Is(err, nats.ErrNoResponders)
 }
 
 // quorum returns nil when the chat log's leader and enough current
@@ -211,3 +210,42 @@ func (s *Store) quorum(ctx context.Context) error {
 // staleReplica is how long a replica may go unheard before the quorum
 // check stops counting it (RAFT heartbeats come every second).
 const staleReplica = 3 * time.Second
+
+// quorumFailure returns err, from a write to a replicated chat log that
+// got no answer, as [ErrNoQuorum]: what a write waits for there is a
+// majority of the replicas. Other errors are returned as they are.
+func (s *Store) quorumFailure(err error) error {
+	var apiErr *jetstream.APIError
+	if s.cfg.Replicas <= 1 || errors.Is(err, ErrNoQuorum) || errors.As(err, &apiErr) || !s.writeFailure(err) {
+		return err
+	}
+	return fmt.Errorf("%w: no acknowledgement from a majority of its %d replicas: %w", ErrNoQuorum, s.cfg.Replicas, err)
+}
+
+// currentPoll is how often Open checks whether this server's replica of
+// the chat log has caught up.
+const currentPoll = 50 * time.Millisecond
+
+// waitCurrent returns once the embedded server's replica of the chat log
+// is current with its leader (a node that rejoins a cluster catches up
+// before it follows, so that what it reads locally is not behind what
+// the cluster acknowledged), or when ctx ends. Without a clustered
+// embedded server it returns at once.
+func (s *Store) waitCurrent(ctx context.Context) error {
+	if s.srv == nil || !s.cfg.clustered() {
+		return nil
+	}
+	start, logged := time.Now(), time.Now()
+	for !s.srv.JetStreamIsStreamCurrent(server.DEFAULT_GLOBAL_ACCOUNT, streamName) {
+		if time.Since(logged) >= progressEvery {
+			s.log.Info("catching up with the cluster's chat log", "took", time.Since(start).Round(time.Second))
+			logged = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store: catch up with the cluster: %w", ctx.Err())
+		case <-time.After(currentPoll):
+		}
+	}
+	return nil
+}

@@ -109,6 +109,7 @@ func (s *Store) noteWrite(err error) {
 	if err == nil || !s.writeFailure(err) {
 		return
 	}
+	err = s.quorumFailure(err)
 	if s.health.fail(err) {
 		s.log.Error("the store cannot write: refusing writes until a probe write succeeds", "err", err)
 	}

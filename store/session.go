@@ -29,6 +29,11 @@ var (
 // release; each retry means another client changed the nick meanwhile.
 const claimAttempts = 5
 
+// sessionWriteTimeout bounds the writes of a session choice: a cluster
+// without a quorum never acknowledges them, and the person must hear "try
+// again" within a few seconds, not wait.
+const sessionWriteTimeout = 4 * time.Second
+
 // cleanupTimeout bounds what CreateSession does after its ctx may have
 // ended: checking whether a token write landed, giving back a nick.
 const cleanupTimeout = 5 * time.Second
@@ -104,6 +109,8 @@ func (s *Store) CreateSession(ctx context.Context, token, nick string) error {
 	if err := tt.ValidateNick(nick); err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, sessionWriteTimeout)
+	defer cancel()
 	// Refused at once while the chat log cannot write, as sends are: the
 	// sessions bucket may still acknowledge writes that its files cannot
 	// keep (JetStream buffers them), and a session the node would lose is
@@ -152,6 +159,8 @@ func (s *Store) ReplaceSession(ctx context.Context, prev, token, nick string) er
 	if prev == "" {
 		return s.CreateSession(ctx, token, nick)
 	}
+	ctx, cancel := context.WithTimeout(ctx, sessionWriteTimeout)
+	defer cancel()
 	if err := s.health.check(); err != nil { // see CreateSession
 		return fmt.Errorf("store: replace session: %w", err)
 	}
@@ -205,8 +214,12 @@ func (s *Store) lookup(ctx context.Context, th string) (SessionInfo, uint64, err
 // records halved, since a live session has two (its token and its nick).
 // It can count high: an ended session, a replaced token and a released
 // nick each leave a deletion marker that counts until it expires
-// (SessionTTL). It costs one request to the bus.
+// (SessionTTL). It costs one request to the bus, bounded to 2 s.
 func (s *Store) SessionCount(ctx context.Context) (int, error) {
+	// The bucket's leader answers; without one (no quorum) the caller
+	// hears so in 2 s rather than JetStream's default 5.
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
 	st, err := s.sessions.Status(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("store: session count: %w", err)

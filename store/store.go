@@ -327,6 +327,10 @@ func connect(ctx context.Context, cfg Config, srv *server.Server, ownsSrv bool) 
 		nc.Close()
 		return nil, err
 	}
+	if err := s.waitCurrent(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.track()
 	go s.watchHealth()
