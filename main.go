@@ -10,7 +10,9 @@ import (
 )
 
 func main() {
+	yieldToBrowser()
 	components.Routes()
+	yieldToBrowser()
 	// In the browser this never returns; on the server it returns at once.
 	app.RunWhenOnBrowser()
 	serve()

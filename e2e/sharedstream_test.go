@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -237,12 +238,34 @@ const ownAtJS = `(() => {
 	return true;
 })()`
 
-// TestHolderTabClosesWhileMessagesFlow closes the tab that holds the
-// browser's stream while messages flow in two rooms: another tab holds
-// it within TakeoverWithin, and every tab ends with the server's
-// scrollback of its room, without a hole or a duplicate.
-func TestHolderTabClosesWhileMessagesFlow(t *testing.T) {
+// TestHolderTabLostWhileMessagesFlow loses the tab that holds the
+// browser's stream while messages flow in two rooms, as a person closing
+// it would and as its renderer crashing would (the page gets no unload):
+// another tab holds the stream within TakeoverWithin, and every tab ends
+// with the server's scrollback of its room, without a hole or a
+// duplicate.
+func TestHolderTabLostWhileMessagesFlow(t *testing.T) {
 	RequireChromium(t)
+	tests := []struct {
+		name string
+		lose func(t *testing.T, holder context.Context, closeTab context.CancelFunc)
+	}{
+		{"closed", func(_ *testing.T, _ context.Context, closeTab context.CancelFunc) { closeTab() }},
+		{"crashed", func(t *testing.T, holder context.Context, _ context.CancelFunc) {
+			// Page.crash kills the renderer without unload: the lock and
+			// the BroadcastChannel go with the process. Its own answer
+			// never comes, so the call is not waited for.
+			ctx, cancel := context.WithTimeout(holder, 2*time.Second)
+			defer cancel()
+			_, _ = chromedp.Call(ctx, page.Crash, cdp.Empty{})
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { holderLost(t, tc.lose) })
+	}
+}
+
+func holderLost(t *testing.T, lose func(*testing.T, context.Context, context.CancelFunc)) {
 	srv := StartServer(t, WithFlags("--send-rate", "0"))
 	browser := NewBrowser(t)
 	rooms := []string{tt.DefaultRoom, "dev"}
@@ -266,7 +289,7 @@ func TestHolderTabClosesWhileMessagesFlow(t *testing.T) {
 		Eval[bool](t, tab, ownAtJS)
 	}
 	closed := time.Now()
-	closeHolder()
+	lose(t, holder, closeHolder)
 	var took time.Duration
 	wait.For(t, UITimeout, "another tab holding the stream", func() bool {
 		for _, tab := range others {
@@ -277,7 +300,7 @@ func TestHolderTabClosesWhileMessagesFlow(t *testing.T) {
 		}
 		return false
 	})
-	t.Logf("TIMING takeover: another tab live on its own stream %v after the holder closed", took.Round(time.Millisecond))
+	t.Logf("TIMING takeover: another tab live on its own stream %v after the holder was lost", took.Round(time.Millisecond))
 	if took > TakeoverWithin {
 		t.Errorf("takeover took %v, want within %v", took, TakeoverWithin)
 	}

@@ -243,6 +243,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		hs.TLSConfig, scheme = tlsCfg, "https://"
 		ln = tls.NewListener(ln, tlsCfg)
 	}
+	ln = &closeOnce{Listener: ln}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("listening", "url", scheme+displayAddr(ln.Addr()))
@@ -253,6 +254,12 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("shutting down")
+	// Stop accepting before the streams end: each client whose stream ends
+	// reconnects at once, and must find the port closed (and try again
+	// later, or another node) rather than be accepted by a process about
+	// to exit, which would drop it with nothing said. Connections waiting
+	// in the accept queue are reset by the close, not left to time out.
+	_ = ln.Close()
 	srv.Close()
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer scancel()
@@ -442,4 +449,18 @@ func redactURL(urls string) string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// closeOnce is a listener that may be closed more than once: the node
+// closes it to stop accepting before its streams end, and http.Server's
+// Shutdown closes it again.
+type closeOnce struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *closeOnce) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
