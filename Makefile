@@ -1,6 +1,7 @@
 # Tickertalk: build, run and test. GNU make; needs Go and gcc (for -race),
 # plus Chromium and Node (apt-get install -y chromium nodejs) for the browser
-# and service-worker tests.
+# and service-worker tests, and nginx (apt-get install -y nginx-light) for
+# the reverse-proxy test.
 #
 #   make run      build everything and serve http://localhost:8000 (store in ./data)
 #   make dev      the same, rebuilt and restarted on every save; open pages reload
@@ -59,7 +60,7 @@ HAVE_CHROMIUM := test -x $(CHROMIUM)
 TEST_ENV += TICKERTALK_CHROMIUM=$(CHROMIUM)
 endif
 
-.PHONY: run cluster build wasm test test-alloc e2e bench bench-compare lint clean check-browser docs dev
+.PHONY: run cluster build wasm test test-alloc e2e bench bench-compare lint clean check-browser check-nginx docs dev
 
 run: build
 	./$(BIN) --addr $(ADDR) --data-dir $(DATA_DIR) --web-dir ./web $(RUN_FLAGS)
@@ -102,6 +103,7 @@ test: build
 	$(TEST_ENV) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... || status=$$?; \
 	$(MAKE) --no-print-directory test-alloc || status=$$?; \
 	$(MAKE) --no-print-directory check-browser || status=$$?; \
+	$(MAKE) --no-print-directory check-nginx || status=$$?; \
 	exit $$status
 
 # The zero-allocation tests skip under -race (sync.Pool drops items at
@@ -119,6 +121,7 @@ e2e: build
 	@status=0; \
 	$(TEST_ENV) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./e2e/... || status=$$?; \
 	$(MAKE) --no-print-directory check-browser || status=$$?; \
+	$(MAKE) --no-print-directory check-nginx || status=$$?; \
 	exit $$status
 
 # Prints a banner when Chromium is missing (the browser tests were skipped);
@@ -131,6 +134,18 @@ check-browser:
 		echo '*******************************************************************************************'; \
 		echo; \
 		if [ "$${CI:-}" = true ]; then echo 'CI=true: a skipped browser test is a failure.'; exit 1; fi; \
+	fi
+
+# The same for nginx, which the reverse-proxy test runs (e2e.FindNginx:
+# $(TICKERTALK_NGINX), /usr/sbin/nginx, or nginx on the PATH).
+check-nginx:
+	@if ! { if [ -n "$${TICKERTALK_NGINX:-}" ]; then test -x "$$TICKERTALK_NGINX"; else test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1; fi; }; then \
+		echo; \
+		echo '*****************************************************************************************'; \
+		echo '*** NGINX TESTS SKIPPED: nginx not found (install: apt-get install -y nginx-light) ***'; \
+		echo '*****************************************************************************************'; \
+		echo; \
+		if [ "$${CI:-}" = true ]; then echo 'CI=true: a skipped nginx test is a failure.'; exit 1; fi; \
 	fi
 
 # The memory benchmarks run once each, in their own process: a second one

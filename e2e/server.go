@@ -200,6 +200,21 @@ func (s *Server) Kill() {
 	_ = s.signalAndWait(syscall.SIGKILL, StopTimeout)
 }
 
+// Signal sends sig to the running process (SIGSTOP and SIGCONT freeze and
+// wake it) and returns at once; it fails tb when the process is not running.
+func (s *Server) Signal(sig os.Signal) {
+	s.tb.Helper()
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil || !s.Running() {
+		s.tb.Fatalf("signal %v: server not running", sig)
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		s.tb.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
 // Restart stops the server (SIGTERM) if it runs, then starts it again with
 // the same flags, the same data directory and the same address, so that
 // browsers reconnect to the URL they know. It retries the bind for up to
@@ -362,20 +377,4 @@ func withoutTickertalkEnv(env []string) []string {
 		}
 	}
 	return out
-}
-
-// Signal sends sig to the running process: SIGSTOP and SIGCONT freeze and
-// thaw a server whose connections stay open (a hung node). It fails tb
-// when no process runs.
-func (s *Server) Signal(sig os.Signal) {
-	s.tb.Helper()
-	s.mu.Lock()
-	cmd := s.cmd
-	s.mu.Unlock()
-	if cmd == nil || !s.Running() {
-		s.tb.Fatalf("signal %v: the server is not running", sig)
-	}
-	if err := cmd.Process.Signal(sig); err != nil {
-		s.tb.Fatalf("signal %v: %v", sig, err)
-	}
 }

@@ -233,7 +233,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}
 	defer stopTicker()
 	if !o.noTicker {
-		go st.Lead(runCtx, tickerLease, func(ctx context.Context) { publishMarket(ctx, cfg, srv, st, log) })
+		go st.Lead(runCtx, tickerLease, func(ctx context.Context, lease *store.Lease) {
+			publishMarket(ctx, cfg, srv, st, lease, log)
+		})
 	}
 	go srv.Run(runCtx)
 	waitTicker(ctx, srv, firstTickWait)
@@ -353,8 +355,13 @@ func waitTicker(ctx context.Context, srv *server.Server, d time.Duration) {
 // continues from the prices the cluster last showed, or else from the ones
 // stored by the last publisher, so that neither a change of publisher nor
 // a restart makes prices jump; it stores every tick's snapshot for the
-// next publisher.
-func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, st *store.Store, log *slog.Logger) {
+// next publisher. Every update is checked against the lease as it is
+// sent, and the first one refused stops the market: a node that wakes
+// from a freeze after another took over publishes nothing, even before
+// its ctx is cancelled.
+func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, st *store.Store, lease *store.Lease, log *slog.Logger) {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	mk, err := market.New(cfg.Market())
 	if err != nil {
 		log.Error("market", "err", err)
@@ -362,14 +369,20 @@ func publishMarket(ctx context.Context, cfg config.Config, srv *server.Server, s
 	}
 	restoreMarket(ctx, mk, srv, st, log)
 	saver := startTickerSaver(ctx, st, log)
-	defer func() { <-saver.done }()
-	log.Info("publishing the ticker", "symbols", len(cfg.Symbols), "tick", cfg.Tick, "seed", mk.Seed())
+	// The saver ends with ctx: stopped first, also when the lease is lost.
+	defer func() { stop(); <-saver.done }()
+	log.Info("publishing the ticker", "epoch", lease.Epoch(), "symbols", len(cfg.Symbols), "tick", cfg.Tick, "seed", mk.Seed())
 	publish := func(u tt.TickerUpdate) {
 		data, err := json.Marshal(u)
 		if err == nil {
-			err = st.PublishTicker(data)
+			err = st.PublishTicker(lease, data)
 		}
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			log.Warn("ticker stopped: the lease is no longer provably ours", "epoch", lease.Epoch())
+			stop()
+			return // not published: not the next publisher's to go on from
+		case err != nil:
 			log.Warn("publish ticker", "err", err)
 		}
 		saver.offer(mk.Snapshot())

@@ -24,9 +24,18 @@ type PresenceBus interface {
 }
 
 // DefaultPresenceHeartbeat is how often a clustered node re-announces the
-// rooms where it has people; another node forgets a node's people after
-// about three missed heartbeats.
+// rooms where it has people; another node forgets one room's people after
+// about three missed heartbeats (a withdrawal lost on the bus). A lost node
+// is forgotten much sooner, by its beats (see [Server.aliveTTL]).
 const DefaultPresenceHeartbeat = 10 * time.Second
+
+// aliveBeats is how many beats in a row a node may miss before the others
+// drop all its people; minAliveTTL keeps very short test intervals from
+// dropping a node that a loaded machine merely paused.
+const (
+	aliveBeats  = 3
+	minAliveTTL = time.Second
+)
 
 // Bounds of what is accepted from the presence bus.
 const (
@@ -48,14 +57,23 @@ var errBadAnnouncement = errors.New("bad presence announcement")
 // asks every node to announce all its rooms now. Bye, sent once when a node
 // stops (with Count 0), withdraws it from every room at once, rather than
 // when its announcements expire.
+//
+// AliveMs, on every message of a node that beats, promises another message
+// from it within that time: a node silent for longer is gone (killed,
+// frozen, cut off), and the others drop all its people at once. Beat, sent
+// every PresenceInterval, is such a message and nothing else; its Room is
+// empty, so that nodes that predate beats ignore it as malformed rather
+// than taking it for an empty room.
 type announcement struct {
-	Node   string   `json:"node"`
-	Room   string   `json:"room"`
-	Online []string `json:"online"`
-	Count  int      `json:"count"`
-	TTLms  int64    `json:"ttlMs"`
-	Hello  bool     `json:"hello,omitempty"`
-	Bye    bool     `json:"bye,omitempty"`
+	Node    string   `json:"node"`
+	Room    string   `json:"room"`
+	Online  []string `json:"online"`
+	Count   int      `json:"count"`
+	TTLms   int64    `json:"ttlMs"`
+	AliveMs int64    `json:"aliveMs,omitempty"`
+	Hello   bool     `json:"hello,omitempty"`
+	Bye     bool     `json:"bye,omitempty"`
+	Beat    bool     `json:"beat,omitempty"`
 }
 
 // decodeAnnouncement parses and checks one bus message; every error wraps
@@ -70,6 +88,15 @@ func decodeAnnouncement(data []byte) (announcement, error) {
 	}
 	if err := validNodeID(a.Node); err != nil {
 		return a, err
+	}
+	if alive := time.Duration(a.AliveMs) * time.Millisecond; a.AliveMs != 0 && (alive < minAnnouncedTTL || alive > maxAnnouncedTTL) {
+		return a, fmt.Errorf("%w: alive %d ms", errBadAnnouncement, a.AliveMs)
+	}
+	if a.Beat {
+		if a.Room != "" || a.Count != 0 || len(a.Online) != 0 || a.Hello || a.Bye || a.AliveMs == 0 {
+			return a, fmt.Errorf("%w: a beat carries a node and its aliveMs alone", errBadAnnouncement)
+		}
+		return a, nil
 	}
 	if err := tt.ValidateRoom(a.Room); err != nil {
 		return a, fmt.Errorf("%w: %w", errBadAnnouncement, err)
@@ -103,6 +130,12 @@ func validNodeID(id string) error {
 		}
 	}
 	return nil
+}
+
+// aliveTTL is how long other nodes wait for this node's next message
+// before they drop its people: [aliveBeats] beats, at least [minAliveTTL].
+func (s *Server) aliveTTL() time.Duration {
+	return max(aliveBeats*s.opts.PresenceInterval, minAliveTTL)
 }
 
 // presenceTTL is how long other nodes keep an announcement of this node:
@@ -144,6 +177,13 @@ func (s *Server) receivePresence(data []byte) {
 	if a.Node == s.opts.NodeID {
 		return
 	}
+	now := time.Now()
+	if a.AliveMs > 0 && !a.Bye {
+		s.pres.peers.alive(a.Node, now.Add(time.Duration(a.AliveMs)*time.Millisecond))
+	}
+	if a.Beat {
+		return
+	}
 	if a.Bye {
 		s.pres.peers.forget(a.Node)
 		return
@@ -152,31 +192,43 @@ func (s *Server) receivePresence(data []byte) {
 		s.pres.announceAll.Store(true)
 	}
 	ttl := time.Duration(a.TTLms) * time.Millisecond
-	snap := peerSnapshot{node: a.Node, online: a.Online, count: a.Count, expires: time.Now().Add(ttl)}
+	snap := peerSnapshot{node: a.Node, online: a.Online, count: a.Count, expires: now.Add(ttl)}
 	if !s.pres.peers.apply(a.Room, snap) {
 		s.log.Debug("presence bus: too many peer entries; announcement ignored", "node", a.Node, "room", a.Room)
 	}
 }
 
-// announce publishes a on the presence bus as this node.
+// announce publishes a on the presence bus as this node. A beat, which
+// names no room, goes on the default room's subject.
 func (s *Server) announce(a announcement) {
 	a.Node = s.opts.NodeID
 	a.TTLms = s.presenceTTL().Milliseconds()
+	if !a.Bye {
+		a.AliveMs = s.aliveTTL().Milliseconds()
+	}
 	data, err := json.Marshal(a)
 	if err != nil {
 		s.log.Error("encode presence announcement", "err", err)
 		return
 	}
-	if err := s.opts.Presence.PublishPresence(a.Room, data); err != nil {
+	subject := a.Room
+	if a.Beat {
+		subject = tt.DefaultRoom
+	}
+	if err := s.opts.Presence.PublishPresence(subject, data); err != nil {
 		s.log.Warn("presence bus: publish", "room", a.Room, "err", err)
 	}
 }
 
-// flushPresence runs every PresenceInterval from Run: it announces this
-// node's changed rooms (and all of them every heartbeat) and sends each
+// flushPresence runs every PresenceInterval from Run: it beats, announces
+// this node's changed rooms (and all of them every heartbeat, or after a
+// pause long enough for the others to have dropped them) and sends each
 // room whose merged presence changed one presence event.
 func (s *Server) flushPresence(now time.Time) {
-	changed, own := s.pres.flush(now)
+	changed, own := s.pres.flush(now, s.aliveTTL())
+	if s.opts.Presence != nil {
+		s.announce(announcement{Beat: true})
+	}
 	for _, p := range own {
 		s.announce(announcement{Room: p.Room, Online: p.Online, Count: p.Count})
 	}

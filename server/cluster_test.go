@@ -44,6 +44,15 @@ func TestDecodeAnnouncement(t *testing.T) {
 		{"list over the cap", `{"node":"n1","room":"lobby","online":` + names(tt.PresenceListCap+1, "p") + `,"count":500,"ttlMs":1000}`, false},
 		{"no ttl", `{"node":"n1","room":"lobby","online":[],"count":0}`, false},
 		{"ttl too long", `{"node":"n1","room":"lobby","online":[],"count":0,"ttlMs":86400000}`, false},
+		{"alive", `{"node":"n1","room":"lobby","online":[],"count":0,"ttlMs":1000,"aliveMs":3000}`, true},
+		{"alive too long", `{"node":"n1","room":"lobby","online":[],"count":0,"ttlMs":1000,"aliveMs":86400000}`, false},
+		{"alive negative", `{"node":"n1","room":"lobby","online":[],"count":0,"ttlMs":1000,"aliveMs":-1}`, false},
+		{"beat", `{"node":"n1","room":"","online":null,"count":0,"ttlMs":1000,"aliveMs":3000,"beat":true}`, true},
+		{"beat without alive", `{"node":"n1","room":"","online":null,"count":0,"ttlMs":1000,"beat":true}`, false},
+		{"beat with a room", `{"node":"n1","room":"lobby","online":[],"count":0,"ttlMs":1000,"aliveMs":3000,"beat":true}`, false},
+		{"beat with people", `{"node":"n1","room":"","online":["bob"],"count":1,"ttlMs":1000,"aliveMs":3000,"beat":true}`, false},
+		{"beat and hello", `{"node":"n1","room":"","online":null,"count":0,"ttlMs":1000,"aliveMs":3000,"beat":true,"hello":true}`, false},
+		{"beat of no node", `{"room":"","online":null,"count":0,"ttlMs":1000,"aliveMs":3000,"beat":true}`, false},
 		{"oversized", `{"node":"n1","room":"lobby","online":[],"count":0,"ttlMs":1000,"x":"` + strings.Repeat("x", maxAnnouncementBytes) + `"}`, false},
 	}
 	for _, tc := range tests {

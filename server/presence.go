@@ -27,8 +27,9 @@ type presence struct {
 	// (a node joined the cluster and said hello).
 	announceAll atomic.Bool
 
-	sent     map[string]tt.Presence // last merged presence sent per room
-	nextBeat time.Time
+	sent      map[string]tt.Presence // last merged presence sent per room
+	nextBeat  time.Time
+	lastFlush time.Time
 }
 
 func newPresence(clustered bool, heartbeat time.Duration) *presence {
@@ -77,8 +78,11 @@ func (p *presence) counts() map[string]int {
 // returned (at most one per room per call: calling it every interval is
 // what coalesces presence events), and, when clustered, this node's own
 // snapshots to announce: rooms whose local people changed, and every
-// occupied room once per heartbeat (or after a hello).
-func (p *presence) flush(now time.Time) (changed, announce []tt.Presence) {
+// occupied room once per heartbeat, after a hello, or when the last flush
+// was more than alive ago (this node was frozen: the others dropped it).
+func (p *presence) flush(now time.Time, alive time.Duration) (changed, announce []tt.Presence) {
+	woke := !p.lastFlush.IsZero() && now.Sub(p.lastFlush) > alive
+	p.lastFlush = now
 	p.peers.expire(now)
 	localDirty := p.local.takeDirty()
 	rooms := make(map[string]struct{}, len(localDirty))
@@ -108,7 +112,7 @@ func (p *presence) flush(now time.Time) (changed, announce []tt.Presence) {
 		return changed, nil
 	}
 	toAnnounce := localDirty
-	if now.After(p.nextBeat) || p.announceAll.Swap(false) {
+	if now.After(p.nextBeat) || p.announceAll.Swap(false) || woke {
 		p.nextBeat = now.Add(p.heartbeat)
 		toAnnounce = append(toAnnounce, p.local.occupied()...)
 	}

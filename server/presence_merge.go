@@ -28,15 +28,33 @@ type peerSnapshot struct {
 // expires (the node stopped re-announcing: it is gone). It is safe for
 // concurrent use: the bus subscription writes, the flush and the readers of
 // presence read.
+//
+// A node that beats (see [announcement]) is also dropped whole, in every
+// room, when its promised next message is overdue.
 type peerTable struct {
 	mu      sync.Mutex
 	rooms   map[string]map[string]*peerSnapshot // room -> node -> snapshot
 	entries int
 	dirty   map[string]struct{}
+	until   map[string]time.Time // node -> when it is gone unless heard from
 }
 
 func newPeerTable() *peerTable {
-	return &peerTable{rooms: make(map[string]map[string]*peerSnapshot), dirty: make(map[string]struct{})}
+	return &peerTable{
+		rooms: make(map[string]map[string]*peerSnapshot), dirty: make(map[string]struct{}),
+		until: make(map[string]time.Time),
+	}
+}
+
+// alive records that node promises another message by until. Past
+// maxPeerEntries nodes, new ones are not tracked (their entries still
+// expire by their own TTL).
+func (t *peerTable) alive(node string, until time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.until[node]; ok || len(t.until) < maxPeerEntries {
+		t.until[node] = until
+	}
 }
 
 // apply records s for room, replacing the node's previous snapshot; an
@@ -85,6 +103,11 @@ func (t *peerTable) removeLocked(room, node string) {
 func (t *peerTable) forget(node string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.forgetLocked(node)
+}
+
+func (t *peerTable) forgetLocked(node string) {
+	delete(t.until, node)
 	for room, nodes := range t.rooms {
 		if _, ok := nodes[node]; ok {
 			t.removeLocked(room, node)
@@ -92,10 +115,16 @@ func (t *peerTable) forget(node string) {
 	}
 }
 
-// expire drops every entry whose expiry is not after now.
+// expire drops every entry of the nodes overdue at now, and every entry
+// whose expiry is not after now.
 func (t *peerTable) expire(now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for node, until := range t.until {
+		if !until.After(now) {
+			t.forgetLocked(node)
+		}
+	}
 	for room, nodes := range t.rooms {
 		for node, s := range nodes {
 			if !s.expires.After(now) {

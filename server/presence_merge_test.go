@@ -64,6 +64,8 @@ func TestPeerTable(t *testing.T) {
 		room   string
 		apply  *peerSnapshot
 		forget string        // when apply is nil: forget this node
+		alive  string        // when apply is nil: this node beats, due by t0+until
+		until  time.Duration //
 		expire time.Duration // when apply is nil and forget empty: expire at t0+expire
 		dirty  []string      // takeDirty after the step
 		lobby  []string      // nodes listed in lobby after the step
@@ -100,6 +102,18 @@ func TestPeerTable(t *testing.T) {
 			{forget: "b", dirty: []string{"lobby", "other"}, lobby: []string{"c"}},
 			{forget: "b", dirty: []string{}, lobby: []string{"c"}},
 		}},
+		{"a node that beats leaves every room at once when overdue", []step{
+			{room: "lobby", apply: p(snap("b", time.Hour, "bob")), dirty: []string{"lobby"}, lobby: []string{"b"}},
+			{room: "other", apply: p(snap("b", time.Hour, "bob")), dirty: []string{"other"}, lobby: []string{"b"}},
+			{room: "lobby", apply: p(snap("c", time.Hour, "carol")), dirty: []string{"lobby"}, lobby: []string{"b", "c"}},
+			{alive: "b", until: 3 * time.Second, dirty: []string{}, lobby: []string{"b", "c"}},
+			{alive: "b", until: 4 * time.Second, dirty: []string{}, lobby: []string{"b", "c"}},
+			{expire: 3 * time.Second, dirty: []string{}, lobby: []string{"b", "c"}},
+			// c never beat (an older node): its entries keep their TTL.
+			{expire: 4 * time.Second, dirty: []string{"lobby", "other"}, lobby: []string{"c"}},
+			{room: "lobby", apply: p(snap("b", time.Hour, "bob")), dirty: []string{"lobby"}, lobby: []string{"b", "c"}},
+			{expire: 5 * time.Second, dirty: []string{}, lobby: []string{"b", "c"}},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,6 +125,8 @@ func TestPeerTable(t *testing.T) {
 					}
 				} else if st.forget != "" {
 					tab.forget(st.forget)
+				} else if st.alive != "" {
+					tab.alive(st.alive, t0.Add(st.until))
 				} else {
 					tab.expire(t0.Add(st.expire))
 				}
@@ -166,7 +182,7 @@ func TestPresenceFlush(t *testing.T) {
 	}
 	check := func(step string, now time.Time, wantChanged, wantAnnounce string) {
 		t.Helper()
-		changed, announce := p.flush(now)
+		changed, announce := p.flush(now, time.Hour)
 		if got := names(changed); got != wantChanged {
 			t.Errorf("%s: changed %q, want %q", step, got, wantChanged)
 		}
@@ -204,7 +220,26 @@ func TestPresenceFlush(t *testing.T) {
 
 	single := newPresence(false, time.Second)
 	single.join("lobby", "alice")
-	if changed, announce := single.flush(t0); len(changed) != 1 || announce != nil {
+	if changed, announce := single.flush(t0, time.Hour); len(changed) != 1 || announce != nil {
 		t.Fatalf("single node flush = %v, %v", changed, announce)
+	}
+}
+
+// TestPresenceFlushAfterAFreeze: a flush that comes more than the alive
+// time after the previous one (the process was stopped, and the other
+// nodes dropped its people) announces every occupied room at once, not
+// at the next heartbeat.
+func TestPresenceFlushAfterAFreeze(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	p := newPresence(true, time.Hour)
+	p.join("lobby", "alice")
+	const alive = 3 * time.Second
+	for i, step := range []struct {
+		at       time.Duration
+		announce int
+	}{{0, 1}, {time.Second, 0}, {2 * time.Second, 0}, {2*time.Second + alive + time.Millisecond, 1}, {6 * time.Second, 0}} {
+		if _, announce := p.flush(t0.Add(step.at), alive); len(announce) != step.announce {
+			t.Errorf("flush %d at +%v: %d announcements, want %d", i, step.at, len(announce), step.announce)
+		}
 	}
 }

@@ -70,7 +70,11 @@ func TestDurableEventsShareTheLog(t *testing.T) {
 	defer cancel()
 	if err := s.FollowWith(ctx, Hooks{
 		Message: func(m tt.ChatMessage) { mu.Lock(); got = append(got, fmt.Sprint("m", seqOfID(t, m.ID))); mu.Unlock() },
-		Event:   func(e history.Entry) { mu.Lock(); got = append(got, fmt.Sprint(e.Kind, seqOfID(t, e.Msg.ID))); mu.Unlock() },
+		Event: func(e history.Entry) {
+			mu.Lock()
+			got = append(got, fmt.Sprint(e.Kind, seqOfID(t, e.Msg.ID)))
+			mu.Unlock()
+		},
 		Skipped: func(_ string, seq uint64) { mu.Lock(); skipped = append(skipped, seq); mu.Unlock() },
 	}); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -21,6 +22,59 @@ import (
 // or when no refresh has succeeded for 5/6 of LeaseTTL, measured from the
 // moment the last successful write was sent: the record cannot expire
 // before then, so fn has LeaseTTL/6 to stop before anyone else can start.
+//
+// Cancelling fn's context is not enough to keep a frozen holder quiet: a
+// process stopped (SIGSTOP, a long pause) past its deadline wakes with its
+// goroutines racing, and one may act before the one that cancels. So fn
+// also gets the [Lease], which it checks before every act ([Lease.Held]:
+// a clock comparison, no round trip) and whose [Lease.Epoch] it stamps on
+// what it sends, so that receivers drop what an older holder sent late.
+
+// ErrLeaseLost reports an act refused because this node cannot prove that
+// it still holds the lease the act needs.
+var ErrLeaseLost = errors.New("store: lease lost")
+
+// Lease is one term of a lease held by this node, given to the function
+// that [Store.Lead] runs. Its methods are safe for concurrent use.
+type Lease struct {
+	epoch uint64
+
+	mu       sync.Mutex
+	deadline time.Time // with a monotonic reading; zero once the term ended
+}
+
+// Epoch is the revision at which this term's record was created: larger
+// than every revision of every earlier term of the same lease, as long as
+// the LEASES bucket is not deleted. Receivers use it as a fencing token.
+func (l *Lease) Epoch() uint64 { return l.epoch }
+
+// Held reports whether the term still holds: its record was last written
+// less than 5/6 of LeaseTTL ago, and the term has not ended. It compares
+// the monotonic clock, which keeps running while the process is stopped,
+// so a holder that wakes after its record expired sees false at once,
+// before its refresh has even been tried. A check is only as good as the
+// moment it is made: act right after it.
+func (l *Lease) Held() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return time.Now().Before(l.deadline)
+}
+
+// extend moves the deadline to d, unless the term has ended.
+func (l *Lease) extend(d time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.deadline.IsZero() {
+		l.deadline = d
+	}
+}
+
+// end makes Held false for good.
+func (l *Lease) end() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.deadline = time.Time{}
+}
 
 // leaseKey maps a lease name to a KV key: names of letters, digits, '-'
 // and '_' stay readable, anything else is hex-encoded.
@@ -41,12 +95,14 @@ func leaseKey(name string) string {
 // this Store holds the cluster-wide lease name: at most one fn runs at a
 // time per name in the whole cluster (given clocks that tick at the same
 // rate). fn's ctx is cancelled when the lease is lost or ctx ends; fn must
-// then return promptly (within LeaseTTL/6) and Lead waits for it. After a
+// then return promptly (within LeaseTTL/6) and Lead waits for it. fn must
+// check lease.Held right before each act, and stop when it is false:
+// after a freeze, fn may run again before its ctx is cancelled. After a
 // loss, Lead campaigns again. If fn returns while the lease is held, the
 // lease is released and Lead campaigns again. An uncontested lease is taken
 // at once; one whose holder vanished without releasing it, within LeaseTTL
 // plus LeaseTTL/6.
-func (s *Store) Lead(ctx context.Context, name string, fn func(ctx context.Context)) {
+func (s *Store) Lead(ctx context.Context, name string, fn func(ctx context.Context, lease *Lease)) {
 	if !s.track() {
 		return
 	}
@@ -79,17 +135,25 @@ func (s *Store) Lead(ctx context.Context, name string, fn func(ctx context.Conte
 // hold runs fn while the lease record at revision rev, written at sent, is
 // ours, refreshing it; then it stops fn, waits for it and releases the
 // record if it still is ours.
-func (s *Store) hold(ctx context.Context, name, key string, id []byte, rev uint64, sent time.Time, fn func(context.Context)) {
+func (s *Store) hold(ctx context.Context, name, key string, id []byte, rev uint64, sent time.Time, fn func(context.Context, *Lease)) {
 	ttl := s.cfg.LeaseTTL
 	lctx, lcancel := context.WithCancel(ctx)
 	defer lcancel()
+	deadline := sent.Add(ttl - ttl/6)
+	lease := &Lease{epoch: rev, deadline: deadline}
+	defer lease.end()
 	fnDone := make(chan struct{})
 	go func() {
 		defer close(fnDone)
-		fn(lctx)
+		fn(lctx, lease)
 	}()
+	placed := make(chan struct{})
+	go func() {
+		defer close(placed)
+		s.keepBucketLeaderAway(lctx)
+	}()
+	defer func() { <-placed }()
 
-	deadline := sent.Add(ttl - ttl/6)
 	refresh := time.NewTicker(ttl / 3)
 	defer refresh.Stop()
 	ours := true
@@ -116,6 +180,7 @@ loop:
 			switch {
 			case err == nil:
 				rev, deadline = next, t.Add(ttl-ttl/6)
+				lease.extend(deadline)
 			case errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists):
 				s.log.Warn("lease lost: taken over", "lease", name)
 				ours = false
@@ -125,6 +190,7 @@ loop:
 			}
 		}
 	}
+	lease.end()
 	lcancel()
 	<-fnDone
 	if !ours {

@@ -39,7 +39,7 @@ func startLeader(t *testing.T, s *Store, name string, h *holders) *leader {
 	l := &leader{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
-		s.Lead(ctx, name, func(ctx context.Context) {
+		s.Lead(ctx, name, func(ctx context.Context, _ *Lease) {
 			h.enter()
 			l.runs.Add(1)
 			l.active.Store(true)
@@ -153,7 +153,7 @@ func TestLeadReturnsOnClose(t *testing.T) {
 	var wg sync.WaitGroup
 	var ran atomic.Bool
 	wg.Go(func() {
-		s.Lead(context.Background(), "ticker", func(ctx context.Context) {
+		s.Lead(context.Background(), "ticker", func(ctx context.Context, _ *Lease) {
 			ran.Store(true)
 			<-ctx.Done()
 		})
@@ -193,5 +193,47 @@ func TestLeadReleasesAfterALostRefreshAnswer(t *testing.T) {
 	wait.For(t, ttl, "takeover", second.active.Load)
 	if took := time.Since(stepDown); took > ttl/2 {
 		t.Errorf("takeover after %v: the lease was left to expire (TTL %v)", took, ttl)
+	}
+}
+
+// TestLeaseTermsAreFenced: the lease fn gets holds while fn runs and not
+// after its term ends, and the next term's epoch is larger.
+func TestLeaseTermsAreFenced(t *testing.T) {
+	t.Parallel()
+	a := openTest(t, testConfig(t))
+	b := attachTest(t, a)
+	terms := make(chan *Lease, 2)
+	run := func(s *Store) context.CancelFunc {
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.Lead(ctx, "ticker", func(ctx context.Context, l *Lease) {
+				if !l.Held() {
+					t.Error("a new term does not hold")
+				}
+				terms <- l
+				<-ctx.Done()
+			})
+		}()
+		stop := func() { cancel(); <-done }
+		t.Cleanup(stop)
+		return stop
+	}
+	stopA := run(a)
+	first := <-terms
+	run(b)
+	stopA()
+	if first.Held() {
+		t.Fatal("the first term still holds after its Lead returned")
+	}
+	var second *Lease
+	select {
+	case second = <-terms:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no second term")
+	}
+	if second.Epoch() <= first.Epoch() {
+		t.Fatalf("second epoch %d, first %d: want larger", second.Epoch(), first.Epoch())
 	}
 }

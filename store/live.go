@@ -1,6 +1,10 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+)
 
 // liveSubject carries state and signal events between nodes on core NATS.
 const liveSubject = "live.events"
@@ -22,5 +26,5 @@ func (s *Store) PublishLive(data []byte) error {
 // makes NATS drop payloads for this subscriber (logged), never slows the
 // publishers.
 func (s *Store) SubscribeLive(fn func(data []byte)) (stop func(), err error) {
-	return s.subscribe(liveSubject, "live events", fn)
+	return s.subscribe(liveSubject, "live events", func(m *nats.Msg) { fn(m.Data) })
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
+
 	tt "tickertalk/app"
 )
 
@@ -39,5 +41,5 @@ func (s *Store) PublishPresence(room string, data []byte) error {
 // already running. A slow fn makes NATS drop payloads for this subscriber
 // (logged), never slows the publishers.
 func (s *Store) SubscribePresence(fn func(data []byte)) (stop func(), err error) {
-	return s.subscribe(presenceWildcard, "presence", fn)
+	return s.subscribe(presenceWildcard, "presence", func(m *nats.Msg) { fn(m.Data) })
 }

@@ -43,8 +43,9 @@ const (
 	DefaultDataDir    = "./data"
 	DefaultSessionTTL = 30 * 24 * time.Hour
 	// DefaultLeaseTTL is how long a lease outlives its holder's last
-	// refresh; holders refresh every third of it.
-	DefaultLeaseTTL = 3 * time.Second
+	// refresh; holders refresh every third of it. A lost holder is
+	// replaced within LeaseTTL plus LeaseTTL/6: 2.33 s.
+	DefaultLeaseTTL = 2 * time.Second
 )
 
 // Names of the JetStream assets. They are stable across versions: changing
