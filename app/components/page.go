@@ -19,13 +19,10 @@ import (
 type page struct {
 	app.Compo
 
-	room     string
-	nick     string // "" until a session exists (or is remembered offline)
-	needNick bool
-	nickErr  string
-	nickBusy bool
-	status   string
-	err      string
+	room    string
+	session session
+	status  string
+	err     string
 
 	messages []tt.ChatMessage
 	more     bool
@@ -82,7 +79,7 @@ func (p *page) Render() app.UI {
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("Tickertalk"),
 			&statusBadge{Status: p.status, Stream: p.stream.role()},
-			app.Bdi().ID("me").Class("me").Dir("auto").Text(p.nick),
+			app.Bdi().ID("me").Class("me").Dir("auto").Text(p.session.nick),
 			&pwaPrompts{},
 		),
 		app.P().ID("error").Class("error").Role("alert").Text(p.err),
@@ -99,12 +96,12 @@ func (p *page) Render() app.UI {
 						Pending:  unclaimedShown(pendingIn(p.outbox, p.room), p.messages, p.unclaimed),
 						More:     p.more,
 						Loading:  p.loadingOld,
-						Nick:     p.nick,
+						Nick:     p.session.nick,
 					},
-					&typingView{Bus: p.bus, Room: p.room, Nick: p.nick},
+					&typingView{Bus: p.bus, Room: p.room, Nick: p.session.nick},
 					testView(p.bus, p.room),
-					app.If(p.needNick, func() app.UI {
-						return &nickPrompt{Error: p.nickErr, Busy: p.nickBusy}
+					app.If(p.session.needNick, func() app.UI {
+						return &nickPrompt{Error: p.session.err, Busy: p.session.busy}
 					}).Else(func() app.UI {
 						return &composer{Room: p.room}
 					}),

@@ -25,7 +25,7 @@ func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 	case pending == 0:
 	case countPending(reconcile(p.outbox, msgs)) != pending:
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { return reconcile(o, msgs) })
-	case fromNick(msgs, p.nick):
+	case fromNick(msgs, p.session.nick):
 		// The stream says not whose message this is: it may be one of ours
 		// that another tab sent (its record is in the shared outbox), or
 		// one whose answer was lost (a retry gets the original at once).
@@ -47,7 +47,7 @@ func (p *page) claimLater(msgs []tt.ChatMessage) {
 		return
 	}
 	for _, m := range msgs {
-		if m.Nick != p.nick || m.Room != p.room || slices.Contains(p.unclaimed, m.ID) ||
+		if m.Nick != p.session.nick || m.Room != p.room || slices.Contains(p.unclaimed, m.ID) ||
 			slices.ContainsFunc(p.outbox, func(o pendingMsg) bool { return o.Sent == m.ID }) {
 			continue
 		}

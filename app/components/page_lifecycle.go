@@ -24,7 +24,7 @@ func (p *page) mount(ctx app.Context) {
 	p.bus.outbox = p.bus.stored()
 	p.room = roomFromPath(ctx.Page().URL().Path)
 	p.outbox = p.st.outbox()
-	p.nick = p.st.nick()
+	p.session.nick = p.st.nick()
 	p.loadRoomCache()
 
 	app.Window().Get("document").Get("body").Call("setAttribute", "data-wasm", "ready")

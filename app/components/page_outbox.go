@@ -32,7 +32,7 @@ func (p *page) handleSend(ctx app.Context, a app.Action) {
 // the connection returns, the stream opens, or on the next tick.
 func (p *page) sendOutbox(ctx app.Context) {
 	p.bus.sendOutbox(ctx) // the other durable events, in their own line
-	if p.sending || p.nick == "" || p.needNick {
+	if p.sending || !p.session.signedIn() {
 		return
 	}
 	msg, ok := nextToSend(p.outbox)
@@ -74,10 +74,10 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 			p.createSession(ctx, nick, p.sendOutbox)
 			return
 		}
-		p.needNick = true
+		p.session.needNick = true
 
 	case r.Status == 401:
-		p.needNick = true
+		p.session.needNick = true
 		p.err = r.sentence()
 
 	case r.Status == 429:

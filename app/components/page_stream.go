@@ -181,7 +181,7 @@ func (p *page) onMessages(ctx app.Context, evs []Stored[tt.ChatMessage]) {
 		p.addMessages(ctx, msgs...) // and caches the room, with its id
 	}
 	p.editUnread(ctx, func(u unreadState) unreadState {
-		return u.add(others, p.nick).read(room, newestID(p.messages))
+		return u.add(others, p.session.nick).read(room, newestID(p.messages))
 	})
 }
 
