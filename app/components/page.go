@@ -39,11 +39,7 @@ type page struct {
 	unread      unreadState // as last read: shared by the tabs
 	badge       int         // the count last put on the app badge
 
-	outbox     []pendingMsg
-	unclaimed  []string // ids of our messages from the stream no answer claimed: see unclaimedShown
-	sending    bool
-	reauthedID string // clientId already retried once after a 401
-	sendErr    string // the transient send error shown, cleared by a success
+	outbox chatOutbox
 
 	healthy   bool
 	lostAt    time.Time // when a live stream last dropped; zero while live or never
@@ -93,7 +89,7 @@ func (p *page) Render() app.UI {
 						Bus:      p.bus,
 						Room:     p.room,
 						Messages: p.messages,
-						Pending:  unclaimedShown(pendingIn(p.outbox, p.room), p.messages, p.unclaimed),
+						Pending:  p.outbox.shown(p.room, p.messages),
 						More:     p.more,
 						Loading:  p.loadingOld,
 						Nick:     p.session.nick,

@@ -23,7 +23,7 @@ func (p *page) mount(ctx app.Context) {
 	p.bus.st = p.st
 	p.bus.outbox = p.bus.stored()
 	p.room = roomFromPath(ctx.Page().URL().Path)
-	p.outbox = p.st.outbox()
+	p.outbox.pending = p.st.outbox()
 	p.session.nick = p.st.nick()
 	p.loadRoomCache()
 
@@ -162,5 +162,5 @@ func (p *page) loadRoomCache() {
 	p.resyncing = false
 	p.loadingOld = false
 	p.latestDue, p.latestReplace = false, false
-	p.outbox = reconcile(p.outbox, p.messages)
+	p.outbox.pending = reconcile(p.outbox.pending, p.messages)
 }
