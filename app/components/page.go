@@ -2,7 +2,6 @@ package components
 
 import (
 	"context"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -21,7 +20,6 @@ type page struct {
 
 	room    string
 	session session
-	status  string
 	err     string
 
 	messages []tt.ChatMessage
@@ -41,8 +39,7 @@ type page struct {
 
 	outbox chatOutbox
 
-	healthy   bool
-	lostAt    time.Time // when a live stream last dropped; zero while live or never
+	conn      connection
 	stream    *sharedStream
 	events    *eventQueue // the stream's; a batch of another is stale
 	listeners []windowListener
@@ -53,7 +50,7 @@ type page struct {
 }
 
 func newPage() *page {
-	return &page{room: tt.DefaultRoom, status: statusReconnecting, healthy: true, bus: newEventBus()}
+	return &page{room: tt.DefaultRoom, conn: newConnection(), bus: newEventBus()}
 }
 
 // OnPreRender picks the room from the URL so the server's HTML names it.
@@ -74,7 +71,7 @@ func (p *page) Render() app.UI {
 	return app.Div().ID("app").Class("layout").Body(
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("Tickertalk"),
-			&statusBadge{Status: p.status, Stream: p.stream.role()},
+			&statusBadge{Status: p.conn.status, Stream: p.stream.role()},
 			app.Bdi().ID("me").Class("me").Dir("auto").Text(p.session.nick),
 			&pwaPrompts{},
 		),

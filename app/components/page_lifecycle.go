@@ -66,7 +66,7 @@ func (p *page) mount(ctx app.Context) {
 		}),
 	}
 	if !browserOnline() {
-		p.status = statusOffline
+		p.conn.status = statusOffline
 	}
 
 	p.checkSession(ctx)
@@ -140,7 +140,7 @@ func (p *page) startTimers(ctx app.Context) {
 func (p *page) onTick(ctx app.Context) {
 	p.stream.tick()
 	p.joinCurrent()
-	if p.status != statusLive {
+	if p.conn.status != statusLive {
 		p.resume(ctx)
 		return
 	}
