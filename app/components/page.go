@@ -2,7 +2,6 @@ package components
 
 import (
 	"context"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -19,13 +18,9 @@ import (
 type page struct {
 	app.Compo
 
-	room     string
-	nick     string // "" until a session exists (or is remembered offline)
-	needNick bool
-	nickErr  string
-	nickBusy bool
-	status   string
-	err      string
+	room    string
+	session session
+	err     string
 
 	messages []tt.ChatMessage
 	more     bool
@@ -42,14 +37,9 @@ type page struct {
 	unread      unreadState // as last read: shared by the tabs
 	badge       int         // the count last put on the app badge
 
-	outbox     []pendingMsg
-	unclaimed  []string // ids of our messages from the stream no answer claimed: see unclaimedShown
-	sending    bool
-	reauthedID string // clientId already retried once after a 401
-	sendErr    string // the transient send error shown, cleared by a success
+	outbox chatOutbox
 
-	healthy   bool
-	lostAt    time.Time // when a live stream last dropped; zero while live or never
+	conn      connection
 	stream    *sharedStream
 	events    *eventQueue // the stream's; a batch of another is stale
 	listeners []windowListener
@@ -60,7 +50,7 @@ type page struct {
 }
 
 func newPage() *page {
-	return &page{room: tt.DefaultRoom, status: statusReconnecting, healthy: true, bus: newEventBus()}
+	return &page{room: tt.DefaultRoom, conn: newConnection(), bus: newEventBus()}
 }
 
 // OnPreRender picks the room from the URL so the server's HTML names it.
@@ -81,8 +71,8 @@ func (p *page) Render() app.UI {
 	return app.Div().ID("app").Class("layout").Body(
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("Tickertalk"),
-			&statusBadge{Status: p.status, Stream: p.stream.role()},
-			app.Bdi().ID("me").Class("me").Dir("auto").Text(p.nick),
+			&statusBadge{Status: p.conn.status, Stream: p.stream.role()},
+			app.Bdi().ID("me").Class("me").Dir("auto").Text(p.session.nick),
 			&pwaPrompts{},
 		),
 		app.P().ID("error").Class("error").Role("alert").Text(p.err),
@@ -96,15 +86,15 @@ func (p *page) Render() app.UI {
 						Bus:      p.bus,
 						Room:     p.room,
 						Messages: p.messages,
-						Pending:  unclaimedShown(pendingIn(p.outbox, p.room), p.messages, p.unclaimed),
+						Pending:  p.outbox.shown(p.room, p.messages),
 						More:     p.more,
 						Loading:  p.loadingOld,
-						Nick:     p.nick,
+						Nick:     p.session.nick,
 					},
-					&typingView{Bus: p.bus, Room: p.room, Nick: p.nick},
+					&typingView{Bus: p.bus, Room: p.room, Nick: p.session.nick},
 					testView(p.bus, p.room),
-					app.If(p.needNick, func() app.UI {
-						return &nickPrompt{Error: p.nickErr, Busy: p.nickBusy}
+					app.If(p.session.needNick, func() app.UI {
+						return &nickPrompt{Error: p.session.err, Busy: p.session.busy}
 					}).Else(func() app.UI {
 						return &composer{Room: p.room}
 					}),

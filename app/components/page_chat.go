@@ -21,11 +21,11 @@ func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 		p.messages = newest(p.messages, maxShownMessages)
 		p.more = true
 	}
-	switch pending := countPending(p.outbox); {
+	switch pending := countPending(p.outbox.pending); {
 	case pending == 0:
-	case countPending(reconcile(p.outbox, msgs)) != pending:
+	case countPending(reconcile(p.outbox.pending, msgs)) != pending:
 		p.editOutbox(func(o []pendingMsg) []pendingMsg { return reconcile(o, msgs) })
-	case fromNick(msgs, p.nick):
+	case fromNick(msgs, p.session.nick):
 		// The stream says not whose message this is: it may be one of ours
 		// that another tab sent (its record is in the shared outbox), or
 		// one whose answer was lost (a retry gets the original at once).
@@ -42,16 +42,16 @@ func (p *page) addMessages(ctx app.Context, msgs ...tt.ChatMessage) {
 // claimLater records the messages of ours among msgs that no sent record
 // of the outbox claims, while any of ours is pending (see unclaimedShown).
 func (p *page) claimLater(msgs []tt.ChatMessage) {
-	if countPending(p.outbox) == 0 {
-		p.unclaimed = nil
+	if countPending(p.outbox.pending) == 0 {
+		p.outbox.unclaimed = nil
 		return
 	}
 	for _, m := range msgs {
-		if m.Nick != p.nick || m.Room != p.room || slices.Contains(p.unclaimed, m.ID) ||
-			slices.ContainsFunc(p.outbox, func(o pendingMsg) bool { return o.Sent == m.ID }) {
+		if m.Nick != p.session.nick || m.Room != p.room || slices.Contains(p.outbox.unclaimed, m.ID) ||
+			slices.ContainsFunc(p.outbox.pending, func(o pendingMsg) bool { return o.Sent == m.ID }) {
 			continue
 		}
-		p.unclaimed = append(p.unclaimed, m.ID)
+		p.outbox.unclaimed = append(p.outbox.unclaimed, m.ID)
 	}
 }
 

@@ -23,8 +23,8 @@ func (p *page) mount(ctx app.Context) {
 	p.bus.st = p.st
 	p.bus.outbox = p.bus.stored()
 	p.room = roomFromPath(ctx.Page().URL().Path)
-	p.outbox = p.st.outbox()
-	p.nick = p.st.nick()
+	p.outbox.pending = p.st.outbox()
+	p.session.nick = p.st.nick()
 	p.loadRoomCache()
 
 	app.Window().Get("document").Get("body").Call("setAttribute", "data-wasm", "ready")
@@ -66,7 +66,7 @@ func (p *page) mount(ctx app.Context) {
 		}),
 	}
 	if !browserOnline() {
-		p.status = statusOffline
+		p.conn.status = statusOffline
 	}
 
 	p.checkSession(ctx)
@@ -140,7 +140,7 @@ func (p *page) startTimers(ctx app.Context) {
 func (p *page) onTick(ctx app.Context) {
 	p.stream.tick()
 	p.joinCurrent()
-	if p.status != statusLive {
+	if p.conn.status != statusLive {
 		p.resume(ctx)
 		return
 	}
@@ -162,5 +162,5 @@ func (p *page) loadRoomCache() {
 	p.resyncing = false
 	p.loadingOld = false
 	p.latestDue, p.latestReplace = false, false
-	p.outbox = reconcile(p.outbox, p.messages)
+	p.outbox.pending = reconcile(p.outbox.pending, p.messages)
 }

@@ -9,6 +9,24 @@ import (
 	tt "tickertalk/app"
 )
 
+// chatOutbox is the chat messages this tab sends and how the sending
+// goes: the messages not yet stored (persisted, shared with the person's
+// other tabs), the line's state, and the error it shows. The page owns it
+// and reads and writes it on the UI goroutine only.
+type chatOutbox struct {
+	pending    []pendingMsg
+	unclaimed  []string // ids of our messages from the stream no answer claimed: see unclaimedShown
+	sending    bool     // a POST is in flight, or the line waits for Retry-After
+	reauthedID string   // clientId already retried once after a 401
+	sendErr    string   // the transient send error shown, cleared by a success
+}
+
+// shown returns the messages to show as pending in room, given the stored
+// messages the room shows: see [unclaimedShown].
+func (o chatOutbox) shown(room string, stored []tt.ChatMessage) []pendingMsg {
+	return unclaimedShown(pendingIn(o.pending, room), stored, o.unclaimed)
+}
+
 // handleSend puts the composer's text in the outbox (shown at once as
 // pending, persisted so it survives a reload) and starts sending.
 func (p *page) handleSend(ctx app.Context, a app.Action) {
@@ -32,14 +50,14 @@ func (p *page) handleSend(ctx app.Context, a app.Action) {
 // the connection returns, the stream opens, or on the next tick.
 func (p *page) sendOutbox(ctx app.Context) {
 	p.bus.sendOutbox(ctx) // the other durable events, in their own line
-	if p.sending || p.nick == "" || p.needNick {
+	if p.outbox.sending || !p.session.signedIn() {
 		return
 	}
-	msg, ok := nextToSend(p.outbox)
+	msg, ok := nextToSend(p.outbox.pending)
 	if !ok {
 		return
 	}
-	p.sending = true
+	p.outbox.sending = true
 	fetch("POST", tt.PathSend, msg.request(), func(r response) {
 		ctx.Dispatch(func(ctx app.Context) { p.sent(ctx, msg, r) })
 	})
@@ -47,7 +65,7 @@ func (p *page) sendOutbox(ctx app.Context) {
 
 // sent handles the answer to the POST of msg.
 func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
-	p.sending = false
+	p.outbox.sending = false
 	var stored tt.ChatMessage
 	switch {
 	case r.decode(&stored) == nil:
@@ -55,37 +73,37 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 		if stored.Room == p.room && stored.ID != "" {
 			p.addMessages(ctx, stored)
 		}
-		if p.err == p.sendErr {
+		if p.err == p.outbox.sendErr {
 			p.err = "" // the transient send error is over
 		}
 		p.sendOutbox(ctx)
 
 	case r.Err != nil:
 		p.err = r.sentence() + ": it will be sent when the connection returns"
-		p.sendErr = p.err
+		p.outbox.sendErr = p.err
 
 	case r.transient(): // stays pending, retried on the next tick
 		p.err = r.sentence() + ": it will be sent again shortly"
-		p.sendErr = p.err
+		p.outbox.sendErr = p.err
 
-	case r.Status == 401 && p.reauthedID != msg.ClientID:
-		p.reauthedID = msg.ClientID
+	case r.Status == 401 && p.outbox.reauthedID != msg.ClientID:
+		p.outbox.reauthedID = msg.ClientID
 		if nick := p.st.nick(); nick != "" {
 			p.createSession(ctx, nick, p.sendOutbox)
 			return
 		}
-		p.needNick = true
+		p.session.needNick = true
 
 	case r.Status == 401:
-		p.needNick = true
+		p.session.needNick = true
 		p.err = r.sentence()
 
 	case r.Status == 429:
 		p.err = r.sentence()
-		p.sendErr = p.err
-		p.sending = true // hold the line until Retry-After
+		p.outbox.sendErr = p.err
+		p.outbox.sending = true // hold the line until Retry-After
 		ctx.After(time.Duration(r.retryAfterSeconds())*time.Second, func(ctx app.Context) {
-			p.sending = false
+			p.outbox.sending = false
 			p.sendOutbox(ctx)
 		})
 
@@ -104,11 +122,11 @@ func (p *page) sent(ctx app.Context, msg pendingMsg, r response) {
 // What this tab already shows as stored (with its clientId) is marked
 // sent: never shown twice, never sent again.
 func (p *page) editOutbox(edit func([]pendingMsg) []pendingMsg) {
-	p.outbox = pruneSent(edit(reconcile(mergeOutbox(p.st.outbox(), p.outbox), p.messages)), time.Now())
-	p.st.setOutbox(p.outbox)
+	p.outbox.pending = pruneSent(edit(reconcile(mergeOutbox(p.st.outbox(), p.outbox.pending), p.messages)), time.Now())
+	p.st.setOutbox(p.outbox.pending)
 	// A message the outbox records as sent is claimed.
-	p.unclaimed = slices.DeleteFunc(p.unclaimed, func(id string) bool {
-		return countPending(p.outbox) == 0 || slices.ContainsFunc(p.outbox, func(o pendingMsg) bool { return o.Sent == id })
+	p.outbox.unclaimed = slices.DeleteFunc(p.outbox.unclaimed, func(id string) bool {
+		return countPending(p.outbox.pending) == 0 || slices.ContainsFunc(p.outbox.pending, func(o pendingMsg) bool { return o.Sent == id })
 	})
 }
 

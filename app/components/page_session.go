@@ -9,6 +9,21 @@ import (
 	tt "tickertalk/app"
 )
 
+// session is who the person is to the server, as the page knows it: the
+// nickname, and the prompt that asks for one when there is none. The page
+// owns it and reads and writes it on the UI goroutine only; the handlers
+// below change it as the server answers.
+type session struct {
+	nick     string // "" until a session exists (or is remembered offline)
+	needNick bool   // the prompt is shown instead of the composer
+	err      string // why the last nickname was refused, shown in the prompt
+	busy     bool   // a nickname is being submitted: the prompt's button waits
+}
+
+// signedIn reports whether messages can be sent: a nickname is known and
+// the prompt is not asking for another.
+func (s session) signedIn() bool { return s.nick != "" && !s.needNick }
+
 // checkSession asks the server who we are. Without a session it re-creates
 // the remembered nickname (the server's data may have been wiped), or asks
 // for one. Offline, a remembered nickname is trusted until the server
@@ -20,12 +35,12 @@ func (p *page) checkSession(ctx app.Context) {
 			switch {
 			case r.decode(&s) == nil && s.Nick != "":
 				p.setSession(ctx, s.Nick, false)
-			case errors.Is(r.Err, errNetwork) && p.nick != "":
+			case errors.Is(r.Err, errNetwork) && p.session.nick != "":
 				// offline: keep the remembered nickname, the outbox waits
 			case p.st.nick() != "":
 				p.createSession(ctx, p.st.nick(), nil)
 			default:
-				p.needNick = true
+				p.session.needNick = true
 			}
 		})
 	})
@@ -36,7 +51,7 @@ func (p *page) handleNick(ctx app.Context, a app.Action) {
 	nick, _ := a.Value.(string)
 	nick = strings.TrimSpace(nick)
 	if err := tt.ValidateNick(nick); err != nil {
-		p.nickErr = err.Error()
+		p.session.err = err.Error()
 		return
 	}
 	p.createSession(ctx, nick, nil)
@@ -45,16 +60,16 @@ func (p *page) handleNick(ctx app.Context, a app.Action) {
 // createSession POSTs nick to the session API, then runs next (if any) on
 // success. On failure it shows the prompt with the reason.
 func (p *page) createSession(ctx app.Context, nick string, next func(app.Context)) {
-	p.nickBusy = true
+	p.session.busy = true
 	fetch("POST", tt.PathSession, tt.Session{Nick: nick}, func(r response) {
 		ctx.Dispatch(func(ctx app.Context) {
-			p.nickBusy = false
+			p.session.busy = false
 			var s tt.Session
 			if err := r.decode(&s); err != nil {
-				p.needNick = true
-				p.nickErr = r.sentence()
+				p.session.needNick = true
+				p.session.err = r.sentence()
 				if r.Err != nil {
-					p.nickErr += ": try again when the connection returns"
+					p.session.err += ": try again when the connection returns"
 				}
 				return
 			}
@@ -72,9 +87,9 @@ func (p *page) createSession(ctx app.Context, nick string, next func(app.Context
 // setSession records the session's nickname. A new session reconnects the
 // stream so the room's presence counts us.
 func (p *page) setSession(ctx app.Context, nick string, created bool) {
-	p.nick = nick
-	p.needNick = false
-	p.nickErr = ""
+	p.session.nick = nick
+	p.session.needNick = false
+	p.session.err = ""
 	p.st.setNick(nick)
 	if created {
 		p.stream.roomsChanged(true, true)

@@ -72,22 +72,11 @@ func (p *page) onOpen(ctx app.Context) {
 }
 
 func (p *page) onStreamError(ctx app.Context, readyState int) {
-	if p.status == statusLive {
-		p.lostAt = time.Now()
+	if p.conn.status == statusLive {
+		p.conn.lostAt = time.Now()
 	}
-	p.status = connStatus(browserOnline(), readyState, p.healthy)
+	p.conn.status = connStatus(browserOnline(), readyState, p.conn.healthy)
 	p.probeHealth(ctx)
-}
-
-// reconnectGrace is how long a page that was live says "reconnecting"
-// before failing health checks make it "offline": a server restart is a
-// few seconds of reconnecting, not an outage.
-const reconnectGrace = 10 * time.Second
-
-// inGrace reports whether a live stream dropped less than reconnectGrace
-// ago.
-func (p *page) inGrace() bool {
-	return !p.lostAt.IsZero() && time.Since(p.lostAt) < reconnectGrace
 }
 
 // probeHealth asks /healthz whether the server answers, to tell
@@ -97,7 +86,7 @@ func (p *page) probeHealth(ctx app.Context) {
 	url := tt.PathHealth + "?t=" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	fetch("GET", url, nil, func(r response) {
 		ctx.Dispatch(func(ctx app.Context) {
-			p.healthy = r.ok() || p.inGrace()
+			p.conn.healthy = r.ok() || p.conn.inGrace()
 			p.refreshStatus()
 		})
 	})
@@ -105,15 +94,15 @@ func (p *page) probeHealth(ctx app.Context) {
 
 // setLive records a stream that opened or delivers: the server answers.
 func (p *page) setLive() {
-	p.healthy = true
-	p.lostAt = time.Time{}
-	p.status = connStatus(browserOnline(), esOpen, true)
+	p.conn.healthy = true
+	p.conn.lostAt = time.Time{}
+	p.conn.status = connStatus(browserOnline(), esOpen, true)
 }
 
 // refreshStatus derives the status from the browser's network, the stream
 // and the last health probe.
 func (p *page) refreshStatus() {
-	p.status = connStatus(browserOnline(), p.stream.readyState(), p.healthy)
+	p.conn.status = connStatus(browserOnline(), p.stream.readyState(), p.conn.healthy)
 }
 
 // resume gets the page going again after the network came back, the page
@@ -129,7 +118,7 @@ func (p *page) resume(ctx app.Context) {
 }
 
 func (p *page) onOffline(ctx app.Context) {
-	p.status = statusOffline
+	p.conn.status = statusOffline
 }
 
 // onEvents hands the events of the stream that arrived since the last call
@@ -142,7 +131,7 @@ func (p *page) onEvents(ctx app.Context, events *eventQueue) {
 	}
 	// Events come up to eventBatchDelay late: the stream may have failed
 	// since, and only an open stream makes the page live.
-	if p.status != statusLive && p.stream.readyState() == esOpen {
+	if p.conn.status != statusLive && p.stream.readyState() == esOpen {
 		p.setLive()
 	}
 	p.bus.publish(evs)
@@ -181,7 +170,7 @@ func (p *page) onMessages(ctx app.Context, evs []Stored[tt.ChatMessage]) {
 		p.addMessages(ctx, msgs...) // and caches the room, with its id
 	}
 	p.editUnread(ctx, func(u unreadState) unreadState {
-		return u.add(others, p.nick).read(room, newestID(p.messages))
+		return u.add(others, p.session.nick).read(room, newestID(p.messages))
 	})
 }
 

@@ -55,7 +55,7 @@ func TestOnEventsAppliesABatchInOrder(t *testing.T) {
 
 	// The stream failed after these events came (natively it never
 	// opens): they are applied, and do not make the page live.
-	p.status = statusReconnecting
+	p.conn.status = statusReconnecting
 	queue := &eventQueue{}
 	p.events = queue
 	for _, ev := range evs {
@@ -84,8 +84,8 @@ func TestOnEventsAppliesABatchInOrder(t *testing.T) {
 	if pr, _ := Latest(p.bus, tt.KindPresence, "lobby"); pr.Room != "lobby" || pr.Count != 1 {
 		t.Errorf("presence %+v, want bob in lobby", pr)
 	}
-	if p.status != statusReconnecting {
-		t.Errorf("status %q after a batch from a stream that is not open, want it left reconnecting", p.status)
+	if p.conn.status != statusReconnecting {
+		t.Errorf("status %q after a batch from a stream that is not open, want it left reconnecting", p.conn.status)
 	}
 
 	// A batch of a stream that is no longer the page's changes nothing.

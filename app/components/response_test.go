@@ -131,8 +131,8 @@ func TestReconnectGrace(t *testing.T) {
 	}
 	for _, tc := range tests {
 		p := newPage()
-		p.lostAt = tc.lostAt
-		if got := p.inGrace(); got != tc.want {
+		p.conn.lostAt = tc.lostAt
+		if got := p.conn.inGrace(); got != tc.want {
 			t.Errorf("%s: inGrace() = %v, want %v", tc.name, got, tc.want)
 		}
 	}
