@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,11 +18,7 @@ func TestResumeAheadOfHistoryWaits(t *testing.T) {
 	n := startNode(t, "")
 	alice := n.newUser(t, "alice")
 	first := alice.Send(t, "lobby", "one", "")
-	next, err := strconv.ParseUint(first.ID, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ahead := strconv.FormatUint(next+1, 10) // the id the next message gets
+	ahead := n.id(seqOf(t, first.ID) + 1) // the id the next message gets
 	s := testclient.OpenStream(t, n.URL+tt.PathEventStream+"?room=lobby", ahead)
 	// The preamble goes first; the resume is checked right after it, so
 	// the next send lands while the resume waits.
