@@ -298,6 +298,20 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 			go func() { defer close(sent); snd.run(sendCtx) }()
 			defer func() { stopSending(); <-sent }()
 			wait.For(t, 15*time.Second, "50 acknowledged messages", func() bool { return len(snd.ackedIDs()) >= 50 })
+			// Every client holds an id to resume from before the kill: a
+			// node's follower may lag its log by a few seconds on a loaded
+			// machine, and a client that never got an id resumes from
+			// nothing (as a page does, which then loads the room's latest
+			// page instead).
+			first := snd.ackedIDs()[0]
+			wait.For(t, 20*time.Second, "every client to have the first acknowledged message", func() bool {
+				for _, c := range clients {
+					if !slices.Contains(c.received(), first) {
+						return false
+					}
+				}
+				return true
+			})
 
 			killed := time.Now()
 			nodes[victim].Kill()
