@@ -22,6 +22,10 @@ const tickerState = "ticker"
 // stateTimeout bounds one load or save of the ticker state.
 const stateTimeout = 5 * time.Second
 
+// takeoverStateWait bounds the load of the stored ticker state by a
+// publisher that has heard the cluster's latest prices (see restoreMarket).
+const takeoverStateWait = 300 * time.Millisecond
+
 // lastSaveTimeout bounds the save a publisher makes as it stops: well
 // within the LeaseTTL/6 a lease holder has to stop before another may
 // start, so that the last save never lands over the next publisher's.
@@ -33,8 +37,16 @@ const lastSaveTimeout = 200 * time.Millisecond
 // (a publisher that just lost its lease may not have stored its last tick
 // yet). Without either, mk keeps its opening prices.
 func restoreMarket(ctx context.Context, mk *market.Market, srv *server.Server, st *store.Store, log *slog.Logger) {
-	stored, haveStored := loadTicker(ctx, st, log)
 	live, haveLive := srv.TickerSnapshot()
+	// A node taking over from a lost publisher has heard its prices: the
+	// stored ones can be newer only by the ticks it missed, not worth
+	// waiting for while the bucket's leader may be the lost node (its RAFT
+	// group elects another in seconds, the ticker must go on within 3 s).
+	wait := stateTimeout
+	if haveLive {
+		wait = takeoverStateWait
+	}
+	stored, haveStored := loadTicker(ctx, st, wait, log)
 	switch {
 	case haveStored && (!haveLive || !quoteTime(live).After(quoteTime(stored))):
 		mk.Restore(stored)
@@ -45,8 +57,9 @@ func restoreMarket(ctx context.Context, mk *market.Market, srv *server.Server, s
 }
 
 // loadTicker returns the stored ticker snapshot, if there is a readable one.
-func loadTicker(ctx context.Context, st *store.Store, log *slog.Logger) (tt.TickerUpdate, bool) {
-	ctx, cancel := context.WithTimeout(ctx, stateTimeout)
+// It waits at most wait.
+func loadTicker(ctx context.Context, st *store.Store, wait time.Duration, log *slog.Logger) (tt.TickerUpdate, bool) {
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	data, err := st.LoadState(ctx, tickerState)
 	if errors.Is(err, store.ErrNoState) {
