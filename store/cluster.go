@@ -105,6 +105,12 @@ func clusterOptions(opts *server.Options, cfg Config) error {
 		if err != nil || u.Host == "" {
 			return fmt.Errorf("store: route %q is not host:port", r)
 		}
+		if r == cfg.ClusterListen {
+			// The same list serves every node; a route to itself only
+			// adds connections NATS must find out about and drop while
+			// the peers dial it too.
+			continue
+		}
 		u.User = url.UserPassword(cfg.User, cfg.Password)
 		opts.Routes = append(opts.Routes, u)
 	}
