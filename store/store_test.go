@@ -156,7 +156,12 @@ func TestRestartKeepsMessagesAndSessions(t *testing.T) {
 	var seqs []uint64
 	for i, room := range []string{"lobby", "dev", "lobby"} {
 		m := chatMsg(room, fmt.Sprint("before-", i))
-		seqs = append(seqs, publish(t, s, m.Room, m.Text, fmt.Sprint("d", i)))
+		// This m, not another made a millisecond later: its time is checked.
+		seq, _, err := s.Publish(ctx, m, fmt.Sprint("d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
 		want = append(want, m)
 	}
 	if err := s.CreateSession(ctx, "token-1", "Alice"); err != nil {
