@@ -31,10 +31,7 @@ type sender struct {
 // newTransport returns an HTTP transport whose sockets use source as their
 // local address (nil: any), keeping up to idle connections for reuse.
 func newTransport(source net.IP, idle int) *http.Transport {
-	d := &net.Dialer{Timeout: 10 * time.Second}
-	if source != nil {
-		d.LocalAddr = &net.TCPAddr{IP: source}
-	}
+	d := sourceDialer(source, 10*time.Second)
 	return &http.Transport{
 		DialContext:         d.DialContext,
 		MaxIdleConns:        idle,

@@ -77,11 +77,11 @@ func (d *streamDialer) open(ctx context.Context, i int, room string) (net.Conn, 
 // openFrom is open with a Last-Event-ID header, as EventSource sends it
 // when it reconnects; lastID "" sends none.
 func (d *streamDialer) openFrom(ctx context.Context, i int, room, lastID string) (net.Conn, *sseParser, error) {
-	nd := net.Dialer{Timeout: d.timeout}
+	var source net.IP
 	if len(d.sources) > 0 {
-		nd.LocalAddr = &net.TCPAddr{IP: d.sources[i%len(d.sources)]}
+		source = d.sources[i%len(d.sources)]
 	}
-	conn, err := nd.DialContext(ctx, "tcp", hostPort(d.base))
+	conn, err := sourceDialer(source, d.timeout).DialContext(ctx, "tcp", hostPort(d.base))
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial: %w", err)
 	}
