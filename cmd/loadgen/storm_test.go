@@ -43,7 +43,17 @@ func freeLoopbackAddr(t *testing.T) string {
 // started again on the same store, 100 messages are posted from the
 // restart on, and every subscriber must come back, resume from its last
 // id and get every message once and in order.
-func TestStormAfterSIGKILL(t *testing.T) {
+func TestStormAfterSIGKILL(t *testing.T) { testStorm(t, "kill") }
+
+// TestStormAfterSIGTERM is TestStormAfterSIGKILL with a graceful stop: the
+// old process closes its listener, then ends its 1,000 streams, whose
+// clients reconnect while it exits and the new one starts.
+func TestStormAfterSIGTERM(t *testing.T) { testStorm(t, "term") }
+
+// testStorm runs a 1,000-subscriber storm of the given kind ("kill",
+// "term") against the real server binary and checks its every figure.
+func testStorm(t *testing.T, storm string) {
+	t.Helper()
 	bin := serverBinary(t)
 	web := t.TempDir()
 	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
@@ -52,7 +62,7 @@ func TestStormAfterSIGKILL(t *testing.T) {
 	addr := freeLoopbackAddr(t)
 	c := shortRun(t, "http://"+addr)
 	c.Subscribers, c.Rooms, c.Ramp = 1000, 2, 2000
-	c.Storm, c.StormMessages, c.StormSpread = "kill", 100, time.Second
+	c.Storm, c.StormMessages, c.StormSpread = storm, 100, time.Second
 	c.ReconnectDelay, c.StormTimeout = 500*time.Millisecond, time.Minute
 	c.ServerCmd = []string{bin, "--addr", addr, "--data-dir", t.TempDir(), "--web-dir", web,
 		"--send-rate", "0", "--log-level", "warn"}
@@ -76,6 +86,17 @@ func TestStormAfterSIGKILL(t *testing.T) {
 	// bound is generous, for a loaded machine.
 	if r.AllBackSeconds < 0.5 || r.CompleteSeconds > 45 {
 		t.Errorf("all back after %vs, complete after %vs; want at least 0.5 s and at most 45 s:\n%s", r.AllBackSeconds, r.CompleteSeconds, report.String())
+	}
+	// A stopping server closes its listener before it ends its streams:
+	// no attempt may be accepted by the exiting process and dropped
+	// unanswered (an EOF or a reset before the response), the only
+	// failure allowed is the port found closed while no process listens.
+	if storm == "term" {
+		for _, kind := range []string{"other", "connection reset"} {
+			if n := r.FailedAttempts[kind]; n > 0 {
+				t.Errorf("%d attempts failed with %q (e.g. %s); want none:\n%s", n, kind, r.FailureExample[kind], report.String())
+			}
+		}
 	}
 	if r.Health.Count == 0 {
 		t.Errorf("no /healthz answer during the storm:\n%s", report.String())
