@@ -32,6 +32,10 @@ type stormResult struct {
 	// ServerDownSeconds is from the signal to the first /healthz answer of
 	// the new process (kill, term).
 	ServerDownSeconds float64 `json:"serverDownSeconds,omitempty"`
+	// ServerExitSeconds is from the signal to the old process's exit, when
+	// the new one is started (kill, term): the rest of ServerDownSeconds is
+	// the new process's start.
+	ServerExitSeconds float64 `json:"serverExitSeconds,omitempty"`
 	// AllBackSeconds is when the last subscriber had its stream open again;
 	// CompleteSeconds when the last one had every message.
 	AllBackSeconds  float64 `json:"allBackSeconds"`
@@ -146,6 +150,7 @@ func runStorm(ctx context.Context, c config, progress io.Writer) (*stormResult, 
 		if err := proc.stop(sig); err != nil {
 			return r, err
 		}
+		r.ServerExitSeconds = seconds(time.Since(t0))
 		if err := proc.start(); err != nil {
 			return r, err
 		}
@@ -353,7 +358,7 @@ func (r *stormResult) writeText(w io.Writer) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	p("storm         %s  %s  subscribers=%d (connected %d)", r.Storm, r.URL, r.Subscribers, r.Connected)
 	if r.ServerDownSeconds > 0 {
-		p("server        answered /healthz again %.2fs after the signal", r.ServerDownSeconds)
+		p("server        the old process exited %.2fs and the new one answered /healthz %.2fs after the signal", r.ServerExitSeconds, r.ServerDownSeconds)
 	}
 	p("recovery      %d/%d back within %.2fs, %d/%d complete (every message once, in order) within %.2fs of the restart",
 		r.Back, r.Subscribers, r.AllBackSeconds, r.Complete, r.Subscribers, r.CompleteSeconds)

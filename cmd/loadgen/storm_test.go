@@ -91,6 +91,13 @@ func testStorm(t *testing.T, storm string) {
 	// no attempt may be accepted by the exiting process and dropped
 	// unanswered (an EOF or a reset before the response), the only
 	// failure allowed is the port found closed while no process listens.
+	// The old process exits before the new one starts, and a graceful
+	// stop takes at most the node's 5 s shutdown grace and the store's
+	// close: the rest of the time down is the new process starting.
+	if r.ServerExitSeconds <= 0 || r.ServerExitSeconds > r.ServerDownSeconds || r.ServerExitSeconds > 15 {
+		t.Errorf("old process exited %vs after the signal, new one answered %vs after it; want 0 < exit <= answer, exit <= 15 s:\n%s",
+			r.ServerExitSeconds, r.ServerDownSeconds, report.String())
+	}
 	if storm == "term" {
 		for _, kind := range []string{"other", "connection reset"} {
 			if n := r.FailedAttempts[kind]; n > 0 {
