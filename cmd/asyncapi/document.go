@@ -76,33 +76,24 @@ func Document(kinds []*tt.KindInfo, src *comments) map[string]any {
 			eventOps = append(eventOps, ref("#/channels/"+chanEvents+"/messages/"+name))
 		}
 	}
-	messages[msgSendRequest] = map[string]any{
-		"name": msgSendRequest, "title": "Send a chat message", "contentType": "application/json",
-		"summary": "The body of POST " + tt.PathSend + ": a retry with the same clientId returns the original message.",
-		"payload": s.of(reflect.TypeFor[tt.SendRequest]()),
-	}
-	messages[msgSent] = map[string]any{
-		"name": msgSent, "title": "The stored chat message", "contentType": "application/json",
-		"summary":  "201: stored now; 200: a retry of a clientId this session already sent. Only this answer carries clientId.",
-		"payload":  s.of(reflect.TypeFor[tt.ChatMessage]()),
-		"bindings": map[string]any{"http": map[string]any{"statusCode": 201, "bindingVersion": "0.3.0"}},
-	}
-	messages[msgError] = map[string]any{
-		"name": msgError, "title": "An error", "contentType": "application/json",
-		"summary": "Every 4xx and 503 answer: a sentence for people and a stable code for programs (see docs/protocol.md).",
-		"payload": s.of(reflect.TypeFor[tt.APIError]()),
-	}
+	messages[msgSendRequest] = jsonMessage(msgSendRequest, "Send a chat message",
+		"The body of POST "+tt.PathSend+": a retry with the same clientId returns the original message.",
+		s.of(reflect.TypeFor[tt.SendRequest]()))
+	sent := jsonMessage(msgSent, "The stored chat message",
+		"201: stored now; 200: a retry of a clientId this session already sent. Only this answer carries clientId.",
+		s.of(reflect.TypeFor[tt.ChatMessage]()))
+	sent["bindings"] = map[string]any{"http": map[string]any{"statusCode": 201, "bindingVersion": httpBindingVersion}}
+	messages[msgSent] = sent
+	messages[msgError] = jsonMessage(msgError, "An error",
+		"Every 4xx and 503 answer: a sentence for people and a stable code for programs (see docs/protocol.md).",
+		s.of(reflect.TypeFor[tt.APIError]()))
 	eventMsgs[msgError] = ref("#/components/messages/" + msgError)
-	messages[msgSession] = map[string]any{
-		"name": msgSession, "title": "A nickname", "contentType": "application/json",
-		"summary": "The body of POST " + tt.PathSession + " and its answer (201 a new session, 200 renamed), and the answer of GET.",
-		"payload": s.of(reflect.TypeFor[tt.Session]()),
-	}
-	messages[msgPage] = map[string]any{
-		"name": msgPage, "title": "A page of scrollback", "contentType": "application/json",
-		"summary": "Messages oldest first, and whether older ones exist.",
-		"payload": s.of(reflect.TypeFor[tt.MessagePage]()),
-	}
+	messages[msgSession] = jsonMessage(msgSession, "A nickname",
+		"The body of POST "+tt.PathSession+" and its answer (201 a new session, 200 renamed), and the answer of GET.",
+		s.of(reflect.TypeFor[tt.Session]()))
+	messages[msgPage] = jsonMessage(msgPage, "A page of scrollback",
+		"Messages oldest first, and whether older ones exist.",
+		s.of(reflect.TypeFor[tt.MessagePage]()))
 
 	doc := map[string]any{
 		"asyncapi": AsyncAPIVersion,
@@ -149,10 +140,7 @@ func Document(kinds []*tt.KindInfo, src *comments) map[string]any {
 				"address":     tt.PathSession,
 				"title":       "The session",
 				"description": "POST chooses a nickname (same origin, `Content-Type: application/json`); GET answers the current one (`\"\"` without a session); DELETE ends it (204).",
-				"messages": map[string]any{
-					msgSession: ref("#/components/messages/" + msgSession),
-					msgError:   ref("#/components/messages/" + msgError),
-				},
+				"messages":    componentMessages(msgSession, msgError),
 			},
 			chanScroll: map[string]any{
 				"address": tt.PathRooms + "/{room}/messages",
@@ -160,20 +148,13 @@ func Document(kinds []*tt.KindInfo, src *comments) map[string]any {
 				"parameters": map[string]any{
 					"room": map[string]any{"description": "The room: 1 to " + strconv.Itoa(tt.MaxRoomLen) + " of a-z, 0-9 and '-', not starting with '-'."},
 				},
-				"messages": map[string]any{
-					msgPage:  ref("#/components/messages/" + msgPage),
-					msgError: ref("#/components/messages/" + msgError),
-				},
+				"messages": componentMessages(msgPage, msgError),
 			},
 			chanSend: map[string]any{
 				"address":     tt.PathSend,
 				"title":       "Chat messages",
 				"description": "POST, `Content-Type: application/json`, same origin, with the session cookie.",
-				"messages": map[string]any{
-					msgSendRequest: ref("#/components/messages/" + msgSendRequest),
-					msgSent:        ref("#/components/messages/" + msgSent),
-					msgError:       ref("#/components/messages/" + msgError),
-				},
+				"messages":    componentMessages(msgSendRequest, msgSent, msgError),
 			},
 		},
 		"operations": map[string]any{
@@ -182,40 +163,20 @@ func Document(kinds []*tt.KindInfo, src *comments) map[string]any {
 				"channel":  ref("#/channels/" + chanSess),
 				"title":    "Choose a nickname",
 				"summary":  "Sets the session cookie with a new token; 409 nick_taken when another live session holds the nickname or a look-alike.",
-				"messages": []any{ref("#/channels/" + chanSess + "/messages/" + msgSession)},
-				"bindings": map[string]any{"http": map[string]any{"method": "POST", "bindingVersion": "0.3.0"}},
-				"reply": map[string]any{
-					"channel": ref("#/channels/" + chanSess),
-					"messages": []any{
-						ref("#/channels/" + chanSess + "/messages/" + msgSession),
-						ref("#/channels/" + chanSess + "/messages/" + msgError),
-					},
-				},
+				"messages": channelMessages(chanSess, msgSession),
+				"bindings": httpBinding("POST", nil),
+				"reply":    reply(chanSess, msgSession, msgError),
 			},
 			"readScrollback": map[string]any{
 				"action":  "receive",
 				"channel": ref("#/channels/" + chanScroll),
 				"title":   "Page back through a room's messages",
-				"bindings": map[string]any{"http": map[string]any{
-					"method":         "GET",
-					"bindingVersion": "0.3.0",
-					"query": map[string]any{
-						"type": "object",
-						"properties": map[string]any{
-							tt.QueryBefore: map[string]any{"type": "string", "pattern": "^(0|[1-9][0-9]{0,19})$",
-								"description": "Messages before this id; without it, the latest."},
-							tt.QueryLimit: map[string]any{"type": "string", "pattern": "^[0-9]+$",
-								"description": "1 to " + strconv.Itoa(tt.MaxPageLimit) + " messages, " + strconv.Itoa(tt.DefaultPageLimit) + " by default."},
-						},
-					},
-				}},
-				"reply": map[string]any{
-					"channel": ref("#/channels/" + chanScroll),
-					"messages": []any{
-						ref("#/channels/" + chanScroll + "/messages/" + msgPage),
-						ref("#/channels/" + chanScroll + "/messages/" + msgError),
-					},
-				},
+				"bindings": httpBinding("GET", map[string]any{
+					tt.QueryBefore: queryParam(idPattern, "Messages before this id; without it, the latest."),
+					tt.QueryLimit: queryParam("^[0-9]+$",
+						"1 to "+strconv.Itoa(tt.MaxPageLimit)+" messages, "+strconv.Itoa(tt.DefaultPageLimit)+" by default."),
+				}),
+				"reply": reply(chanScroll, msgPage, msgError),
 			},
 			"streamEvents": map[string]any{
 				"action":   "send",
@@ -223,25 +184,12 @@ func Document(kinds []*tt.KindInfo, src *comments) map[string]any {
 				"title":    "Stream the events of rooms",
 				"summary":  "The server sends every declared kind on the stream: ticker states to all, the rest to the stream's rooms.",
 				"messages": streamOps,
-				"bindings": map[string]any{"http": map[string]any{
-					"method":         "GET",
-					"bindingVersion": "0.3.0",
-					"query": map[string]any{
-						"type": "object",
-						"properties": map[string]any{
-							tt.QueryRoom: map[string]any{
-								"type":        "string",
-								"pattern":     "^[a-z0-9][a-z0-9-]{0,31}$",
-								"description": "A room whose events the stream carries; repeat it for several.",
-							},
-							tt.QueryLastEventID: map[string]any{
-								"type":        "string",
-								"pattern":     "^(0|[1-9][0-9]{0,19})$",
-								"description": "Resume after this durable event id when the Last-Event-ID header is absent.",
-							},
-						},
-					},
-				}},
+				"bindings": httpBinding("GET", map[string]any{
+					tt.QueryRoom: queryParam("^[a-z0-9][a-z0-9-]{0,31}$",
+						"A room whose events the stream carries; repeat it for several."),
+					tt.QueryLastEventID: queryParam(idPattern,
+						"Resume after this durable event id when the Last-Event-ID header is absent."),
+				}),
 			},
 			"publishEvent": map[string]any{
 				"action":   "receive",
@@ -250,26 +198,17 @@ func Document(kinds []*tt.KindInfo, src *comments) map[string]any {
 				"summary":  "A client publishes an event of a kind the application accepts from clients.",
 				"security": []any{ref("#/components/securitySchemes/session")},
 				"messages": eventOps,
-				"bindings": map[string]any{"http": map[string]any{"method": "POST", "bindingVersion": "0.3.0"}},
-				"reply": map[string]any{
-					"channel":  ref("#/channels/" + chanEvents),
-					"messages": []any{ref("#/channels/" + chanEvents + "/messages/" + msgError)},
-				},
+				"bindings": httpBinding("POST", nil),
+				"reply":    reply(chanEvents, msgError),
 			},
 			"sendMessage": map[string]any{
 				"action":   "receive",
 				"channel":  ref("#/channels/" + chanSend),
 				"title":    "Post a chat message",
 				"security": []any{ref("#/components/securitySchemes/session")},
-				"messages": []any{ref("#/channels/" + chanSend + "/messages/" + msgSendRequest)},
-				"bindings": map[string]any{"http": map[string]any{"method": "POST", "bindingVersion": "0.3.0"}},
-				"reply": map[string]any{
-					"channel": ref("#/channels/" + chanSend),
-					"messages": []any{
-						ref("#/channels/" + chanSend + "/messages/" + msgSent),
-						ref("#/channels/" + chanSend + "/messages/" + msgError),
-					},
-				},
+				"messages": channelMessages(chanSend, msgSendRequest),
+				"bindings": httpBinding("POST", nil),
+				"reply":    reply(chanSend, msgSent, msgError),
 			},
 		},
 		"components": map[string]any{
@@ -346,3 +285,56 @@ func requestMessage(s *schemas, k *tt.KindInfo) map[string]any {
 }
 
 func ref(to string) map[string]any { return map[string]any{"$ref": to} }
+
+// httpBindingVersion is the version of the AsyncAPI HTTP bindings used.
+const httpBindingVersion = "0.3.0"
+
+// idPattern matches a durable event id as a query parameter gives it.
+const idPattern = "^(0|[1-9][0-9]{0,19})$"
+
+// jsonMessage is a message with a JSON payload.
+func jsonMessage(name, title, summary string, payload any) map[string]any {
+	return map[string]any{
+		"name": name, "title": title, "contentType": "application/json",
+		"summary": summary, "payload": payload,
+	}
+}
+
+// componentMessages is a channel's messages: names of
+// #/components/messages, each under its own name.
+func componentMessages(names ...string) map[string]any {
+	out := make(map[string]any, len(names))
+	for _, n := range names {
+		out[n] = ref("#/components/messages/" + n)
+	}
+	return out
+}
+
+// channelMessages refers to messages of channel ch, in order.
+func channelMessages(ch string, names ...string) []any {
+	out := make([]any, 0, len(names))
+	for _, n := range names {
+		out = append(out, ref("#/channels/"+ch+"/messages/"+n))
+	}
+	return out
+}
+
+// reply is an operation's reply: messages of channel ch.
+func reply(ch string, names ...string) map[string]any {
+	return map[string]any{"channel": ref("#/channels/" + ch), "messages": channelMessages(ch, names...)}
+}
+
+// httpBinding is an operation's HTTP binding: its method and, when given,
+// the query parameters' schemas (by name).
+func httpBinding(method string, query map[string]any) map[string]any {
+	b := map[string]any{"method": method, "bindingVersion": httpBindingVersion}
+	if query != nil {
+		b["query"] = map[string]any{"type": "object", "properties": query}
+	}
+	return map[string]any{"http": b}
+}
+
+// queryParam is the schema of a string query parameter.
+func queryParam(pattern, description string) map[string]any {
+	return map[string]any{"type": "string", "pattern": pattern, "description": description}
+}
