@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"tickertalk/client"
 	"tickertalk/config"
 	"tickertalk/e2e"
+	"tickertalk/internal/testnode"
 	"tickertalk/internal/wait"
 	"tickertalk/node"
 )
@@ -32,7 +31,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		if err := writeFakeWasm(dir); err != nil {
+		if err := testnode.WriteFakeWasm(dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -42,10 +41,6 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	os.Exit(e2e.Main(m))
-}
-
-func writeFakeWasm(dir string) error {
-	return os.WriteFile(filepath.Join(dir, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644)
 }
 
 // testNode is a whole node run in-process on 127.0.0.1, which a test can
@@ -58,29 +53,19 @@ type testNode struct {
 	URL  string
 
 	mu   sync.Mutex
-	stop func()
+	node *testnode.Node // the run started last
 }
 
 // startNode runs a node with a 100 ms tick, a 500 ms heartbeat and no send
 // rate limit, changed by mutate, and returns once it is ready.
 func startNode(t *testing.T, mutate func(*config.Config)) *testNode {
 	t.Helper()
-	web := t.TempDir()
-	if err := writeFakeWasm(web); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.WebDir = web
-	cfg.Seed = 7
-	cfg.Tick = 100 * time.Millisecond
+	cfg := testnode.Config(t)
 	cfg.Heartbeat = 500 * time.Millisecond
-	cfg.SendRate = 0
 	if mutate != nil {
 		mutate(&cfg)
 	}
 	n := &testNode{t: t, cfg: cfg, addr: "127.0.0.1:0"}
-	t.Cleanup(n.Stop)
 	n.Start()
 	return n
 }
@@ -88,53 +73,27 @@ func startNode(t *testing.T, mutate func(*config.Config)) *testNode {
 // Start serves the node on its address (the first time a free port) and
 // waits until it answers /readyz.
 func (n *testNode) Start() {
-	t := n.t
-	t.Helper()
-	var ln net.Listener
-	wait.For(t, 10*time.Second, "listening on "+n.addr, func() bool {
-		var err error
-		ln, err = net.Listen("tcp", n.addr)
-		return err == nil
-	})
+	n.t.Helper()
+	ln := testnode.Listen(n.t, n.addr)
 	n.addr = ln.Addr().String()
-	n.URL = "http://" + n.addr
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	go func() { done <- node.Serve(ctx, n.cfg, log, ln) }()
-	var once sync.Once
-	n.mu.Lock()
-	n.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Serve: %v", err)
-				}
-			case <-time.After(20 * time.Second):
-				t.Error("Serve did not return after cancel")
-			}
-		})
-	}
-	n.mu.Unlock()
-	wait.For(t, 15*time.Second, "node ready", func() bool {
-		resp, err := http.Get(n.URL + tt.PathReady)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+	cfg := n.cfg
+	log := slog.New(slog.NewTextHandler(testWriter{n.t}, &slog.HandlerOptions{Level: slog.LevelError}))
+	started := testnode.Start(n.t, ln, func(ctx context.Context, ln net.Listener) error {
+		return node.Serve(ctx, cfg, log, ln)
 	})
+	n.URL = started.URL
+	n.mu.Lock()
+	n.node = started
+	n.mu.Unlock()
 }
 
 // Stop stops the node and waits for it: its streams end (EOF).
 func (n *testNode) Stop() {
 	n.mu.Lock()
-	stop := n.stop
+	started := n.node
 	n.mu.Unlock()
-	if stop != nil {
-		stop()
+	if started != nil {
+		started.Stop()
 	}
 }
 

@@ -7,10 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,9 +15,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	tt "tickertalk/app"
-	"tickertalk/config"
 	"tickertalk/internal/testclient"
-	"tickertalk/internal/wait"
+	"tickertalk/internal/testnode"
 	"tickertalk/node"
 )
 
@@ -28,66 +24,34 @@ import (
 // features, and its embedded NATS listening so that a test can count what
 // JetStream stores.
 type testNode struct {
-	URL  string
+	*testnode.Node
 	NATS string // nats://user:password@127.0.0.1:port
-	stop func() // stops the node and waits for it; idempotent
 }
 
-// startNode runs a node on dataDir (a fresh one when empty) and returns
-// once it answers /readyz. The node stops at the test's end.
+// startNode runs a node on dataDir (a fresh one when empty) with a 1 s
+// tick and no send-rate limit of the framework's own (so that only
+// typing's applies), and returns once it answers /readyz. The node stops
+// at the test's end.
 func startNode(t *testing.T, dataDir string) *testNode {
 	t.Helper()
-	web := t.TempDir()
-	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
-		t.Fatal(err)
+	cfg := testnode.Config(t)
+	if dataDir != "" {
+		cfg.DataDir = dataDir
 	}
-	cfg := config.Default()
-	cfg.DataDir = dataDir
-	if cfg.DataDir == "" {
-		cfg.DataDir = t.TempDir()
-	}
-	cfg.WebDir = web
-	cfg.Seed = 7
 	cfg.Tick = time.Second
-	cfg.SendRate = 0 // the framework's own limit, so that only typing's applies
 	cfg.NATSListen = "127.0.0.1:0"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	natsURL := make(chan string, 1)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	go func() {
-		done <- node.Serve(ctx, cfg, log, ln, node.OnNATSListening(func(u string) { natsURL <- u }))
-	}()
-	n := &testNode{URL: "http://" + ln.Addr().String()}
-	var once sync.Once
-	n.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Serve: %v", err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Error("Serve did not return after cancel")
-			}
-		})
-	}
-	t.Cleanup(n.stop)
-	wait.For(t, 20*time.Second, "node ready", func() bool {
-		resp, err := http.Get(n.URL + tt.PathReady)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+	n := testnode.Start(t, testnode.Listen(t, "127.0.0.1:0"), func(ctx context.Context, ln net.Listener) error {
+		return node.Serve(ctx, cfg, log, ln, node.OnNATSListening(func(u string) { natsURL <- u }))
 	})
-	n.NATS = <-natsURL
-	return n
+	select {
+	case u := <-natsURL:
+		return &testNode{Node: n, NATS: u}
+	default:
+		t.Fatal("OnNATSListening was not called before the node was ready")
+		return nil
+	}
 }
 
 // stored returns how many entries the chat log's JetStream stream holds:

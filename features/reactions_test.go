@@ -209,7 +209,7 @@ func TestReactionTogglingAndTallies(t *testing.T) {
 	}
 
 	// The restarted node knows alice's 👍 is on and bob's ❤️ is not.
-	n.stop()
+	n.Stop()
 	n = startNode(t, dir)
 	for _, c := range []*testclient.Client{alice, bob} {
 		c.BaseURL, c.Origin = n.URL, n.URL // same host: the cookie jar keeps the sessions

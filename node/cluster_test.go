@@ -6,19 +6,15 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	tt "tickertalk/app"
 	"tickertalk/config"
 	"tickertalk/internal/testclient"
-	"tickertalk/internal/wait"
+	"tickertalk/internal/testnode"
 )
 
 // Short presence timings: peers of a stopped node forget it in under a
@@ -28,63 +24,20 @@ const (
 	testPresenceHeartbeat = 200 * time.Millisecond
 )
 
-// clusterNode is one in-process node of a test cluster.
-type clusterNode struct {
-	URL  string
-	stop func() // stops the node and waits for Serve; idempotent
-}
-
-// startClusterNode runs a node on 127.0.0.1 like startNode, with short
-// presence timings, and returns once it answers /readyz.
-func startClusterNode(t *testing.T, mutate func(*config.Config), opts ...Option) *clusterNode {
+// startClusterNode runs a node on 127.0.0.1 with a 100 ms tick, a 1 s
+// heartbeat, no send-rate limit and short presence timings, changed by
+// mutate, and returns once it answers /readyz.
+func startClusterNode(t *testing.T, mutate func(*config.Config), opts ...Option) *testnode.Node {
 	t.Helper()
-	web := t.TempDir()
-	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.WebDir = web
-	cfg.Seed = 7
-	cfg.Tick = 100 * time.Millisecond
+	cfg := testnode.Config(t)
 	cfg.Heartbeat = time.Second
-	cfg.SendRate = 0
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	opts = append([]Option{WithPresenceTiming(testPresenceFlush, testPresenceHeartbeat)}, opts...)
-	go func() { done <- Serve(ctx, cfg, testLogger(t), ln, opts...) }()
-	var once sync.Once
-	n := &clusterNode{URL: "http://" + ln.Addr().String()}
-	n.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Serve: %v", err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Error("Serve did not return after cancel")
-			}
-		})
-	}
-	t.Cleanup(n.stop)
-	wait.For(t, 15*time.Second, "node ready", func() bool {
-		resp, err := http.Get(n.URL + tt.PathReady)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+	return testnode.Start(t, testnode.Listen(t, "127.0.0.1:0"), func(ctx context.Context, ln net.Listener) error {
+		return Serve(ctx, cfg, testLogger(t), ln, opts...)
 	})
-	return n
 }
 
 // curl is how these tests' clients talk: no Origin header, 10 s per
@@ -93,7 +46,7 @@ var curl = []testclient.Option{testclient.WithoutOrigin(), testclient.WithTimeou
 
 // startNATSHost starts a node whose embedded NATS accepts other nodes on
 // 127.0.0.1 and returns it with that URL, checked to be loopback.
-func startNATSHost(t *testing.T, opts ...Option) (*clusterNode, string) {
+func startNATSHost(t *testing.T, opts ...Option) (*testnode.Node, string) {
 	t.Helper()
 	urls := make(chan string, 1)
 	opts = append(opts, OnNATSListening(func(u string) { urls <- u }))
@@ -112,7 +65,7 @@ func startNATSHost(t *testing.T, opts ...Option) (*clusterNode, string) {
 }
 
 // joinCluster starts a node that uses natsURL instead of an embedded NATS.
-func joinCluster(t *testing.T, natsURL string, opts ...Option) *clusterNode {
+func joinCluster(t *testing.T, natsURL string, opts ...Option) *testnode.Node {
 	t.Helper()
 	return startClusterNode(t, func(c *config.Config) { c.NATSURL = natsURL }, opts...)
 }
@@ -151,7 +104,7 @@ func TestTwoNodesShareChatTickerAndPresence(t *testing.T) {
 	}
 
 	// Resume on the other node: everything after the first id, in order.
-	for name, n := range map[string]*clusterNode{"A": a, "B": b} {
+	for name, n := range map[string]*testnode.Node{"A": a, "B": b} {
 		r := testclient.OpenStream(t, n.URL+tt.PathEventStream+"?room=lobby", sent[0].ID)
 		got := messages(t, r, 10*time.Second, len(sent)-1)
 		for i, m := range sent[1:] {
@@ -187,7 +140,7 @@ func TestTwoNodesShareChatTickerAndPresence(t *testing.T) {
 	}
 
 	// B stops: A forgets bob, and shows alice alone.
-	b.stop()
+	b.Stop()
 	onA.WaitFor(t, 10*time.Second, "presence alice alone on A", presenceIs("alice"))
 	if online := alice.Rooms(t); online["lobby"] != 1 {
 		t.Fatalf("GET /api/rooms on A: lobby online %d, want 1", online["lobby"])
@@ -208,7 +161,7 @@ func TestStoppedNodeSaysGoodbye(t *testing.T) {
 	bob.OpenStream(t, tt.PathEventStream+"?room=lobby", "")
 	onA.WaitFor(t, 10*time.Second, "presence alice,bob on A", presenceIs("alice", "bob"))
 
-	b.stop()
+	b.Stop()
 	onA.WaitFor(t, 5*time.Second, "presence alice alone on A after B stopped", presenceIs("alice"))
 }
 
@@ -230,7 +183,7 @@ func TestTickerTakeoverContinuesPrices(t *testing.T) {
 	})
 	before := len(updates(t, tick.Events()))
 	stopped := time.Now()
-	b.stop()
+	b.Stop()
 	tick.WaitFor(t, 10*time.Second, "updates after the takeover", func(evs []testclient.Event) bool {
 		return len(updates(t, evs)) >= before+10
 	})

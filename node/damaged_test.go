@@ -31,7 +31,7 @@ func TestDamagedLogEntryMeansResyncAndTheRoomStillTakesMessages(t *testing.T) {
 		alice.Send(t, room, text, "")
 	}
 	last := alice.Send(t, "other", "last", "")
-	a.stop()
+	a.Stop()
 	corruptChatBlock(t, dir, `"text":"damaged-oldest"`)
 
 	b := startClusterNode(t, mutate)

@@ -25,7 +25,7 @@ func TestShutdownStopsAcceptingBeforeStreamsEnd(t *testing.T) {
 		streams[i] = testclient.OpenStream(t, n.URL+tt.PathEventStream+"?room=lobby", "")
 		streams[i].MustNext(t, 10*time.Second, func(ev testclient.Event) bool { return ev.Event == tt.EventPresence })
 	}
-	go n.stop()
+	go n.Stop()
 	addr := strings.TrimPrefix(n.URL, "http://")
 	for i, s := range streams {
 		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)

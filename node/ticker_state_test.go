@@ -61,7 +61,7 @@ func TestRestartGoesOnFromTheStoredPrices(t *testing.T) {
 		seen = nextUpdate(t, s)
 	}
 	s.Close()
-	a.stop()
+	a.Stop()
 
 	stored := loadStoredTicker(t, dir)
 	if len(stored.Quotes) != len(symbols) {

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	tt "tickertalk/app"
-	"tickertalk/config"
 	"tickertalk/internal/testclient"
+	"tickertalk/internal/testnode"
 	"tickertalk/internal/wait"
 )
 
@@ -74,13 +74,8 @@ func selfSigned(t *testing.T) (certFile, keyFile string, roots *x509.CertPool) {
 // (which then shares the one connection), and the session cookie is Secure.
 func TestTLSServesHTTP2(t *testing.T) {
 	certFile, keyFile, roots := selfSigned(t)
-	web := t.TempDir()
-	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.DataDir, cfg.WebDir = t.TempDir(), web
-	cfg.Tick, cfg.Heartbeat, cfg.SendRate = 100*time.Millisecond, time.Second, 0
+	cfg := testnode.Config(t)
+	cfg.Heartbeat = time.Second
 	cfg.TLSCert, cfg.TLSKey = certFile, keyFile
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
