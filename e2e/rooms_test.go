@@ -1,12 +1,7 @@
 package e2e
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -70,29 +65,7 @@ func waitStreams(t *testing.T, srv *Server, n int) {
 // openStreams reads the server's tickertalk_sse_connections gauge.
 func openStreams(t *testing.T, base string) int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+tt.PathMetrics, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", tt.PathMetrics, err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "tickertalk_sse_connections "); ok {
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("tickertalk_sse_connections %q: %v", v, err)
-			}
-			return int(n)
-		}
-	}
-	t.Fatalf("no tickertalk_sse_connections in %s (%v)", tt.PathMetrics, sc.Err())
-	return 0
+	return int(metricValue(t, base, "tickertalk_sse_connections"))
 }
 
 // waitOnline waits until GET /api/rooms counts want[room] people online in

@@ -36,12 +36,13 @@ func streamIs(role string) string {
 	return `document.querySelector("#status").dataset.stream === ` + JS(role)
 }
 
-// metricValue reads one unlabelled value of the server's /metrics.
-func metricValue(t *testing.T, srv *Server, name string) float64 {
+// metricValue reads one unlabelled value of the /metrics of the server at
+// base.
+func metricValue(t *testing.T, base, name string) float64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+tt.PathMetrics, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+tt.PathMetrics, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,11 +144,34 @@ func (s *sender) wait() {
 // finish lets the sender post all its messages and waits for it.
 func (s *sender) finish() { s.wg.Wait() }
 
+// liveAtJS has the page note, in performance.now() time, when its app
+// runs (window.__ttReadyAt: body[data-wasm=ready]) and when it is first
+// live with quotes on screen (window.__ttLiveAt). The page measures it
+// itself: polling ten tabs over CDP on a loaded machine takes seconds of
+// its own.
+func liveAtJS() string {
+	return `(() => {
+	window.__ttReadyAt = 0;
+	window.__ttLiveAt = 0;
+	const check = () => {
+		try {
+			if (!window.__ttReadyAt && document.body.dataset.wasm === "ready") window.__ttReadyAt = performance.now();
+			if (window.__ttReadyAt && !window.__ttLiveAt && ` + statusIs("live") + ` && ` + quotesShown + `) {
+				window.__ttLiveAt = performance.now();
+				observer.disconnect();
+			}
+		} catch (e) {} // the page is not there yet
+	};
+	const observer = new MutationObserver(check);
+	observer.observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+})()`
+}
+
 // TestTenTabsShareOneStream is one browser with ten tabs of the app over
 // HTTP/1.1 (six connections per host) on three rooms: every tab is live
 // within LiveWithin of its app starting, the server counts one stream
-// connection, a fetch from the tenth tab answers at once, and every
-// message shows, once, in every tab that has its room open.
+// connection, a fetch from the tenth tab answers, and every message
+// shows, once, in every tab that has its room open.
 func TestTenTabsShareOneStream(t *testing.T) {
 	RequireChromium(t)
 	srv := StartServer(t, WithFlags("--send-rate", "0"))
@@ -156,44 +180,54 @@ func TestTenTabsShareOneStream(t *testing.T) {
 	tabs := make([]context.Context, 10)
 	for i := range tabs {
 		tab := newTab(t, browser)
-		start := time.Now()
+		RunBeforePage(t, tab, "the live timer", liveAtJS())
 		openRoom(t, tab, srv, rooms[i%len(rooms)])
-		ready := time.Now()
-		if err := Poll(tab, statusIs("live")+` && `+quotesShown, UITimeout); err != nil {
+		if err := Poll(tab, `window.__ttLiveAt > 0`, UITimeout); err != nil {
 			t.Fatalf("tab %d not live: %v (status %q)", i+1, err, Eval[string](t, tab, `document.querySelector("#status").dataset.status`))
 		}
-		live := time.Since(ready)
-		t.Logf("TIMING tab %d: app running %v after opening, live with quotes %v later", i+1,
-			ready.Sub(start).Round(time.Millisecond), live.Round(time.Millisecond))
-		if live > LiveWithin {
-			t.Errorf("tab %d live %v after its app started, want within %v", i+1, live, LiveWithin)
+		ms := func(expr string) time.Duration {
+			return time.Duration(Eval[float64](t, tab, expr) * float64(time.Millisecond)).Round(time.Millisecond)
+		}
+		started, live := ms(`window.__ttReadyAt`), ms(`window.__ttLiveAt - window.__ttReadyAt`)
+		t.Logf("TIMING tab %d: app running %v after navigating, live with quotes %v later", i+1, started, live)
+		// A tab that waits for something timed (the lock, a holder's
+		// tick) takes seconds more than LiveWithin. On a loaded machine
+		// what the page does itself stretches too (up to 8 s at a load
+		// average of 50), and so does its own start (10-22 s then),
+		// which bounds it then.
+		if limit := max(LiveWithin, started); live > limit {
+			t.Errorf("tab %d live %v after its app started, want within %v (the longer of %v and its start)", i+1, live, limit, LiveWithin)
 		}
 		tabs[i] = tab
 	}
+	// Over HTTP/1.1 a page has six connections to the server: had each tab
+	// a stream of its own, the fetch would wait for a free one that never
+	// comes. So it must answer, within UITimeout; how soon is only logged
+	// (6 ms idle, up to 8 s at a load average of 50 on 2 cores).
 	took := Eval[float64](t, tabs[9], `(async () => {
 		const t0 = performance.now();
-		const r = await fetch(`+JS(tt.PathRooms)+`, {cache: "no-store"});
-		await r.json();
-		return performance.now() - t0;
+		const answered = fetch(`+JS(tt.PathRooms)+`, {cache: "no-store"}).then(r => r.json()).then(() => true);
+		const late = new Promise(resolve => setTimeout(() => resolve(false), `+JS(UITimeout.Milliseconds())+`));
+		return (await Promise.race([answered, late])) ? performance.now() - t0 : -1;
 	})()`)
+	if took < 0 {
+		t.Errorf("a fetch from the tenth tab got no answer in %v: it waited for a connection", UITimeout)
+	}
 	t.Logf("TIMING fetch from the tenth tab: %.0f ms", took)
-	// Without a free connection it never answers; with one, a loaded
-	// 2-core machine running ten tabs still answers within a second or so.
-	if took > 5000 {
-		t.Errorf("a fetch from the tenth tab took %.0f ms: it waited for a connection", took)
-	}
-	wait.For(t, UITimeout, "one stream connection", func() bool {
-		return openStreams(t, srv.URL) == 1
-	})
-	owners := 0
-	for _, tab := range tabs {
-		if Eval[bool](t, tab, streamIs("own")) {
-			owners++
+	// A tab hands the stream over with its Web Lock: the server's count
+	// and the tabs' roles are polled until both say one.
+	wait.ForNil(t, UITimeout, func() error {
+		owners := 0
+		for _, tab := range tabs {
+			if Eval[bool](t, tab, streamIs("own")) {
+				owners++
+			}
 		}
-	}
-	if owners != 1 {
-		t.Errorf("%d tabs hold a stream of their own, want 1", owners)
-	}
+		if n := openStreams(t, srv.URL); n != 1 || owners != 1 {
+			return fmt.Errorf("%d stream connections and %d tabs holding a stream of their own, want 1 and 1", n, owners)
+		}
+		return nil
+	})
 
 	bob := testclient.NewSession(t, srv.URL, "bob")
 	var sent []tt.ChatMessage
@@ -221,8 +255,8 @@ func TestTenTabsShareOneStream(t *testing.T) {
 		t.Errorf("%v stream connections after the messages, want 1", n)
 	}
 	t.Logf("TIMING ten tabs: %d stream connection(s); server resident memory %.1f MiB, Go heap in use %.1f MiB, %v goroutines",
-		openStreams(t, srv.URL), metricValue(t, srv, "process_resident_memory_bytes")/(1<<20),
-		metricValue(t, srv, "go_memstats_heap_inuse_bytes")/(1<<20), metricValue(t, srv, "go_goroutines"))
+		openStreams(t, srv.URL), metricValue(t, srv.URL, "process_resident_memory_bytes")/(1<<20),
+		metricValue(t, srv.URL, "go_memstats_heap_inuse_bytes")/(1<<20), metricValue(t, srv.URL, "go_goroutines"))
 }
 
 // ownAtJS has the page note in window.__ttOwnAt the time (ms since the
@@ -385,17 +419,27 @@ func TestUnreadAndMentionCounts(t *testing.T) {
 	joinByForm(t, a, tt.DefaultRoom)
 
 	bob := testclient.NewSession(t, srv.URL, "bob")
+	// Joining ops reopened the holder's stream with it. Nothing has an id
+	// yet, so that stream resumes after nothing: what is posted before the
+	// server has it reaches no tab (the room on screen reloads its page,
+	// the others have no count). The server counts fay in ops once it has.
+	waitOnline(t, bob, map[string]int{tt.DefaultRoom: 1, "dev": 1, "ops": 1})
 	bob.Send(t, "ops", "news in ops", "")
 	mention := bob.Send(t, "ops", "@fay have a look", "")
 	bob.Send(t, "ops", "and one more", "")
 	last := bob.Send(t, "dev", "seen in dev", "")
 	WaitFor(t, b, msgsWithID(last.ID)+` === 1`, UITimeout)
+	// The tabs share the counts by read-modify-write on localStorage: tab
+	// a may count the dev message before it hears that b, which shows
+	// dev, read it, and then b marks it read again (see the page's
+	// onStorage). Once a's storage holds b's mark, a cannot count it.
+	WaitFor(t, a, `JSON.parse(localStorage.getItem("tt/unread") || "{}").dev?.read === `+JS(last.ID), UITimeout)
 
 	for name, tab := range map[string]context.Context{"a": a, "b": b} {
 		WaitFor(t, tab, unreadOf("ops")+` === "3/@1"`, UITimeout)
-		WaitFor(t, tab, `document.title === "(3) Tickertalk"`, UITimeout)
-		if got := Eval[string](t, tab, unreadOf("dev")); got != "/" {
-			t.Errorf("tab %s: dev, shown in tab b, counts %q unread", name, got)
+		if err := Poll(tab, unreadOf("dev")+` === "/" && document.title === "(3) Tickertalk"`, UITimeout); err != nil {
+			t.Errorf("tab %s: dev, shown in tab b, counts %q unread, title %q", name,
+				Eval[string](t, tab, unreadOf("dev")), Eval[string](t, tab, `document.title`))
 		}
 	}
 	Do(t, b, chromedp.Reload())
