@@ -190,13 +190,14 @@ func TestTenTabsShareOneStream(t *testing.T) {
 		}
 		started, live := ms(`window.__ttReadyAt`), ms(`window.__ttLiveAt - window.__ttReadyAt`)
 		t.Logf("TIMING tab %d: app running %v after navigating, live with quotes %v later", i+1, started, live)
-		// A tab that waits for something timed (the lock, a holder's
-		// tick) takes seconds more than LiveWithin. On a loaded machine
-		// what the page does itself stretches too (up to 8 s at a load
-		// average of 50), and so does its own start (10-22 s then),
-		// which bounds it then.
-		if limit := max(LiveWithin, started); live > limit {
-			t.Errorf("tab %d live %v after its app started, want within %v (the longer of %v and its start)", i+1, live, limit, LiveWithin)
+		// A tab that waits for something timed (the lock, a silent
+		// holder, a retry) takes seconds more than LiveWithin. On a
+		// loaded machine what the page does itself stretches too (up to
+		// 8 s at a load average of 50), and so does its own start (1-2 s
+		// idle, 4-22 s then; live took at most 1.12 times the start in
+		// 130 tabs): twice its start bounds it then.
+		if limit := max(LiveWithin, 2*started); live > limit {
+			t.Errorf("tab %d live %v after its app started, want within %v (the longer of %v and twice its start)", i+1, live, limit, LiveWithin)
 		}
 		tabs[i] = tab
 	}
