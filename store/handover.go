@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// ErrCatchingUp reports that this node's replicas of the chat log or of a
+// bucket, or its copy of JetStream's metadata, are behind the cluster's:
+// the node can write (through the leaders), but stopping another node
+// before it caught up would leave those groups without a majority.
+var ErrCatchingUp = errors.New("store: this node's replicas are catching up with the cluster")
+
+const (
+	// handOverTimeout bounds how long a stopping clustered server waits
+	// for the leaderships it gave up to be taken elsewhere. JetStream's
+	// own election, without a hand-over, takes 4 to 9 s.
+	handOverTimeout = 5 * time.Second
+	handOverPoll    = 20 * time.Millisecond
+	// lameDuckDuration and lameDuckGrace are the embedded server's lame
+	// duck timings on a cluster: what it spends closing its remaining
+	// TCP clients (other nodes, tools) once its JetStream has stopped,
+	// and the pause before it starts. NATS's defaults (2 min and 10 s)
+	// are for servers with thousands of clients.
+	lameDuckDuration = time.Second
+	lameDuckGrace    = 100 * time.Millisecond
+)
+
+// group is a RAFT group this server led: a stream, or a consumer of one.
+type group struct{ stream, consumer string }
+
+func (g group) String() string {
+	if g.consumer == "" {
+		return "stream " + g.stream
+	}
+	return "consumer " + g.stream + " > " + g.consumer
+}
+
+// handOver, on a clustered embedded server, steps down from every stream
+// and consumer group it leads (the chat log, every bucket) and waits,
+// until ctx ends, for each to have a leader on another server. Leadership
+// moves at once that way: JetStream hands it to a current follower,
+// which the others follow without waiting for an election timeout.
+// Writes are refused meanwhile for no more than the hand-over. It
+// returns the groups still without a leader elsewhere when ctx ended.
+func (s *Store) handOver(ctx context.Context) error {
+	if s.srv == nil || !s.cfg.clustered() || s.cfg.Replicas <= 1 {
+		return nil
+	}
+	const acc = server.DEFAULT_GLOBAL_ACCOUNT
+	var led []group
+	for _, st := range s.localStreams(true) {
+		if s.srv.JetStreamIsStreamLeader(acc, st.Name) {
+			led = append(led, group{stream: st.Name})
+		}
+		for _, c := range st.Consumer {
+			if c != nil && c.Cluster != nil && len(c.Cluster.Replicas) > 0 &&
+				s.srv.JetStreamIsConsumerLeader(acc, st.Name, c.Name) {
+				led = append(led, group{stream: st.Name, consumer: c.Name})
+			}
+		}
+	}
+	if len(led) == 0 {
+		return nil
+	}
+	for _, g := range led {
+		var err error
+		if g.consumer == "" {
+			err = s.srv.JetStreamStepdownStream(acc, g.stream)
+		} else {
+			err = s.srv.JetStreamStepdownConsumer(acc, g.stream, g.consumer)
+		}
+		if err != nil {
+			s.log.Warn("hand over the leadership", "group", g.String(), "err", err)
+		}
+	}
+	start := time.Now()
+	for {
+		left := s.ledHere(led)
+		if len(left) == 0 {
+			s.log.Info("leaderships handed over", "groups", len(led), "took", time.Since(start).Round(time.Millisecond))
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store: hand over %v: no leader elsewhere after %v", left, time.Since(start).Round(time.Millisecond))
+		case <-time.After(handOverPoll):
+		}
+	}
+}
+
+// ledHere returns the groups of led that have no leader on another
+// server, as this server knows them.
+func (s *Store) ledHere(led []group) []group {
+	leaders := map[group]string{}
+	for _, st := range s.localStreams(true) {
+		if st.Cluster != nil {
+			leaders[group{stream: st.Name}] = st.Cluster.Leader
+		}
+		for _, c := range st.Consumer {
+			if c != nil && c.Cluster != nil {
+				leaders[group{stream: st.Name, consumer: c.Name}] = c.Cluster.Leader
+			}
+		}
+	}
+	self := s.srv.Name()
+	var left []group
+	for _, g := range led {
+		leader, known := leaders[g]
+		if known && (leader == "" || leader == self) {
+			left = append(left, g)
+		}
+	}
+	return left
+}
+
+// localStreams returns the streams of which the embedded server holds a
+// replica, with their consumers when consumers is set.
+func (s *Store) localStreams(consumers bool) []*server.StreamDetail {
+	acc, err := s.srv.JszAccount(&server.JSzOptions{Account: server.DEFAULT_GLOBAL_ACCOUNT, Streams: true, Consumer: consumers})
+	if err != nil || acc == nil {
+		return nil
+	}
+	out := make([]*server.StreamDetail, 0, len(acc.Streams))
+	for i := range acc.Streams {
+		out = append(out, &acc.Streams[i])
+	}
+	return out
+}
+
+// caughtUp returns nil when the clustered embedded server is current with
+// JetStream's metadata and each of its replicas (the chat log, every
+// bucket) is current with its leader; otherwise [ErrCatchingUp] naming
+// what is behind. Without a clustered embedded server it returns nil.
+func (s *Store) caughtUp() error {
+	if s.srv == nil || !s.cfg.clustered() {
+		return nil
+	}
+	if !s.srv.JetStreamIsCurrent() {
+		return fmt.Errorf("%w: JetStream's metadata", ErrCatchingUp)
+	}
+	for _, st := range s.localStreams(false) {
+		if !s.srv.JetStreamIsStreamCurrent(server.DEFAULT_GLOBAL_ACCOUNT, st.Name) {
+			return fmt.Errorf("%w: stream %s", ErrCatchingUp, st.Name)
+		}
+	}
+	return nil
+}
+
+// shutdownServer shuts the embedded server down and waits for it. A
+// clustered one goes through NATS's lame duck mode: it stops taking
+// clients, moves every leadership it still holds (JetStream's metadata
+// among them) to another server and waits for that, stops JetStream,
+// and only then leaves the cluster.
+func (s *Store) shutdownServer() {
+	if s.cfg.clustered() {
+		s.srv.LameDuckShutdown()
+	}
+	s.srv.Shutdown() // no-op after a lame duck shutdown
+	s.srv.WaitForShutdown()
+}
