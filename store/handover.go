@@ -95,7 +95,11 @@ func (s *Store) handOver(ctx context.Context) error {
 
 // ledHere returns the groups of led that have no leader on another
 // server, as this server knows them.
-func (s *Store) ledHere(led []group) []group {
+func (s *Store) ledHere(led []group) []group { return s.ledBy(led, s.srv.Name()) }
+
+// ledBy returns the groups of gs that this server sees led by the server
+// called name, or without a leader.
+func (s *Store) ledBy(gs []group, name string) []group {
 	leaders := map[group]string{}
 	for _, st := range s.localStreams(true) {
 		if st.Cluster != nil {
@@ -107,15 +111,13 @@ func (s *Store) ledHere(led []group) []group {
 			}
 		}
 	}
-	self := s.srv.Name()
-	var left []group
-	for _, g := range led {
-		leader, known := leaders[g]
-		if known && (leader == "" || leader == self) {
-			left = append(left, g)
+	var out []group
+	for _, g := range gs {
+		if leader, known := leaders[g]; known && (leader == "" || leader == name) {
+			out = append(out, g)
 		}
 	}
-	return left
+	return out
 }
 
 // localStreams returns the streams of which the embedded server holds a
