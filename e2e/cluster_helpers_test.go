@@ -294,10 +294,11 @@ func (s *poster) result() (acked []string, retries int, failed error) {
 }
 
 // outage sums up how posts fared from after to before: the attempts that
-// failed and how many of them were refused with 503, the span from the
-// first failed attempt to the last one, and the longest time between two
-// acknowledgements (or an edge of the period).
-func (s *poster) outage(after, before time.Time) (failed, unavailable int, span, longestWithoutAck time.Duration) {
+// failed, how many of them were refused with 503, the span from the first
+// 503 to the last (the window in which the nodes up could not write),
+// and the longest time between two acknowledgements (or an edge of the
+// period).
+func (s *poster) outage(after, before time.Time) (failed, unavailable int, window, longestWithoutAck time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var first, last time.Time
@@ -306,9 +307,10 @@ func (s *poster) outage(after, before time.Time) (failed, unavailable int, span,
 			continue
 		}
 		failed++
-		if strings.Contains(a.err.Error(), "503") {
-			unavailable++
+		if !strings.Contains(a.err.Error(), "HTTP 503") {
+			continue
 		}
+		unavailable++
 		if first.IsZero() {
 			first = a.at
 		}

@@ -233,9 +233,9 @@ func rollingRestart(t *testing.T, nodes []*Server) {
 		ready := time.Since(start)
 		before, _, _ := p.result()
 		wait.For(t, 10*time.Second, "10 more messages", func() bool { a, _, _ := p.result(); return len(a) >= len(before)+10 })
-		failed, unavailable, span, noAck := p.outage(start, time.Now())
-		t.Logf("node %d restarted and ready in %v; meanwhile %d posts failed (%d with 503) over %v, longest without an acknowledgement %v",
-			i, ready.Round(time.Millisecond), failed, unavailable, span.Round(time.Millisecond), noAck.Round(time.Millisecond))
+		failed, unavailable, window, noAck := p.outage(start, time.Now())
+		t.Logf("node %d restarted and ready in %v; meanwhile %d posts failed, %d of them with 503 (first to last %v), longest without an acknowledgement %v",
+			i, ready.Round(time.Millisecond), failed, unavailable, window.Round(time.Millisecond), noAck.Round(time.Millisecond))
 	}
 	p.stop()
 	acked, retries, failed := p.result()
