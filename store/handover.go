@@ -54,12 +54,11 @@ func (s *Store) handOver(ctx context.Context) error {
 	const acc = server.DEFAULT_GLOBAL_ACCOUNT
 	var led []group
 	for _, st := range s.localStreams(true) {
-		if s.srv.JetStreamIsStreamLeader(acc, st.Name) {
+		if electable(st.Cluster) && s.srv.JetStreamIsStreamLeader(acc, st.Name) {
 			led = append(led, group{stream: st.Name})
 		}
 		for _, c := range st.Consumer {
-			if c != nil && c.Cluster != nil && len(c.Cluster.Replicas) > 0 &&
-				s.srv.JetStreamIsConsumerLeader(acc, st.Name, c.Name) {
+			if c != nil && electable(c.Cluster) && s.srv.JetStreamIsConsumerLeader(acc, st.Name, c.Name) {
 				led = append(led, group{stream: st.Name, consumer: c.Name})
 			}
 		}
@@ -91,6 +90,25 @@ func (s *Store) handOver(ctx context.Context) error {
 		case <-time.After(handOverPoll):
 		}
 	}
+}
+
+// electable reports whether a group this server leads, whose cluster
+// information is ci, can elect a leader elsewhere: it has other replicas,
+// and enough of them are online to make a majority with this server's
+// vote. A group whose other replicas are all gone (the last node of a
+// cluster that stops) is not handed over: no one could take it.
+func electable(ci *server.ClusterInfo) bool {
+	if ci == nil || len(ci.Replicas) == 0 {
+		return false
+	}
+	online := 0
+	for _, p := range ci.Replicas {
+		if p != nil && !p.Offline {
+			online++
+		}
+	}
+	size := len(ci.Replicas) + 1 // the replicas and this server, the leader
+	return online > 0 && online+1 >= size/2+1
 }
 
 // ledHere returns the groups of led that have no leader on another
