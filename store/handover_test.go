@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -93,10 +94,30 @@ func TestCloseHandsLeadershipOver(t *testing.T) {
 		t.Fatal("the chat log's leader leads no group")
 	}
 
+	// Senders on the survivors write all along: the writes in flight as
+	// the leader steps down are dropped by it, and must be acknowledged
+	// all the same, in time, without the store refusing the next ones.
+	senders := make([]*sender, len(survivors))
+	for i, s := range survivors {
+		senders[i] = startSender(s, fmt.Sprint("survivor-", i))
+	}
 	if err := stores[leader].Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	closed := time.Now()
+	wait.For(t, 10*time.Second, "20 writes of each survivor after the close", func() bool {
+		return senders[0].count() >= 20 && senders[1].count() >= 20
+	})
+	for i, snd := range senders {
+		n, slowest, err := snd.stop()
+		t.Logf("survivor %d: %d writes during and after the close, the slowest acknowledged in %v", i, n, slowest.Round(time.Millisecond))
+		if err != nil {
+			t.Errorf("survivor %d: a write during the hand-over: %v", i, err)
+		}
+		if slowest > 2*time.Second {
+			t.Errorf("survivor %d: a write took %v, want at most 2 s", i, slowest)
+		}
+	}
 	for i, s := range survivors {
 		if left := s.ledBy(led, stores[leader].srv.Name()); len(left) > 0 {
 			t.Errorf("survivor %d: when Close returned, %v had no leader elsewhere", i, left)
@@ -129,4 +150,53 @@ func allGroups(s *Store) []group {
 		}
 	}
 	return out
+}
+
+// sender publishes on a store, one write at a time, each with a dedup id
+// (as a send with a client id), until stopped; it records the first error
+// and the slowest acknowledgement.
+type sender struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	n       int
+	slowest time.Duration
+	err     error
+}
+
+func startSender(s *Store, name string) *sender {
+	ctx, cancel := context.WithCancel(context.Background())
+	snd := &sender{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(snd.done)
+		for i := 0; ctx.Err() == nil; i++ {
+			start := time.Now()
+			_, _, err := s.Publish(ctx, tt.ChatMessage{Room: "lobby", Nick: "ann", Text: fmt.Sprint(name, " ", i)}, fmt.Sprint(name, "-", i))
+			took := time.Since(start)
+			snd.mu.Lock()
+			if err != nil && ctx.Err() == nil && snd.err == nil {
+				snd.err = fmt.Errorf("write %d after %v: %w", i, took, err)
+			}
+			snd.n++
+			snd.slowest = max(snd.slowest, took)
+			snd.mu.Unlock()
+		}
+	}()
+	return snd
+}
+
+func (snd *sender) count() int {
+	snd.mu.Lock()
+	defer snd.mu.Unlock()
+	return snd.n
+}
+
+// stop ends the sender and returns what it recorded.
+func (snd *sender) stop() (n int, slowest time.Duration, err error) {
+	snd.cancel()
+	<-snd.done
+	snd.mu.Lock()
+	defer snd.mu.Unlock()
+	return snd.n, snd.slowest, snd.err
 }
