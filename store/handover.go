@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -53,9 +54,11 @@ func (s *Store) handOver(ctx context.Context) error {
 	}
 	const acc = server.DEFAULT_GLOBAL_ACCOUNT
 	var led []group
+	next := map[string]string{} // stream → the replica to lead it
 	for _, st := range s.localStreams(true) {
 		if electable(st.Cluster) && s.srv.JetStreamIsStreamLeader(acc, st.Name) {
 			led = append(led, group{stream: st.Name})
+			next[st.Name] = successor(st.Cluster)
 		}
 		for _, c := range st.Consumer {
 			if c != nil && electable(c.Cluster) && s.srv.JetStreamIsConsumerLeader(acc, st.Name, c.Name) {
@@ -69,7 +72,7 @@ func (s *Store) handOver(ctx context.Context) error {
 	for _, g := range led {
 		var err error
 		if g.consumer == "" {
-			err = s.srv.JetStreamStepdownStream(acc, g.stream)
+			err = s.stepDownStream(ctx, g.stream, next[g.stream])
 		} else {
 			err = s.srv.JetStreamStepdownConsumer(acc, g.stream, g.consumer)
 		}
@@ -109,6 +112,69 @@ func electable(ci *server.ClusterInfo) bool {
 	}
 	size := len(ci.Replicas) + 1 // the replicas and this server, the leader
 	return online > 0 && online+1 >= size/2+1
+}
+
+// successor returns the name of the replica best placed to lead a group
+// this server leads, whose cluster information is ci: online, current and
+// the least behind; "" when none is. JetStream's own choice, the first
+// replica it heard from recently, may be one that rejoined a moment ago
+// and is still catching up: it then takes the hand-over only once it
+// caught up, or an election does after 4 to 9 s.
+func successor(ci *server.ClusterInfo) string {
+	var best *server.PeerInfo
+	for _, p := range ci.Replicas {
+		if p == nil || p.Offline || !p.Current {
+			continue
+		}
+		if best == nil || p.Lag < best.Lag || (p.Lag == best.Lag && p.Active < best.Active) {
+			best = p
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.Name
+}
+
+// stepDownStream makes this server step down from leading stream, in
+// favour of the replica called preferred when it is not empty (through
+// JetStream's API, which takes a preferred successor), else of
+// JetStream's choice.
+func (s *Store) stepDownStream(ctx context.Context, stream, preferred string) error {
+	if preferred != "" && s.nc.IsConnected() {
+		err := s.requestStepDown(ctx, stream, preferred)
+		if err == nil {
+			return nil
+		}
+		s.log.Warn("step down in favour of a chosen replica: leaving the choice to JetStream", "stream", stream, "preferred", preferred, "err", err)
+	}
+	return s.srv.JetStreamStepdownStream(server.DEFAULT_GLOBAL_ACCOUNT, stream)
+}
+
+// requestStepDown asks the leader of stream, through JetStream's API, to
+// hand it to the replica called preferred.
+func (s *Store) requestStepDown(ctx context.Context, stream, preferred string) error {
+	req, err := json.Marshal(server.JSApiLeaderStepdownRequest{Placement: &server.Placement{Preferred: preferred}})
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	msg, err := s.nc.RequestWithContext(rctx, fmt.Sprintf(server.JSApiStreamLeaderStepDownT, stream), req)
+	if err != nil {
+		return err
+	}
+	var resp server.JSApiStreamLeaderStepDownResponse
+	if err := json.Unmarshal(msg.Data, &resp); err != nil {
+		return err
+	}
+	if resp.Error != nil {
+		return resp.Error
+	}
+	if !resp.Success {
+		return errors.New("not stepped down")
+	}
+	return nil
 }
 
 // ledHere returns the groups of led that have no leader on another

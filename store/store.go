@@ -465,6 +465,13 @@ func (s *Store) Close() error {
 		s.cancel()
 		s.wg.Wait()
 
+		if s.ownsSrv && s.srv != nil {
+			hctx, cancel := context.WithTimeout(context.Background(), handOverTimeout)
+			if err := s.handOver(hctx); err != nil {
+				s.log.Warn("leaving the cluster without a leader for every group: writes wait for an election", "err", err)
+			}
+			cancel()
+		}
 		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 			s.closeErr = fmt.Errorf("store: drain: %w", err)
 			s.nc.Close()
@@ -475,11 +482,6 @@ func (s *Store) Close() error {
 			s.nc.Close()
 		}
 		if s.ownsSrv && s.srv != nil {
-			hctx, cancel := context.WithTimeout(context.Background(), handOverTimeout)
-			if err := s.handOver(hctx); err != nil {
-				s.log.Warn("leaving the cluster without a leader for every group: writes wait for an election", "err", err)
-			}
-			cancel()
 			s.shutdownServer()
 		}
 	})
