@@ -100,7 +100,8 @@ func (s *Store) publish(ctx context.Context, room string, msg *nats.Msg, dedupID
 // steps down (a node that stops hands its leaderships over) drops the
 // proposals it had not committed, whose publishers would otherwise hear
 // nothing until wait ends; the duplicate window makes the second send
-// store the message once.
+// store the message once. A second send that finds the first one stored
+// is acknowledged as the first would have been, not as a duplicate.
 func (s *Store) publishAcked(ctx context.Context, msg *nats.Msg, dedupID string, wait time.Duration, opts []jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	attempts := 1
 	if s.cfg.Replicas > 1 && dedupID != "" {
@@ -110,6 +111,9 @@ func (s *Store) publishAcked(ctx context.Context, msg *nats.Msg, dedupID string,
 		pctx, cancel := context.WithTimeout(ctx, wait)
 		ack, err := s.js.PublishMsg(pctx, msg, opts...)
 		cancel()
+		if err == nil && i > 1 && ack.Duplicate {
+			ack.Duplicate = false // the first send, stored unacknowledged
+		}
 		if err == nil || i == attempts || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
 			return ack, err
 		}
