@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -15,6 +14,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"tickertalk/internal/freeport"
 )
 
 // Credentials of the test clusters' NATS: routes and clients present them.
@@ -23,24 +24,12 @@ const (
 	ClusterPassword = "cluster-secret"
 )
 
-// FreePorts returns n TCP ports that were free on 127.0.0.1 a moment ago
-// (each listened on, then closed).
+// FreePorts returns n TCP ports that were free on 127.0.0.1 a moment ago,
+// below the kernel's ephemeral range (see package freeport): no listen on
+// port 0, of a node's HTTP or NATS client port say, takes one of them.
 func FreePorts(tb testing.TB, n int) []int {
 	tb.Helper()
-	ports := make([]int, n)
-	lns := make([]net.Listener, n)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatalf("free port: %v", err)
-		}
-		lns[i] = ln
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-	}
-	for _, ln := range lns {
-		ln.Close()
-	}
-	return ports
+	return freeport.Ports(tb, n)
 }
 
 // StartCluster runs n tickertalk processes whose embedded NATS servers

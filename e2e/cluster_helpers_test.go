@@ -205,10 +205,19 @@ type poster struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu      sync.Mutex
-	acked   []string // ids, in the order of the acknowledgements
-	retries int
-	failed  []error
+	mu       sync.Mutex
+	acked    []string // ids, in the order of the acknowledgements
+	ackedAt  []time.Time
+	retries  int
+	failed   []error
+	attempts []failedAttempt // every attempt that failed, retries included
+}
+
+// failedAttempt is a post that got no acknowledgement.
+type failedAttempt struct {
+	at   time.Time
+	node int
+	err  error
 }
 
 // startPoster creates a session for nick on urls[0] and starts posting.
@@ -244,6 +253,7 @@ func (s *poster) run(ctx context.Context) {
 			s.failed = append(s.failed, fmt.Errorf("message %d: %w", i, err))
 		} else {
 			s.acked = append(s.acked, m.ID)
+			s.ackedAt = append(s.ackedAt, time.Now())
 		}
 		s.mu.Unlock()
 		select {
@@ -261,7 +271,13 @@ func (s *poster) post(ctx context.Context, node int, body tt.SendRequest) (tt.Ch
 		err = fmt.Errorf("status %d", status)
 	}
 	if err != nil {
-		return m, fmt.Errorf("node %d: %w", node, err)
+		err = fmt.Errorf("node %d: %w", node, err)
+		if ctx.Err() == nil {
+			s.mu.Lock()
+			s.attempts = append(s.attempts, failedAttempt{at: time.Now(), node: node, err: err})
+			s.mu.Unlock()
+		}
+		return m, err
 	}
 	return m, nil
 }
@@ -275,6 +291,51 @@ func (s *poster) result() (acked []string, retries int, failed error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.acked), s.retries, errors.Join(s.failed...)
+}
+
+// outage sums up how posts fared from after to before: the attempts that
+// failed, how many of them were refused with 503, the span from the first
+// 503 to the last (the window in which the nodes up could not write),
+// and the longest time between two acknowledgements (or an edge of the
+// period).
+func (s *poster) outage(after, before time.Time) (failed, unavailable int, window, longestWithoutAck time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first, last time.Time
+	for _, a := range s.attempts {
+		if a.at.Before(after) || a.at.After(before) {
+			continue
+		}
+		failed++
+		if !strings.Contains(a.err.Error(), "HTTP 503") {
+			continue
+		}
+		unavailable++
+		if first.IsZero() {
+			first = a.at
+		}
+		last = a.at
+	}
+	prev := after
+	for _, at := range s.ackedAt {
+		if at.Before(after) || at.After(before) {
+			continue
+		}
+		longestWithoutAck = max(longestWithoutAck, at.Sub(prev))
+		prev = at
+	}
+	return failed, unavailable, last.Sub(first), max(longestWithoutAck, before.Sub(prev))
+}
+
+// failedAttempts describes every attempt that failed, one a line.
+func (s *poster) failedAttempts() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	for _, a := range s.attempts {
+		fmt.Fprintf(&b, "\n  %s %v", a.at.Format("15:04:05.000"), a.err)
+	}
+	return b.String()
 }
 
 // exactlyOnce checks that the messages a stream got hold every id of acked

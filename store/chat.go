@@ -79,9 +79,7 @@ func (s *Store) publish(ctx context.Context, room string, msg *nats.Msg, dedupID
 	if s.isDamaged(room) {
 		wait = damagedAckWait
 	}
-	pctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	ack, err := s.js.PublishMsg(pctx, msg, opts...)
+	ack, err := s.publishAcked(ctx, msg, dedupID, wait, opts)
 	if err != nil && s.writeFailure(err) {
 		if seq, ok := s.landed(msg, dedupID); ok {
 			s.markDamaged(room, err)
@@ -94,6 +92,32 @@ func (s *Store) publish(ctx context.Context, room string, msg *nats.Msg, dedupID
 		return 0, false, fmt.Errorf("store: publish to %s: %w", msg.Subject, err)
 	}
 	return ack.Sequence, ack.Duplicate, nil
+}
+
+// publishAcked publishes msg and waits up to wait for its
+// acknowledgement. On a replicated log, a message with a dedupID is sent
+// again, once, when half of wait passed without an answer: a leader that
+// steps down (a node that stops hands its leaderships over) drops the
+// proposals it had not committed, whose publishers would otherwise hear
+// nothing until wait ends; the duplicate window makes the second send
+// store the message once. A second send that finds the first one stored
+// is acknowledged as the first would have been, not as a duplicate.
+func (s *Store) publishAcked(ctx context.Context, msg *nats.Msg, dedupID string, wait time.Duration, opts []jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	attempts := 1
+	if s.cfg.Replicas > 1 && dedupID != "" {
+		attempts, wait = 2, wait/2
+	}
+	for i := 1; ; i++ {
+		pctx, cancel := context.WithTimeout(ctx, wait)
+		ack, err := s.js.PublishMsg(pctx, msg, opts...)
+		cancel()
+		if err == nil && i > 1 && ack.Duplicate {
+			ack.Duplicate = false // the first send, stored unacknowledged
+		}
+		if err == nil || i == attempts || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return ack, err
+		}
+	}
 }
 
 // Message returns the message stored at sequence seq, its ID set. It

@@ -100,6 +100,7 @@ func clusterOptions(opts *server.Options, cfg Config) error {
 	// constant time).
 	opts.Cluster.Username, opts.Cluster.Password = cfg.User, cfg.Password
 	opts.Cluster.ConnectRetries = -1 // keep trying peers that are not up yet
+	opts.LameDuckDuration, opts.LameDuckGracePeriod = lameDuckDuration, lameDuckGrace
 	for _, r := range cfg.Routes {
 		u, err := url.Parse("nats-route://" + r)
 		if err != nil || u.Host == "" {

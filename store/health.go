@@ -109,10 +109,30 @@ func (s *Store) noteWrite(err error) {
 	if err == nil || !s.writeFailure(err) {
 		return
 	}
+	if s.cfg.Replicas > 1 && s.quorumHolds() {
+		// A write lost in a change of leader (a node stopping hands its
+		// leaderships over): the log has its quorum, the next write
+		// goes through; refusing writes until the next probe would turn
+		// one lost write into a second of 503s.
+		s.log.Debug("a write got no acknowledgement, but the chat log has its quorum", "err", err)
+		return
+	}
 	err = s.quorumFailure(err)
 	if s.health.fail(err) {
 		s.log.Error("the store cannot write: refusing writes until a probe write succeeds", "err", err)
 	}
+}
+
+// quorumCheckTimeout bounds the quorum check after a failed write: it
+// adds to the time the write's sender waits for its 503.
+const quorumCheckTimeout = 500 * time.Millisecond
+
+// quorumHolds reports whether the replicated chat log has its quorum now
+// (one [Store.quorum] check, bounded by quorumCheckTimeout).
+func (s *Store) quorumHolds() bool {
+	ctx, cancel := context.WithTimeout(s.ctx, quorumCheckTimeout)
+	defer cancel()
+	return s.quorum(ctx) == nil
 }
 
 // watchHealth probes an unwritable store every second until a probe write

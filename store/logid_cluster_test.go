@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/freeport"
 	"tickertalk/internal/wait"
 )
 
@@ -21,17 +21,9 @@ import (
 func startNATSCluster(t *testing.T, n int) []string {
 	t.Helper()
 	// Route ports chosen up front, so that each server is given every
-	// peer: a port freed here and taken by another process before its
-	// server binds it fails the test, it does not pass it.
-	ports := make([]int, n)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-		l.Close()
-	}
+	// peer: a port taken by another process before its server binds it
+	// fails the test, it does not pass it.
+	ports := freeport.Ports(t, n)
 	var routes []*url.URL
 	for _, p := range ports {
 		routes = append(routes, &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", p)})

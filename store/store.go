@@ -453,8 +453,10 @@ func (s *Store) track() bool {
 
 // Close stops every [Store.Follow] and [Store.Lead] (waiting for their
 // callbacks to return), drains the connection and shuts the embedded
-// server down, waiting for it. It is safe to call more than once; later
-// calls return the first call's result.
+// server down, waiting for it. A clustered embedded server first hands
+// the leaderships it holds over to its peers (within 5 s), so that the
+// cluster goes on writing without waiting for an election. It is safe to
+// call more than once; later calls return the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -463,6 +465,13 @@ func (s *Store) Close() error {
 		s.cancel()
 		s.wg.Wait()
 
+		if s.ownsSrv && s.srv != nil {
+			hctx, cancel := context.WithTimeout(context.Background(), handOverTimeout)
+			if err := s.handOver(hctx); err != nil {
+				s.log.Warn("leaving the cluster without a leader for every group: writes wait for an election", "err", err)
+			}
+			cancel()
+		}
 		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 			s.closeErr = fmt.Errorf("store: drain: %w", err)
 			s.nc.Close()
@@ -473,8 +482,7 @@ func (s *Store) Close() error {
 			s.nc.Close()
 		}
 		if s.ownsSrv && s.srv != nil {
-			s.srv.Shutdown()
-			s.srv.WaitForShutdown()
+			s.shutdownServer()
 		}
 	})
 	return s.closeErr
@@ -485,11 +493,12 @@ func (s *Store) Close() error {
 var ErrDisconnected = errors.New("store: not connected to NATS")
 
 // Ready returns nil when the store is connected, JetStream answers within
-// 2 seconds, writes work and, with [Config].Replicas above 1, the chat log
-// has a leader and a majority of current replicas; otherwise why not:
-// [ErrDisconnected], [ErrUnwritable] or [ErrNoQuorum] with the reason, or
-// JetStream's error. It makes one or two round trips: fine for a
-// readiness probe.
+// 2 seconds, writes work, with [Config].Replicas above 1 the chat log
+// has a leader and a majority of current replicas, and a clustered
+// embedded server's own replicas are current (see [ErrCatchingUp]);
+// otherwise why not: [ErrDisconnected], [ErrUnwritable], [ErrNoQuorum] or
+// [ErrCatchingUp] with the reason, or JetStream's error. It makes one or
+// two round trips: fine for a readiness probe.
 func (s *Store) Ready() error {
 	if !s.nc.IsConnected() {
 		return ErrDisconnected
@@ -502,7 +511,10 @@ func (s *Store) Ready() error {
 	if _, err := s.js.AccountInfo(ctx); err != nil {
 		return fmt.Errorf("store: JetStream does not answer: %w", err)
 	}
-	return s.quorum(ctx)
+	if err := s.quorum(ctx); err != nil {
+		return err
+	}
+	return s.caughtUp()
 }
 
 // ClientURL is the URL at which other nodes can reach the embedded server
