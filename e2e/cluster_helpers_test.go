@@ -243,6 +243,12 @@ func (s *poster) run(ctx context.Context) {
 			s.mu.Lock()
 			s.retries++
 			s.mu.Unlock()
+			// As a client of the protocol does: a 503 says when to come
+			// back; a node that did not answer is skipped at once.
+			select {
+			case <-ctx.Done():
+			case <-time.After(retryAfter(err)):
+			}
 			m, err = s.post(ctx, (node+1)%len(s.urls), body)
 		}
 		if ctx.Err() != nil {
@@ -261,6 +267,20 @@ func (s *poster) run(ctx context.Context) {
 		case <-time.After(20 * time.Millisecond): // the pace of a busy room
 		}
 	}
+}
+
+// retryAfter is how long the answer err asks a client to wait before
+// its retry: a 503's Retry-After, else nothing.
+func retryAfter(err error) time.Duration {
+	var se *testclient.StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusServiceUnavailable {
+		return 0
+	}
+	secs, perr := strconv.Atoi(se.Header.Get("Retry-After"))
+	if perr != nil || secs <= 0 {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
 }
 
 func (s *poster) post(ctx context.Context, node int, body tt.SendRequest) (tt.ChatMessage, error) {
