@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 
 	tt "tickertalk/app"
 	"tickertalk/history"
@@ -77,8 +78,27 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if raw, ok := c.w.(*rawResponse); ok {
+		// Taken over from net/http: its goroutine and buffers go as this
+		// handler returns, and the stream lives on a goroutine of its own.
+		go s.serveRaw(c, raw, sr)
+		return
+	}
 	defer s.closeStream(c, w, r)
 	s.hub.serve(c, sr)
+}
+
+// serveRaw serves a stream taken over from net/http (see rawResponse) on
+// the goroutine it runs on, which only this stream's frames occupy. A
+// panic ends this stream alone, as net/http's recovery would have.
+func (s *Server) serveRaw(c *conn, w *rawResponse, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("stream panicked", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	defer s.closeStream(c, w, r)
+	s.hub.serve(c, r)
 }
 
 // openStream validates a stream request and registers the connection: the
@@ -112,16 +132,28 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 		s.streams.release(addr)
 		return nil, nil, errShuttingDown
 	}
+	// An HTTP/1 stream is taken over from net/http (rawResponse), and
+	// then no longer ends with the request's context, which net/http ends
+	// as the handler returns: it ends with the server's, or when watch
+	// sees the client go.
+	raw, pending := hijackStream(w, r)
+	parent := r.Context()
+	if raw != nil {
+		w, parent = raw, s.ctx
+	}
 	opened := false
 	defer func() {
 		if !opened { // panicking: Close must not wait for this stream
 			s.wg.Done()
 			s.streams.release(addr)
+			if raw != nil {
+				raw.close()
+			}
 		}
 	}()
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel := context.WithCancel(parent)
 	c = newConn(w, cancel, &s.connCfg)
-	if r.Context().Value(serverKey{}) != s {
+	if parent.Value(serverKey{}) != s {
 		// Not served with BaseContext: Close must still end this stream.
 		// (With it, this would be one more child of s.ctx per connection.)
 		c.stop = context.AfterFunc(s.ctx, cancel)
@@ -131,6 +163,9 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 	eachRoom(room, func(room string) { s.pres.join(room, nick) })
 	s.metrics.connections.Inc()
 	sr = s.hub.request(ctx, r, s.hub.join(room))
+	if raw != nil {
+		go raw.watch(cancel, pending)
+	}
 	opened = true
 	return c, sr, nil
 }
@@ -142,6 +177,9 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 //go:noinline
 func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
+	if raw, ok := w.(*rawResponse); ok {
+		defer raw.close() // after the answer, if r3labs refused the stream
+	}
 	defer s.streams.release(streamKey(s.proxies.clientAddr(r)))
 	if c.stop != nil {
 		defer c.stop()
