@@ -61,17 +61,20 @@ func parseResume(r *http.Request, logID string) resume {
 // Last-Event-ID, after which EventSource gives up for good; a malformed id
 // gets a resync event instead).
 //
-// This function stays on the stack of the connection's goroutine for the
-// connection's whole life, so its frame is kept small: the work with many
-// locals happens in openStream and closeStream, which return. The frame
-// size counts beyond this goroutine: the runtime starts every new
-// goroutine with a stack the size of the average stack in use at the last
-// GC, rounded up to a power of two. With thousands of connections parked
-// here, the average is mostly this stack and the two small goroutines
-// beside it (net/http's background reader, r3labs's context watcher), and
-// 700 bytes more here were enough to round it up from 2 KiB to 4 KiB:
-// every goroutine started after that, three per new connection, got twice
-// the stack (1.8 KB more per connection at 10,000 idle connections).
+// An HTTP/1 stream is taken over from net/http (rawResponse) and served
+// by serveRaw on a goroutine of its own; this handler then returns, and
+// net/http's goroutine, buffers and background reader with it. Otherwise
+// (HTTP/2) this function stays on the stack of the connection's goroutine
+// for the connection's whole life, so its frame is kept small: the work
+// with many locals happens in openStream and closeStream, which return.
+// The frame size of what stays parked counts beyond its goroutine: the
+// runtime starts every new goroutine with a stack the size of the average
+// stack in use at the last GC, rounded up to a power of two. With
+// thousands of connections parked, the average is mostly the stream's
+// stack and the two small goroutines beside it, and 700 bytes more here
+// were once enough to round it up from 2 KiB to 4 KiB: every goroutine
+// started after that, three per new connection, got twice the stack (1.8
+// KB more per connection at 10,000 idle connections).
 func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	c, sr, err := s.openStream(w, r)
 	if err != nil {
