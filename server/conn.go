@@ -46,9 +46,11 @@ type conn struct {
 
 	// Owned by r3labs's handler goroutine.
 	cur    []byte
+	feed   *feedNode // the last frame taken from the stream's feed
 	status int32
 
 	started bool // owned by r3labs's handler goroutine
+	token   bool // owned by r3labs's handler goroutine: the event is a token, taken
 
 	// The ticker snapshot goes out with the first batch, at snapAt in the
 	// initial frames (with a replay, the first batch after it), written
@@ -63,6 +65,13 @@ type conn struct {
 	updateAt, presenceAt int32
 	snap                 []byte
 
+	frames int32 // guarded by mu: the frames queued since the last batch
+
+	// Owned by the writer of the moment, as monotonic nanoseconds since
+	// cfg.epoch: when it last wrote (see coalesce), and when it last set
+	// the write deadline, which it moves only every half timeout.
+	wroteAt, deadlineAt int64
+
 	writing    bool // guarded by mu: a writer goroutine runs; it alone touches w
 	evicted    bool // guarded by mu: too slow, counted once
 	closed     bool // guarded by mu: nothing more is written (evicted, failed or ended)
@@ -76,18 +85,40 @@ type conn struct {
 	writers sync.WaitGroup // the handler waits for the last writer
 }
 
+// writeCoalesce is connConfig.coalesce: at 2 ms, a connection gets at most
+// 500 writes a second, and an event waits at most 2 ms for the one before.
+const writeCoalesce = 2 * time.Millisecond
+
 // connConfig is what every connection of a server shares: one per server
 // rather than copies (and closures) in each of thousands of conns.
 type connConfig struct {
-	timeout  time.Duration
+	timeout time.Duration
+	// coalesce is the least time between two writes of live events to
+	// one connection: a writer that wrote less than that ago waits, so
+	// that a burst leaves in one write (and one syscall) instead of one
+	// per event. It delays an event by at most that, and only one that
+	// follows another closely.
+	coalesce time.Duration
+	epoch    time.Time // the origin of the conns' wroteAt and deadlineAt
 	maxQueue int
 	pageSize int // messages read from history at once by a replay
 	bufs     *buffers
 	// delivered counts events queued to a connection; replayed, the
 	// messages a replay wrote.
 	delivered, replayed prometheus.Counter
-	hooks               connHooks
-	replays             replaySource
+	// batchFrames observes the frames of live events each write carries.
+	batchFrames prometheus.Observer
+	hooks       connHooks
+	replays     replaySource
+}
+
+// clock is now in the monotonic nanoseconds of the conns' wroteAt and
+// deadlineAt; never 0. Without an epoch, it is the wall clock.
+func (cfg *connConfig) clock(now time.Time) int64 {
+	if cfg.epoch.IsZero() {
+		return now.UnixNano()
+	}
+	return int64(now.Sub(cfg.epoch)) + 1
 }
 
 // connHooks is what a conn asks of the server that opened it.
@@ -133,6 +164,17 @@ func (c *conn) Header() http.Header { return c.w.Header() }
 func (c *conn) WriteHeader(status int) { c.status = int32(status) }
 
 func (c *conn) Write(p []byte) (int, error) {
+	if c.started {
+		// r3labs writes a token as `: #N\n`, then `\n`, then flushes.
+		if c.token {
+			return len(p), nil
+		}
+		if n, ok := parseToken(p); ok && c.cur == nil {
+			c.token = true
+			c.take(n)
+			return len(p), nil
+		}
+	}
 	if c.cur == nil {
 		c.cur = c.cfg.bufs.get()
 	}
@@ -142,6 +184,10 @@ func (c *conn) Write(p []byte) (int, error) {
 
 // Flush ends one event written by r3labs.
 func (c *conn) Flush() {
+	if c.token {
+		c.token = false
+		return
+	}
 	if !c.started {
 		c.started = true
 		f := c.cfg.hooks.startFrames(c)
@@ -154,7 +200,7 @@ func (c *conn) Flush() {
 		} else {
 			c.lastID = f.last
 		}
-		queued, owned := c.enqueue(f.buf, 0, true)
+		queued, owned := c.enqueue(f.buf, 0, true, false)
 		if queued {
 			c.cfg.delivered.Inc()
 		}
@@ -166,7 +212,7 @@ func (c *conn) Flush() {
 		return
 	}
 	if frame, seq, keep := c.frame(c.cur); keep {
-		queued, owned := c.enqueue(frame, seq, false)
+		queued, owned := c.enqueue(frame, seq, false, false)
 		if queued {
 			c.cfg.delivered.Inc()
 		}
@@ -177,6 +223,19 @@ func (c *conn) Flush() {
 	}
 	c.cfg.bufs.put(c.cur)
 	c.cur = nil
+}
+
+// take queues the frame of token n from the stream's feed: the frame
+// shared by every connection, copied into the queue.
+func (c *conn) take(n uint64) {
+	node := seek(c.feed, n)
+	if node == nil {
+		return // published before this connection joined, or to another feed
+	}
+	c.feed = node
+	if queued, _ := c.enqueue(node.f.b, node.f.seq, false, true); queued {
+		c.cfg.delivered.Inc()
+	}
 }
 
 var idPrefix = []byte("id: ")
@@ -212,18 +271,26 @@ func (c *conn) frame(ev []byte) ([]byte, uint64, bool) {
 // below the last id queued or replayed goes, and while a replay runs live
 // events are held instead (see hold). queued reports that p will be
 // written. When the queue is empty, p itself becomes the queue, without a
-// copy, and owned is true: p is then the queue's, not the caller's.
-func (c *conn) enqueue(p []byte, seq uint64, initial bool) (queued, owned bool) {
+// copy, and owned is true: p is then the queue's, not the caller's. A
+// shared p (a feed's frame) is only ever copied, and never owned.
+func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (queued, owned bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return false, false
 	}
 	if c.rep != nil && !initial {
+		copied := shared && seq == 0 // hold may keep p: then a copy of it
+		if copied {
+			p = append(c.cfg.bufs.get(), p...)
+		}
 		kept, old := c.hold(p, seq)
 		c.mu.Unlock()
 		c.cfg.bufs.put(old)
-		return false, kept
+		if copied && !kept {
+			c.cfg.bufs.put(p)
+		}
+		return false, kept && !shared
 	}
 	if seq != 0 {
 		if seq <= c.lastID { // replayed already
@@ -246,10 +313,17 @@ func (c *conn) enqueue(p []byte, seq uint64, initial bool) (queued, owned bool) 
 	if slot != nil {
 		*slot = int32(len(c.queue)) + 1
 	}
-	if len(c.queue) == 0 {
+	c.frames++
+	switch {
+	case len(c.queue) == 0 && shared:
+		if cap(c.queue) == 0 {
+			c.queue = c.cfg.bufs.get()
+		}
+		c.queue = append(c.queue, p...)
+	case len(c.queue) == 0:
 		c.cfg.bufs.put(c.queue) // an empty buffer the writer left for reuse
 		c.queue, owned = p, true
-	} else {
+	default:
 		c.queue = append(c.queue, p...)
 	}
 	start := !c.writing
@@ -296,6 +370,7 @@ func (c *conn) conflate(p []byte) *int32 {
 	end += at + 2
 	n := end - at
 	c.queue = append(c.queue[:at], c.queue[end:]...)
+	c.frames--
 	if int(*other-1) > at {
 		*other -= int32(n)
 	}
@@ -305,7 +380,7 @@ func (c *conn) conflate(p []byte) *int32 {
 // dropQueue forgets what is queued; the caller holds c.mu.
 func (c *conn) dropQueue() {
 	c.queue = nil
-	c.updateAt, c.presenceAt = 0, 0
+	c.updateAt, c.presenceAt, c.frames = 0, 0, 0
 }
 
 // evict ends the connection of a client that does not keep up. Setting the
@@ -332,12 +407,19 @@ func (c *conn) write() {
 		var buf []byte
 		snap := false // the batch may carry the ticker snapshot
 		if len(c.queue) > 0 {
+			if c.waitToCoalesce() {
+				continue // c.mu was released: look again
+			}
 			snap = c.rep == nil
 			// Double buffering: r3labs appends to one buffer while this
 			// goroutine writes the other.
 			buf = c.queue
 			c.queue, spare = spare[:0], nil
 			c.updateAt, c.presenceAt = 0, 0
+			if c.cfg.batchFrames != nil {
+				c.cfg.batchFrames.Observe(float64(c.frames))
+			}
+			c.frames = 0
 		} else {
 			// The next batch of the replay, read without the lock: r3labs
 			// never waits for history.
@@ -363,7 +445,7 @@ func (c *conn) write() {
 		// conn closed under it before forcing the deadline to now, so
 		// theirs always comes last and a blocked write ends at once.
 		began := time.Now()
-		_ = c.rc.SetWriteDeadline(began.Add(c.cfg.timeout))
+		c.moveDeadline(began)
 		c.mu.Unlock()
 
 		err := c.writeBatch(buf, snap)
@@ -374,8 +456,40 @@ func (c *conn) write() {
 			c.failed(err, time.Since(began))
 			return
 		}
+		c.wroteAt = c.cfg.clock(began)
 		spare = buf
 	}
+}
+
+// waitToCoalesce waits until cfg.coalesce has passed since the last write,
+// and reports whether it waited. The caller holds c.mu, which it releases
+// to wait (and then does not take again).
+func (c *conn) waitToCoalesce() bool {
+	if c.wroteAt == 0 || c.cfg.coalesce <= 0 {
+		return false
+	}
+	wait := time.Duration(c.wroteAt-c.cfg.clock(time.Now())) + c.cfg.coalesce
+	if wait <= 0 {
+		return false
+	}
+	c.mu.Unlock()
+	time.Sleep(wait)
+	c.wroteAt = 0 // waited: the batch goes now, whatever came meanwhile
+	return true
+}
+
+// moveDeadline sets the write deadline for a write starting at now, to
+// between one and one and a half timeouts ahead: setting it takes the
+// poller's lock, so it moves only when half a timeout has passed since it
+// was last set. A write blocked by a reader too slow therefore fails after
+// at least the timeout, and at most one and a half. The caller holds c.mu.
+func (c *conn) moveDeadline(now time.Time) {
+	at := c.cfg.clock(now)
+	if c.deadlineAt != 0 && time.Duration(at-c.deadlineAt) < c.cfg.timeout/2 {
+		return
+	}
+	c.deadlineAt = at
+	_ = c.rc.SetWriteDeadline(now.Add(c.cfg.timeout + c.cfg.timeout/2))
 }
 
 // stopWriting ends the writer; the caller holds c.mu, which it releases.
