@@ -100,7 +100,7 @@ func parseToken(p []byte) (uint64, bool) {
 	}
 	var n uint64
 	for _, d := range p[len(tokenPrefix) : len(p)-1] {
-		if d < '0' || d > '9' || n > (1<<64-1)/10-1 {
+		if d < '0' || d > '9' || n > (1<<64-1-uint64(d-'0'))/10 {
 			return 0, false
 		}
 		n = n*10 + uint64(d-'0')
