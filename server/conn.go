@@ -72,6 +72,10 @@ type conn struct {
 	// the write deadline, which it moves only every half timeout.
 	wroteAt, deadlineAt int64
 
+	// wake, guarded by mu, is set while a writer lingers (see linger):
+	// a send wakes it.
+	wake chan struct{}
+
 	writing    bool // guarded by mu: a writer goroutine runs; it alone touches w
 	evicted    bool // guarded by mu: too slow, counted once
 	closed     bool // guarded by mu: nothing more is written (evicted, failed or ended)
@@ -87,7 +91,12 @@ type conn struct {
 
 // writeCoalesce is connConfig.coalesce: at 2 ms, a connection gets at most
 // 500 writes a second, and an event waits at most 2 ms for the one before.
-const writeCoalesce = 2 * time.Millisecond
+// writeLinger is connConfig.linger: a connection with more than 50 events
+// a second keeps its writer; one with the ticker alone does not.
+const (
+	writeCoalesce = 2 * time.Millisecond
+	writeLinger   = 20 * time.Millisecond
+)
 
 // connConfig is what every connection of a server shares: one per server
 // rather than copies (and closures) in each of thousands of conns.
@@ -100,6 +109,11 @@ type connConfig struct {
 	// follows another closely.
 	coalesce time.Duration
 	epoch    time.Time // the origin of the conns' wroteAt and deadlineAt
+	// linger is how long a busy connection's writer (one that wrote less
+	// than that before it started) waits for more once it has written
+	// everything, before it ends: a writer started afresh for every
+	// event starts with a small stack that its first write grows again.
+	linger   time.Duration
 	maxQueue int
 	pageSize int // messages read from history at once by a replay
 	bufs     *buffers
@@ -305,6 +319,7 @@ func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (queued, owne
 	}
 	if !initial && len(c.queue)+len(p) > c.cfg.maxQueue {
 		c.evicted, c.closed = true, true
+		c.wakeWriter()
 		c.dropQueue()
 		c.mu.Unlock()
 		c.evict()
@@ -330,12 +345,59 @@ func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (queued, owne
 	c.writing = true
 	if start {
 		c.writers.Add(1)
+	} else {
+		c.wakeWriter()
 	}
 	c.mu.Unlock()
 	if start {
 		go c.write()
 	}
 	return true, owned
+}
+
+// wakeWriter wakes a lingering writer; the caller holds c.mu.
+func (c *conn) wakeWriter() {
+	if c.wake != nil {
+		select {
+		case c.wake <- struct{}{}:
+		default: // woken already
+		}
+	}
+}
+
+// waker is what a lingering writer waits on: made once per writer, on
+// its first linger.
+type waker struct {
+	ch chan struct{}
+	t  *time.Timer
+}
+
+// linger waits up to cfg.linger for something more to write, or for the
+// conn to close, and reports whether it was woken. The caller holds c.mu,
+// as it does when linger returns.
+func (c *conn) linger(w *waker) bool {
+	if w.ch == nil {
+		w.ch, w.t = make(chan struct{}, 1), time.NewTimer(c.cfg.linger)
+	} else {
+		w.t.Reset(c.cfg.linger)
+	}
+	c.wake = w.ch
+	c.mu.Unlock()
+	woken := false
+	select {
+	case <-w.ch:
+		woken = true
+	case <-w.t.C:
+	}
+	c.mu.Lock()
+	c.wake = nil
+	select {
+	case <-w.ch: // sent after the timer fired
+		woken = true
+	default:
+	}
+	w.t.Stop()
+	return woken
 }
 
 // conflate makes room for p if it is a state event (an `update` or a
@@ -398,11 +460,18 @@ func (c *conn) evict() {
 func (c *conn) write() {
 	defer c.writers.Done()
 	var spare []byte
+	var w waker
+	busy := c.cfg.linger > 0 && c.wroteAt != 0 && time.Duration(c.cfg.clock(time.Now())-c.wroteAt) < c.cfg.linger
 	for {
 		c.mu.Lock()
 		if c.closed || (len(c.queue) == 0 && c.rep == nil) {
-			c.stopWriting(spare)
-			return
+			if c.closed || !busy {
+				c.stopWriting(spare)
+				return
+			}
+			busy = c.linger(&w)
+			c.mu.Unlock()
+			continue
 		}
 		var buf []byte
 		snap := false // the batch may carry the ticker snapshot
@@ -562,6 +631,7 @@ func (c *conn) failed(err error, took time.Duration) {
 func (c *conn) close() {
 	c.mu.Lock()
 	c.closed = true
+	c.wakeWriter()
 	writing := c.writing
 	c.mu.Unlock()
 	if writing {

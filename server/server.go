@@ -278,7 +278,7 @@ func New(opts Options) *Server {
 	}
 	s.connCfg = connConfig{
 		timeout: opts.WriteTimeout, maxQueue: opts.QueueBytes, bufs: &buffers{},
-		coalesce: writeCoalesce, epoch: time.Now(), batchFrames: s.metrics.batchFrames,
+		coalesce: writeCoalesce, linger: writeLinger, epoch: time.Now(), batchFrames: s.metrics.batchFrames,
 		pageSize:  min(max(opts.QueueBytes/replayPageBytes, 1), maxReplayPage),
 		delivered: s.metrics.delivered, replayed: s.metrics.replayed, hooks: s, replays: s,
 	}

@@ -152,3 +152,41 @@ func TestWriteDeadlineMovesEveryHalfTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestBusyWriterLingers: the writer of a connection that wrote less than
+// the linger time before stays, waiting for the next event, which it then
+// writes; close ends a lingering writer at once. A writer started after a
+// longer pause ends as soon as it has written.
+func TestBusyWriterLingers(t *testing.T) {
+	const linger = time.Minute
+	s := newSocket()
+	cfg := testConnConfig(func() ([]byte, uint64) { return []byte(":ok\n\n"), 0 })
+	cfg.linger, cfg.timeout = linger, time.Minute
+	c := newConn(s, func() {}, cfg)
+	lingering := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.writing && c.wake != nil
+	}
+
+	c.Flush() // `:ok`: the first write, by a writer that is not busy
+	waitFlushes(t, s, 1)
+	wait.For(t, 10*time.Second, "the first writer to end", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return !c.writing
+	})
+	for n := 1; n <= 3; n++ { // each within the linger time of the one before
+		sendMessage(t, c, n)
+		waitFlushes(t, s, n+1)
+		wait.For(t, 10*time.Second, "the writer to linger", lingering)
+	}
+	closed := time.Now()
+	c.close()
+	if took := time.Since(closed); took > linger/2 {
+		t.Errorf("close waited %v for a lingering writer", took)
+	}
+	if _, _, body := s.counts(); !strings.HasSuffix(body, "data: m3\n\n") {
+		t.Errorf("the socket got %q", body)
+	}
+}
