@@ -17,8 +17,10 @@ import (
 
 // conn is one SSE connection. It stands between r3labs/sse and the socket:
 // r3labs writes each event as several Writes and one Flush into conn, which
-// never blocks it; conn frames the event, drops what must not reach the
-// browser and appends the rest to a bounded queue. A writer goroutine owns
+// never blocks it. What the hub publishes reaches r3labs as a token, and
+// conn copies the token's frame, built once for every connection, from its
+// stream's feed (feed.go); any other event conn frames itself, dropping what
+// must not reach the browser. Either goes to a bounded queue. A writer goroutine owns
 // the socket while the queue holds anything and drains it under a write
 // deadline. A client that stops reading therefore never slows r3labs's
 // fan-out: its queue fills and it is evicted, and the browser resumes from
