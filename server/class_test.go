@@ -16,9 +16,9 @@ import (
 func TestIDFollowsTheClass(t *testing.T) {
 	for _, k := range tt.Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
-			ev := event(k, "7", []byte(`{}`))
-			if got, want := string(ev.ID) == "7", k.Class == tt.Durable; got != want {
-				t.Errorf("event(%s, 7) has id %q; a %v kind must carry an id: %v", k.Name, ev.ID, k.Class, want)
+			f := newFrame(k, "log0-7", []byte(`{}`))
+			if got, want := strings.HasPrefix(string(f.b), "id: log0-7\n") && f.seq == 7, k.Class == tt.Durable; got != want {
+				t.Errorf("newFrame(%s, log0-7) = %q, seq %d; a %v kind must carry an id: %v", k.Name, f.b, f.seq, k.Class, want)
 			}
 			frame := string(appendFrame(nil, k, "7", []byte(`{}`)))
 			if got, want := strings.HasPrefix(frame, "id: 7\n"), k.Class == tt.Durable; got != want {

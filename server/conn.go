@@ -17,8 +17,10 @@ import (
 
 // conn is one SSE connection. It stands between r3labs/sse and the socket:
 // r3labs writes each event as several Writes and one Flush into conn, which
-// never blocks it; conn frames the event, drops what must not reach the
-// browser and appends the rest to a bounded queue. A writer goroutine owns
+// never blocks it. What the hub publishes reaches r3labs as a token, and
+// conn copies the token's frame, built once for every connection, from its
+// stream's feed (feed.go); any other event conn frames itself, dropping what
+// must not reach the browser. Either goes to a bounded queue. A writer goroutine owns
 // the socket while the queue holds anything and drains it under a write
 // deadline. A client that stops reading therefore never slows r3labs's
 // fan-out: its queue fills and it is evicted, and the browser resumes from
@@ -46,9 +48,11 @@ type conn struct {
 
 	// Owned by r3labs's handler goroutine.
 	cur    []byte
+	feed   *feedNode // the last frame taken from the stream's feed
 	status int32
 
 	started bool // owned by r3labs's handler goroutine
+	token   bool // owned by r3labs's handler goroutine: the event is a token, taken
 
 	// The ticker snapshot goes out with the first batch, at snapAt in the
 	// initial frames (with a replay, the first batch after it), written
@@ -63,6 +67,17 @@ type conn struct {
 	updateAt, presenceAt int32
 	snap                 []byte
 
+	frames int32 // guarded by mu: the frames queued since the last batch
+
+	// Owned by the writer of the moment, as monotonic nanoseconds since
+	// cfg.epoch: when it last wrote (see coalesce), and when it last set
+	// the write deadline, which it moves only every half timeout.
+	wroteAt, deadlineAt int64
+
+	// wake, guarded by mu, is set while a writer lingers (see linger):
+	// a send wakes it.
+	wake chan struct{}
+
 	writing    bool // guarded by mu: a writer goroutine runs; it alone touches w
 	evicted    bool // guarded by mu: too slow, counted once
 	closed     bool // guarded by mu: nothing more is written (evicted, failed or ended)
@@ -76,18 +91,50 @@ type conn struct {
 	writers sync.WaitGroup // the handler waits for the last writer
 }
 
+// writeCoalesce is connConfig.coalesce: at 2 ms, a connection gets at most
+// 500 writes a second, and an event waits at most 2 ms for the one before.
+// writeLinger is connConfig.linger: a connection with more than 50 events
+// a second keeps its writer; one with the ticker alone does not.
+const (
+	writeCoalesce = 2 * time.Millisecond
+	writeLinger   = 20 * time.Millisecond
+)
+
 // connConfig is what every connection of a server shares: one per server
 // rather than copies (and closures) in each of thousands of conns.
 type connConfig struct {
-	timeout  time.Duration
+	timeout time.Duration
+	// coalesce is the least time between two writes of live events to
+	// one connection: a writer that wrote less than that ago waits, so
+	// that a burst leaves in one write (and one syscall) instead of one
+	// per event. It delays an event by at most that, and only one that
+	// follows another closely.
+	coalesce time.Duration
+	epoch    time.Time // the origin of the conns' wroteAt and deadlineAt
+	// linger is how long a busy connection's writer (one that wrote less
+	// than that before it started) waits for more once it has written
+	// everything, before it ends: a writer started afresh for every
+	// event starts with a small stack that its first write grows again.
+	linger   time.Duration
 	maxQueue int
 	pageSize int // messages read from history at once by a replay
 	bufs     *buffers
 	// delivered counts events queued to a connection; replayed, the
 	// messages a replay wrote.
 	delivered, replayed prometheus.Counter
-	hooks               connHooks
-	replays             replaySource
+	// batchFrames observes the frames of live events each write carries.
+	batchFrames prometheus.Observer
+	hooks       connHooks
+	replays     replaySource
+}
+
+// clock is now in the monotonic nanoseconds of the conns' wroteAt and
+// deadlineAt; never 0. Without an epoch, it is the wall clock.
+func (cfg *connConfig) clock(now time.Time) int64 {
+	if cfg.epoch.IsZero() {
+		return now.UnixNano()
+	}
+	return int64(now.Sub(cfg.epoch)) + 1
 }
 
 // connHooks is what a conn asks of the server that opened it.
@@ -133,6 +180,17 @@ func (c *conn) Header() http.Header { return c.w.Header() }
 func (c *conn) WriteHeader(status int) { c.status = int32(status) }
 
 func (c *conn) Write(p []byte) (int, error) {
+	if c.started {
+		// r3labs writes a token as `: #N\n`, then `\n`, then flushes.
+		if c.token {
+			return len(p), nil
+		}
+		if n, ok := parseToken(p); ok && c.cur == nil {
+			c.token = true
+			c.take(n)
+			return len(p), nil
+		}
+	}
 	if c.cur == nil {
 		c.cur = c.cfg.bufs.get()
 	}
@@ -142,6 +200,10 @@ func (c *conn) Write(p []byte) (int, error) {
 
 // Flush ends one event written by r3labs.
 func (c *conn) Flush() {
+	if c.token {
+		c.token = false
+		return
+	}
 	if !c.started {
 		c.started = true
 		f := c.cfg.hooks.startFrames(c)
@@ -154,7 +216,7 @@ func (c *conn) Flush() {
 		} else {
 			c.lastID = f.last
 		}
-		queued, owned := c.enqueue(f.buf, 0, true)
+		queued, owned := c.enqueue(f.buf, 0, true, false)
 		if queued {
 			c.cfg.delivered.Inc()
 		}
@@ -166,7 +228,7 @@ func (c *conn) Flush() {
 		return
 	}
 	if frame, seq, keep := c.frame(c.cur); keep {
-		queued, owned := c.enqueue(frame, seq, false)
+		queued, owned := c.enqueue(frame, seq, false, false)
 		if queued {
 			c.cfg.delivered.Inc()
 		}
@@ -177,6 +239,19 @@ func (c *conn) Flush() {
 	}
 	c.cfg.bufs.put(c.cur)
 	c.cur = nil
+}
+
+// take queues the frame of token n from the stream's feed: the frame
+// shared by every connection, copied into the queue.
+func (c *conn) take(n uint64) {
+	node := seek(c.feed, n)
+	if node == nil {
+		return // published before this connection joined, or to another feed
+	}
+	c.feed = node
+	if queued, _ := c.enqueue(node.f.b, node.f.seq, false, true); queued {
+		c.cfg.delivered.Inc()
+	}
 }
 
 var idPrefix = []byte("id: ")
@@ -212,18 +287,26 @@ func (c *conn) frame(ev []byte) ([]byte, uint64, bool) {
 // below the last id queued or replayed goes, and while a replay runs live
 // events are held instead (see hold). queued reports that p will be
 // written. When the queue is empty, p itself becomes the queue, without a
-// copy, and owned is true: p is then the queue's, not the caller's.
-func (c *conn) enqueue(p []byte, seq uint64, initial bool) (queued, owned bool) {
+// copy, and owned is true: p is then the queue's, not the caller's. A
+// shared p (a feed's frame) is only ever copied, and never owned.
+func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (queued, owned bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return false, false
 	}
 	if c.rep != nil && !initial {
+		copied := shared && seq == 0 // hold may keep p: then a copy of it
+		if copied {
+			p = append(c.cfg.bufs.get(), p...)
+		}
 		kept, old := c.hold(p, seq)
 		c.mu.Unlock()
 		c.cfg.bufs.put(old)
-		return false, kept
+		if copied && !kept {
+			c.cfg.bufs.put(p)
+		}
+		return false, kept && !shared
 	}
 	if seq != 0 {
 		if seq <= c.lastID { // replayed already
@@ -238,6 +321,7 @@ func (c *conn) enqueue(p []byte, seq uint64, initial bool) (queued, owned bool) 
 	}
 	if !initial && len(c.queue)+len(p) > c.cfg.maxQueue {
 		c.evicted, c.closed = true, true
+		c.wakeWriter()
 		c.dropQueue()
 		c.mu.Unlock()
 		c.evict()
@@ -246,22 +330,76 @@ func (c *conn) enqueue(p []byte, seq uint64, initial bool) (queued, owned bool) 
 	if slot != nil {
 		*slot = int32(len(c.queue)) + 1
 	}
-	if len(c.queue) == 0 {
+	c.frames++
+	switch {
+	case len(c.queue) == 0 && shared:
+		if cap(c.queue) == 0 {
+			c.queue = c.cfg.bufs.get()
+		}
+		c.queue = append(c.queue, p...)
+	case len(c.queue) == 0:
 		c.cfg.bufs.put(c.queue) // an empty buffer the writer left for reuse
 		c.queue, owned = p, true
-	} else {
+	default:
 		c.queue = append(c.queue, p...)
 	}
 	start := !c.writing
 	c.writing = true
 	if start {
 		c.writers.Add(1)
+	} else {
+		c.wakeWriter()
 	}
 	c.mu.Unlock()
 	if start {
 		go c.write()
 	}
 	return true, owned
+}
+
+// wakeWriter wakes a lingering writer; the caller holds c.mu.
+func (c *conn) wakeWriter() {
+	if c.wake != nil {
+		select {
+		case c.wake <- struct{}{}:
+		default: // woken already
+		}
+	}
+}
+
+// waker is what a lingering writer waits on: made once per writer, on
+// its first linger.
+type waker struct {
+	ch chan struct{}
+	t  *time.Timer
+}
+
+// linger waits up to cfg.linger for something more to write, or for the
+// conn to close, and reports whether it was woken. The caller holds c.mu,
+// as it does when linger returns.
+func (c *conn) linger(w *waker) bool {
+	if w.ch == nil {
+		w.ch, w.t = make(chan struct{}, 1), time.NewTimer(c.cfg.linger)
+	} else {
+		w.t.Reset(c.cfg.linger)
+	}
+	c.wake = w.ch
+	c.mu.Unlock()
+	woken := false
+	select {
+	case <-w.ch:
+		woken = true
+	case <-w.t.C:
+	}
+	c.mu.Lock()
+	c.wake = nil
+	select {
+	case <-w.ch: // sent after the timer fired
+		woken = true
+	default:
+	}
+	w.t.Stop()
+	return woken
 }
 
 // conflate makes room for p if it is a state event (an `update` or a
@@ -296,6 +434,7 @@ func (c *conn) conflate(p []byte) *int32 {
 	end += at + 2
 	n := end - at
 	c.queue = append(c.queue[:at], c.queue[end:]...)
+	c.frames--
 	if int(*other-1) > at {
 		*other -= int32(n)
 	}
@@ -305,7 +444,7 @@ func (c *conn) conflate(p []byte) *int32 {
 // dropQueue forgets what is queued; the caller holds c.mu.
 func (c *conn) dropQueue() {
 	c.queue = nil
-	c.updateAt, c.presenceAt = 0, 0
+	c.updateAt, c.presenceAt, c.frames = 0, 0, 0
 }
 
 // evict ends the connection of a client that does not keep up. Setting the
@@ -323,21 +462,35 @@ func (c *conn) evict() {
 func (c *conn) write() {
 	defer c.writers.Done()
 	var spare []byte
+	var w waker
+	busy := c.cfg.linger > 0 && c.wroteAt != 0 && time.Duration(c.cfg.clock(time.Now())-c.wroteAt) < c.cfg.linger
 	for {
 		c.mu.Lock()
 		if c.closed || (len(c.queue) == 0 && c.rep == nil) {
-			c.stopWriting(spare)
-			return
+			if c.closed || !busy {
+				c.stopWriting(spare)
+				return
+			}
+			busy = c.linger(&w)
+			c.mu.Unlock()
+			continue
 		}
 		var buf []byte
 		snap := false // the batch may carry the ticker snapshot
 		if len(c.queue) > 0 {
+			if c.waitToCoalesce() {
+				continue // c.mu was released: look again
+			}
 			snap = c.rep == nil
 			// Double buffering: r3labs appends to one buffer while this
 			// goroutine writes the other.
 			buf = c.queue
 			c.queue, spare = spare[:0], nil
 			c.updateAt, c.presenceAt = 0, 0
+			if c.cfg.batchFrames != nil {
+				c.cfg.batchFrames.Observe(float64(c.frames))
+			}
+			c.frames = 0
 		} else {
 			// The next batch of the replay, read without the lock: r3labs
 			// never waits for history.
@@ -363,7 +516,7 @@ func (c *conn) write() {
 		// conn closed under it before forcing the deadline to now, so
 		// theirs always comes last and a blocked write ends at once.
 		began := time.Now()
-		_ = c.rc.SetWriteDeadline(began.Add(c.cfg.timeout))
+		c.moveDeadline(began)
 		c.mu.Unlock()
 
 		err := c.writeBatch(buf, snap)
@@ -374,8 +527,40 @@ func (c *conn) write() {
 			c.failed(err, time.Since(began))
 			return
 		}
+		c.wroteAt = c.cfg.clock(began)
 		spare = buf
 	}
+}
+
+// waitToCoalesce waits until cfg.coalesce has passed since the last write,
+// and reports whether it waited. The caller holds c.mu, which it releases
+// to wait (and then does not take again).
+func (c *conn) waitToCoalesce() bool {
+	if c.wroteAt == 0 || c.cfg.coalesce <= 0 {
+		return false
+	}
+	wait := time.Duration(c.wroteAt-c.cfg.clock(time.Now())) + c.cfg.coalesce
+	if wait <= 0 {
+		return false
+	}
+	c.mu.Unlock()
+	time.Sleep(wait)
+	c.wroteAt = 0 // waited: the batch goes now, whatever came meanwhile
+	return true
+}
+
+// moveDeadline sets the write deadline for a write starting at now, to
+// between one and one and a half timeouts ahead: setting it takes the
+// poller's lock, so it moves only when half a timeout has passed since it
+// was last set. A write blocked by a reader too slow therefore fails after
+// at least the timeout, and at most one and a half. The caller holds c.mu.
+func (c *conn) moveDeadline(now time.Time) {
+	at := c.cfg.clock(now)
+	if c.deadlineAt != 0 && time.Duration(at-c.deadlineAt) < c.cfg.timeout/2 {
+		return
+	}
+	c.deadlineAt = at
+	_ = c.rc.SetWriteDeadline(now.Add(c.cfg.timeout + c.cfg.timeout/2))
 }
 
 // stopWriting ends the writer; the caller holds c.mu, which it releases.
@@ -448,6 +633,7 @@ func (c *conn) failed(err error, took time.Duration) {
 func (c *conn) close() {
 	c.mu.Lock()
 	c.closed = true
+	c.wakeWriter()
 	writing := c.writing
 	c.mu.Unlock()
 	if writing {

@@ -29,6 +29,6 @@ func (s *Server) Deliver(m tt.ChatMessage) error {
 		return nil // already delivered
 	}
 	s.metrics.published.WithLabelValues(tt.EventMessage).Inc()
-	s.hub.publishRoom(m.Room, event(tt.KindMessage.Info(), m.ID, data))
+	s.hub.publishRoom(m.Room, newFrame(tt.KindMessage.Info(), m.ID, data))
 	return nil
 }

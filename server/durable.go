@@ -38,7 +38,7 @@ func (s *Server) DeliverEvent(e history.Entry) error {
 	}
 	s.observers.notify(e)
 	s.metrics.published.WithLabelValues(k.Name).Inc()
-	s.hub.publishRoom(e.Msg.Room, event(k, e.Msg.ID, e.JSON))
+	s.hub.publishRoom(e.Msg.Room, newFrame(k, e.Msg.ID, e.JSON))
 	return nil
 }
 

@@ -165,7 +165,9 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 
 	eachRoom(room, func(room string) { s.pres.join(room, nick) })
 	s.metrics.connections.Inc()
-	sr = s.hub.request(ctx, r, s.hub.join(room))
+	id, at := s.hub.join(room)
+	c.feed = at
+	sr = s.hub.request(ctx, r, id)
 	if raw != nil {
 		go raw.watch(cancel, pending)
 	}

@@ -7,10 +7,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/r3labs/sse/v2"
-
-	tt "tickertalk/app"
 )
 
 // tickerStream is the r3labs stream of connections without a room. Room
@@ -28,11 +27,16 @@ const tickerStream = "_ticker"
 // Streams are created on first join and removed when their last connection
 // has left r3labs (after its request context ended), which is the only safe
 // time: removing a stream with live subscribers leaks their goroutines.
+//
+// What r3labs carries is a token per event; the event's frame, built once,
+// is on the stream's feed (feed.go).
 type hub struct {
-	sse *sse.Server
+	sse    *sse.Server
+	tokens atomic.Uint64 // the last token given
 
 	mu     sync.Mutex
 	conns  map[string]int      // stream id -> connections inside r3labs
+	feeds  map[string]*feed    // stream id -> its frames
 	shared map[string][]string // room -> the streams of several rooms that hold it
 }
 
@@ -43,7 +47,7 @@ func newHub() *hub {
 	s.AutoReplay = false
 	s.AutoStream = false
 	s.Headers = map[string]string{"X-Accel-Buffering": "no"}
-	return &hub{sse: s, conns: make(map[string]int)}
+	return &hub{sse: s, conns: make(map[string]int), feeds: make(map[string]*feed)}
 }
 
 func streamID(room string) string {
@@ -54,13 +58,16 @@ func streamID(room string) string {
 }
 
 // join registers one connection on the stream of room (a stream key:
-// one room, several joined by roomSep, or none), creating it.
-func (h *hub) join(room string) string {
-	id := streamID(room)
+// one room, several joined by roomSep, or none), creating it. at is where
+// the connection starts on the stream's feed: it takes the frames of the
+// tokens after it.
+func (h *hub) join(room string) (id string, at *feedNode) {
+	id = streamID(room)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.conns[id] == 0 {
 		h.sse.CreateStream(id)
+		h.feeds[id] = newFeed(h.tokens.Add(1))
 		if strings.Contains(room, roomSep) {
 			if h.shared == nil {
 				h.shared = make(map[string][]string)
@@ -69,7 +76,7 @@ func (h *hub) join(room string) string {
 		}
 	}
 	h.conns[id]++
-	return id
+	return id, h.feeds[id].tail.Load()
 }
 
 // leave unregisters a connection whose r3labs handler has returned.
@@ -79,6 +86,7 @@ func (h *hub) leave(id string) {
 	h.conns[id]--
 	if h.conns[id] <= 0 {
 		delete(h.conns, id)
+		delete(h.feeds, id)
 		h.sse.RemoveStream(id)
 		if strings.Contains(id, roomSep) {
 			eachRoom(id, func(r string) {
@@ -105,46 +113,51 @@ func (h *hub) request(ctx context.Context, r *http.Request, id string) *http.Req
 // serve hands a request prepared by request to r3labs.
 func (h *hub) serve(w http.ResponseWriter, r *http.Request) { h.sse.ServeHTTP(w, r) }
 
-// publishRoom sends ev to the connections of one room: its own stream's
+// publishRoom sends f to the connections of one room: its own stream's
 // and those of the streams of several rooms that hold it.
-func (h *hub) publishRoom(room string, ev *sse.Event) {
-	h.sse.Publish(streamID(room), ev)
+func (h *hub) publishRoom(room string, f frame) {
 	h.mu.Lock()
-	if len(h.shared[room]) == 0 {
-		h.mu.Unlock()
-		return
-	}
-	ids := slices.Clone(h.shared[room])
-	h.mu.Unlock()
-	for _, id := range ids {
-		h.sse.Publish(id, ev)
-	}
-}
-
-// publishAll sends ev to every connection of this node.
-func (h *hub) publishAll(ev *sse.Event) {
-	h.mu.Lock()
-	ids := make([]string, 0, len(h.conns))
-	for id := range h.conns {
-		ids = append(ids, id)
+	to := make([]streamFeed, 0, 1+len(h.shared[room]))
+	to = h.appendFeed(to, streamID(room))
+	for _, id := range h.shared[room] {
+		to = h.appendFeed(to, id)
 	}
 	h.mu.Unlock()
-	for _, id := range ids {
-		h.sse.Publish(id, ev)
-	}
+	h.publish(to, f)
 }
 
-// event builds an r3labs event of kind k that cannot forge SSE fields: the
-// name is a declared kind's, data is one line of JSON (encoding/json
-// escapes CR and LF) and never empty, which would end every subscriber's
-// response. The id is kept only for a kind whose class carries ids
-// (durable): the class, not the caller, decides what a browser resumes
-// from.
-func event(k *tt.KindInfo, id string, data []byte) *sse.Event {
-	if !k.Class.HasID() {
-		id = ""
+// publishAll sends f to every connection of this node.
+func (h *hub) publishAll(f frame) {
+	h.mu.Lock()
+	to := make([]streamFeed, 0, len(h.feeds))
+	for id := range h.feeds {
+		to = h.appendFeed(to, id)
 	}
-	return &sse.Event{Event: []byte(k.Name), ID: []byte(id), Data: data}
+	h.mu.Unlock()
+	h.publish(to, f)
+}
+
+// streamFeed is a stream to publish to.
+type streamFeed struct {
+	id string
+	f  *feed
+}
+
+// appendFeed appends the stream id, if it has connections; the caller
+// holds h.mu.
+func (h *hub) appendFeed(to []streamFeed, id string) []streamFeed {
+	if f := h.feeds[id]; f != nil {
+		to = append(to, streamFeed{id, f})
+	}
+	return to
+}
+
+// publish sends f to the streams to, one after the other: each gets a
+// token of its own on its feed.
+func (h *hub) publish(to []streamFeed, f frame) {
+	for _, s := range to {
+		s.f.publish(h.sse, s.id, &h.tokens, f)
+	}
 }
 
 func (h *hub) close() { h.sse.Close() }

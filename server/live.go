@@ -100,8 +100,8 @@ func (l *liveEvents) send(k *tt.KindInfo, want tt.Class, v any) error {
 // apply delivers one state or signal event to this node's connections,
 // keeping a state's frame for the connections to come.
 func (l *liveEvents) apply(k *tt.KindInfo, room string, data []byte) error {
+	f := newFrame(k, "", data)
 	if k.Class == tt.State {
-		frame := appendFrame(make([]byte, 0, len(data)+len(k.Name)+16), k, "", data)
 		l.mu.Lock()
 		byKind := l.states[room]
 		if byKind == nil {
@@ -115,15 +115,14 @@ func (l *liveEvents) apply(k *tt.KindInfo, room string, data []byte) error {
 			}
 			l.count++
 		}
-		byKind[k.Name] = frame
+		byKind[k.Name] = f.b
 		l.mu.Unlock()
 	}
 	l.s.metrics.published.WithLabelValues(k.Name).Inc()
-	ev := event(k, "", data)
 	if room == "" {
-		l.s.hub.publishAll(ev)
+		l.s.hub.publishAll(f)
 	} else {
-		l.s.hub.publishRoom(room, ev)
+		l.s.hub.publishRoom(room, f)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ type metrics struct {
 	connections   prometheus.Gauge
 	published     *prometheus.CounterVec
 	delivered     prometheus.Counter
+	batchFrames   prometheus.Histogram
 	evictions     prometheus.Counter
 	replayed      prometheus.Counter
 	resyncs       prometheus.Counter
@@ -34,6 +35,10 @@ func newMetrics() *metrics {
 		}, []string{"event"}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tickertalk_events_delivered_total", Help: "Events queued to a connection (replay and live).",
+		}),
+		batchFrames: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tickertalk_write_batch_frames", Help: "Live events carried by each write to a connection (one write(2) and flush).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
 		}),
 		evictions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tickertalk_evictions_total", Help: "Connections closed because the client did not keep up.",
@@ -60,7 +65,7 @@ func newMetrics() *metrics {
 			Name: "tickertalk_streams_refused_total", Help: "Streams refused with 503 because a stream cap (total or per address) was reached.",
 		}),
 	}
-	m.registry.MustRegister(m.connections, m.published, m.delivered, m.evictions, m.replayed,
+	m.registry.MustRegister(m.connections, m.published, m.delivered, m.batchFrames, m.evictions, m.replayed,
 		m.resyncs, m.replayCapped, m.replayErrors, m.requestErrors, m.messages, m.streamsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

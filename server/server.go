@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/r3labs/sse/v2"
 
 	tt "tickertalk/app"
 	"tickertalk/history"
@@ -279,6 +278,7 @@ func New(opts Options) *Server {
 	}
 	s.connCfg = connConfig{
 		timeout: opts.WriteTimeout, maxQueue: opts.QueueBytes, bufs: &buffers{},
+		coalesce: writeCoalesce, linger: writeLinger, epoch: time.Now(), batchFrames: s.metrics.batchFrames,
 		pageSize:  min(max(opts.QueueBytes/replayPageBytes, 1), maxReplayPage),
 		delivered: s.metrics.delivered, replayed: s.metrics.replayed, hooks: s, replays: s,
 	}
@@ -364,7 +364,7 @@ func (s *Server) Run(ctx context.Context) {
 		case <-s.ctx.Done():
 			return
 		case <-heartbeat.C:
-			s.hub.publishAll(&sse.Event{Comment: []byte("ping")})
+			s.hub.publishAll(pingFrame)
 		case now := <-pres.C:
 			s.flushPresence(now)
 		case now := <-sweep.C:
@@ -382,7 +382,7 @@ func (s *Server) publishPresence(p tt.Presence) {
 		return
 	}
 	s.metrics.published.WithLabelValues(tt.EventPresence).Inc()
-	s.hub.publishRoom(p.Room, event(tt.KindPresence.Info(), "", data))
+	s.hub.publishRoom(p.Room, newFrame(tt.KindPresence.Info(), "", data))
 }
 
 // Close stops Run (which tells the other nodes this one is leaving), ends

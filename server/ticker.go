@@ -113,7 +113,7 @@ func (s *Server) Ticker(data []byte) error {
 		return fmt.Errorf("encode ticker update: %w", err)
 	}
 	s.metrics.published.WithLabelValues(tt.EventUpdate).Inc()
-	s.hub.publishAll(event(tt.KindUpdate.Info(), "", live))
+	s.hub.publishAll(newFrame(tt.KindUpdate.Info(), "", live))
 	return nil
 }
 
