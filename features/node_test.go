@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,10 @@ func post(t *testing.T, c *testclient.Client, kind string, data any, clientID st
 	case errors.As(err, &se):
 		if ct := se.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Errorf("POST %s %s: %d with Content-Type %q, want JSON", tt.PathEvents, kind, status, ct)
+		}
+		// Every 429 says when to try again, as /send's does.
+		if ra, err := strconv.Atoi(se.Header.Get("Retry-After")); status == http.StatusTooManyRequests && (err != nil || ra < 1) {
+			t.Errorf("POST %s %s: 429 with Retry-After %q, want whole seconds", tt.PathEvents, kind, se.Header.Get("Retry-After"))
 		}
 		return status, reply, se.APIError()
 	case err != nil:

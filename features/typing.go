@@ -51,17 +51,20 @@ type typingLimit struct {
 }
 
 func (ty *typing) handle(_ context.Context, c server.Command, t tt.Typing) error {
-	if !ty.allow(c.Session, time.Now()) {
+	if wait := ty.allow(c.Session, time.Now()); wait > 0 {
 		return &server.Error{Status: http.StatusTooManyRequests, Code: tt.CodeRateLimited,
-			Msg: fmt.Sprintf("too many typing signals: at most one every %v", TypingRefill)}
+			Msg:        fmt.Sprintf("too many typing signals: at most one every %v", TypingRefill),
+			RetryAfter: wait}
 	}
 	t.Nick = c.Nick
 	return server.Signal(ty.srv, tt.KindTyping, t)
 }
 
-// allow takes a token from the session's bucket, forgetting the buckets
-// of sessions idle long enough to be full again.
-func (ty *typing) allow(session string, now time.Time) bool {
+// allow takes a token from the session's bucket and returns 0, or, when
+// the bucket is empty, takes nothing and returns how long until it holds
+// one. It forgets the buckets of sessions idle long enough to be full
+// again.
+func (ty *typing) allow(session string, now time.Time) (wait time.Duration) {
 	ty.mu.Lock()
 	defer ty.mu.Unlock()
 	if now.Sub(ty.swept) > typingIdle {
@@ -78,5 +81,9 @@ func (ty *typing) allow(session string, now time.Time) bool {
 		ty.limits[session] = l
 	}
 	l.used = now
-	return l.l.AllowN(now, 1)
+	r := l.l.ReserveN(now, 1)
+	if wait = r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now)
+	}
+	return wait
 }

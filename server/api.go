@@ -72,6 +72,10 @@ type Error struct {
 	Status int
 	Code   string
 	Msg    string
+	// RetryAfter is how long the client should wait before trying again:
+	// the answer's Retry-After, in whole seconds rounded up. A 429 without
+	// it says 1 s, so that a client never retries at once.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Msg }

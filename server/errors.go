@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	tt "tickertalk/app"
 	"tickertalk/store"
@@ -60,6 +61,16 @@ func notReady(err error) *apiError {
 	return &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable, msg: msg, retryAfter: retryUnavailable}
 }
 
+// retrySeconds is the Retry-After of a handler's error, in whole seconds:
+// its RetryAfter rounded up, at least 1 for a 429, else 0 (none).
+func retrySeconds(ce *Error) int {
+	secs := int((ce.RetryAfter + time.Second - 1) / time.Second)
+	if secs < 1 && ce.Status == http.StatusTooManyRequests {
+		secs = 1
+	}
+	return max(secs, 0)
+}
+
 func badJSON(err error) *apiError {
 	return errorf(http.StatusBadRequest, tt.CodeBadJSON, "malformed JSON: "+err.Error())
 }
@@ -84,6 +95,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ae):
 	case errors.As(err, &ce) && ce.Status >= 400 && ce.Status < 500:
 		ae = errorf(ce.Status, ce.Code, ce.Msg)
+		ae.retryAfter = retrySeconds(ce)
 	case errors.As(err, &ie):
 		ae = errorf(http.StatusUnprocessableEntity, ie.Code, ie.Msg)
 	case errors.Is(err, store.ErrNoQuorum):

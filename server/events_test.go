@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,9 @@ func TestEventsBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := tc.u.Do(t, "POST", tt.PathEvents, js, tc.body, tc.hdr)
 			assertAPIError(t, resp, tc.status, tc.code)
+			if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); tc.status == http.StatusTooManyRequests && (err != nil || ra < 1) {
+				t.Errorf("429 with Retry-After %q, want whole seconds", resp.Header.Get("Retry-After"))
+			}
 		})
 	}
 	resp := alice.Do(t, "GET", tt.PathEvents, "", "", nil)
