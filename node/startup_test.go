@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	tt "tickertalk/app"
 	"tickertalk/config"
 	"tickertalk/internal/testclient"
@@ -40,7 +42,7 @@ func TestStartUpSaysWhatItDoes(t *testing.T) {
 	first.stop()
 
 	logs := &syncBuffer{}
-	serveLogged(t, dataDir, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	serveLogged(t, dataDir, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), nil)
 	var soft, hard uint64
 	if raw, err := limits(); err == nil {
 		soft, hard = raw.Cur, raw.Max
@@ -65,6 +67,26 @@ func TestStartUpSaysWhatItDoes(t *testing.T) {
 		}
 		at += loc[1]
 	}
+}
+
+// TestNATSCredentialsLoggedOnce: a node whose embedded NATS listens
+// without configured credentials logs, once, the URL that the other nodes
+// need, its generated credentials included, and that URL connects.
+func TestNATSCredentialsLoggedOnce(t *testing.T) {
+	logs := &syncBuffer{}
+	serveLogged(t, t.TempDir(), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		func(c *config.Config) { c.NATSListen = "127.0.0.1:0" })
+	re := regexp.MustCompile(`level=INFO msg="embedded NATS accepts other nodes[^"]*--nats-url[^"]*" url=(nats://[^:@\s]+:[^@\s]+@127\.0\.0\.1:\d+) generated=true`)
+	out := logs.String()
+	found := re.FindAllStringSubmatch(out, -1)
+	if len(found) != 1 || strings.Count(out, "embedded NATS accepts other nodes") != 1 {
+		t.Fatalf("%d lines with the generated NATS url, want exactly one:\n%s", len(found), out)
+	}
+	nc, err := nats.Connect(found[0][1], nats.Timeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("connecting with the logged url: %v", err)
+	}
+	nc.Close()
 }
 
 // TestProgressIsLoggedUntilStopped: logEvery says, every interval, that
@@ -122,8 +144,8 @@ func limits() (syscall.Rlimit, error) {
 }
 
 // serveLogged runs a node on dataDir logging to log until the test ends,
-// and waits until it is ready.
-func serveLogged(t *testing.T, dataDir string, log *slog.Logger) {
+// and waits until it is ready. mutate, if not nil, adjusts its config.
+func serveLogged(t *testing.T, dataDir string, log *slog.Logger, mutate func(*config.Config)) {
 	t.Helper()
 	web := t.TempDir()
 	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
@@ -131,6 +153,9 @@ func serveLogged(t *testing.T, dataDir string, log *slog.Logger) {
 	}
 	cfg := config.Default()
 	cfg.DataDir, cfg.WebDir, cfg.Seed, cfg.Tick = dataDir, web, 7, 100*time.Millisecond
+	if mutate != nil {
+		mutate(&cfg)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
