@@ -28,7 +28,7 @@ func serve() {
 		os.Exit(2)
 	}
 	log := cfg.Logger(os.Stderr)
-	limit, err := memlimit.Choose(int64(cfg.MemoryLimit), os.Getenv, memlimit.CgroupMemoryMax)
+	limit, err := memlimit.Choose(int64(cfg.MemoryLimit), os.Getenv, os.DirFS("/"))
 	if err != nil {
 		log.Warn("memory limit", "err", err)
 	}

@@ -256,7 +256,7 @@ func options() []option {
 		},
 		{
 			name: "memory-limit", arg: "size",
-			usage: "soft memory limit of the Go runtime (debug.SetMemoryLimit): the GC works harder near it. 0: GOMEMLIMIT when set, else 90% of the cgroup's memory.max when there is one, else none. A size with an optional KiB, MiB or GiB suffix, 16MiB to 1024GiB, or 0",
+			usage: "soft memory limit of the Go runtime (debug.SetMemoryLimit): the GC works harder near it. 0: GOMEMLIMIT when set, else 90% of the memory limit of the process's cgroup (v2 memory.max or v1 memory.limit_in_bytes, the tightest of its group and their ancestors) when there is one, else none. A size with an optional KiB, MiB or GiB suffix, 16MiB to 1024GiB, or 0",
 			set: func(c *Config, v string) (err error) {
 				if v == "0" {
 					c.MemoryLimit = 0
