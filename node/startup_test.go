@@ -39,7 +39,7 @@ func TestStartUpSaysWhatItDoes(t *testing.T) {
 	for i := range sent {
 		alice.Send(t, "lobby", fmt.Sprintf("m%d", i), testclient.NewClientID())
 	}
-	first.stop()
+	first.Stop()
 
 	logs := &syncBuffer{}
 	serveLogged(t, dataDir, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), nil)
