@@ -3,7 +3,6 @@ package e2e
 import (
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -51,7 +50,7 @@ func TestDevReloadsPageOnSave(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build cmd/dev: %v\n%s", err, out)
 	}
-	addr := freeAddr(t)
+	addr := freeLoopbackAddr(t) // the watcher restarts the server on one fixed address
 	url := "http://" + addr
 	logs := &logBuffer{}
 	cmd := exec.Command(watcher, "--addr", addr, "--data-dir", filepath.Join(t.TempDir(), "data"))
@@ -150,19 +149,6 @@ func buildLines(logs string) []string {
 		}
 	}
 	return lines
-}
-
-// freeAddr returns a loopback address with a port free now: the watcher
-// restarts the server on one fixed address.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // copyModule copies what the server and app.wasm are built from (and web/
