@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"tickertalk/internal/freeport"
+	"tickertalk/internal/wait"
 )
 
 // Credentials of the test clusters' NATS: routes and clients present them.
@@ -107,13 +108,7 @@ func StartNATSCluster(tb testing.TB, n int) *NATSCluster {
 		c.Start(i)
 	}
 	// JetStream answers only once its servers elected a metadata leader.
-	deadline := time.Now().Add(30 * time.Second)
-	for !c.jetStreamReady() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("the NATS cluster elected no JetStream leader in 30 s")
-		}
-		time.Sleep(50 * time.Millisecond) // poll pace
-	}
+	wait.For(tb, 30*time.Second, "the NATS cluster to elect a JetStream leader", c.jetStreamReady)
 	return c
 }
 
