@@ -37,20 +37,7 @@ func TestReactionsAcrossSIGKILL(t *testing.T) {
 	}
 	tally := func() []tt.EmojiCount {
 		t.Helper()
-		var page tt.MessagePage
-		if _, err := ann.Request(context.Background(), http.MethodGet, tt.RoomMessagesPath("lobby"), "", nil, &page); err != nil {
-			t.Fatal(err)
-		}
-		var rs []tt.Reaction
-		for _, e := range page.Events {
-			if e.Kind == tt.KindReaction.Name() {
-				r, err := tt.KindReaction.Decode(e.Data)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rs = append(rs, r)
-			}
-		}
+		rs, _ := scrollbackReactions(t, ann, "lobby")
 		return tt.Tally(rs).Counts(m.ID)
 	}
 	for _, step := range []struct {

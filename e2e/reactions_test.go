@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"testing"
@@ -142,11 +141,21 @@ func TestReactionsAgreeEverywhere(t *testing.T) {
 	WaitFor(t, dee, shownTally(m.ID)+` === `+JS(tallyJSON(final, "dee")), UITimeout)
 
 	// The scrollback API folds to the same tally.
+	rs, pg := scrollbackReactions(t, bob, room)
+	if got, want := tallyJSON(tt.Tally(rs)[m.ID], ""), tallyJSON(final, ""); got != want {
+		t.Errorf("scrollback tally %s, want %s (events %+v)", got, want, pg.Events)
+	}
+}
+
+// scrollbackReactions returns the reactions in the last [tt.MaxPageLimit]
+// events of room's scrollback as c reads it, and the page they are from.
+func scrollbackReactions(t testing.TB, c *testclient.Client, room string) ([]tt.Reaction, tt.MessagePage) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
 	defer cancel()
 	var pg tt.MessagePage
 	path := tt.RoomMessagesPath(room) + "?" + tt.QueryLimit + "=" + strconv.Itoa(tt.MaxPageLimit)
-	if _, err := bob.Request(ctx, http.MethodGet, path, "", nil, &pg); err != nil {
+	if _, err := c.Request(ctx, http.MethodGet, path, "", nil, &pg); err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
 	var rs []tt.Reaction
@@ -154,13 +163,11 @@ func TestReactionsAgreeEverywhere(t *testing.T) {
 		if e.Kind != tt.KindReaction.Name() {
 			continue
 		}
-		var r tt.Reaction
-		if err := json.Unmarshal(e.Data, &r); err != nil {
+		r, err := tt.KindReaction.Decode(e.Data)
+		if err != nil {
 			t.Fatalf("scrollback event %s: %v", e.ID, err)
 		}
 		rs = append(rs, r)
 	}
-	if got, want := tallyJSON(tt.Tally(rs)[m.ID], ""), tallyJSON(final, ""); got != want {
-		t.Errorf("scrollback tally %s, want %s (events %+v)", got, want, pg.Events)
-	}
+	return rs, pg
 }
