@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -24,26 +23,17 @@ const MaxRestartMove = 0.03
 // same. Then the prices move on.
 func TestTickerGoesOnAcrossSIGKILL(t *testing.T) {
 	srv := StartServer(t, WithFlags("--seed", "0"))
-	next := func(s *testclient.Stream) tt.TickerUpdate {
-		t.Helper()
-		ev := s.MustNextEvent(t, 10*time.Second, tt.EventUpdate)
-		var u tt.TickerUpdate
-		if err := json.Unmarshal([]byte(ev.Data), &u); err != nil {
-			t.Fatalf("bad update %q: %v", ev.Data, err)
-		}
-		return u
-	}
 	s := testclient.OpenStream(t, srv.URL+tt.PathEventStream, "")
 	var before tt.TickerUpdate
 	for range 10 {
-		before = next(s)
+		before = s.MustNextUpdate(t, 10*time.Second)
 	}
 	srv.Kill()
 	s.Close()
 	srv.StartAgain()
 
 	r := testclient.OpenStream(t, srv.URL+tt.PathEventStream, "")
-	after := next(r)
+	after := r.MustNextUpdate(t, 10*time.Second)
 	if len(after.Quotes) != len(before.Quotes) {
 		t.Fatalf("%d quotes after the restart, %d before", len(after.Quotes), len(before.Quotes))
 	}
@@ -59,7 +49,7 @@ func TestTickerGoesOnAcrossSIGKILL(t *testing.T) {
 	// ... and then moves on: the next updates change the prices.
 	moved := false
 	for n := 0; n < 50 && !moved; n++ {
-		u := next(r)
+		u := r.MustNextUpdate(t, 10*time.Second)
 		for i, q := range u.Quotes {
 			moved = moved || q.Price != after.Quotes[i].Price
 		}

@@ -13,17 +13,6 @@ import (
 	"tickertalk/store"
 )
 
-// nextUpdate reads the stream's next ticker update.
-func nextUpdate(t *testing.T, s *testclient.Stream) tt.TickerUpdate {
-	t.Helper()
-	ev := s.MustNextEvent(t, 10*time.Second, tt.EventUpdate)
-	var u tt.TickerUpdate
-	if err := json.Unmarshal([]byte(ev.Data), &u); err != nil {
-		t.Fatalf("bad update %q: %v", ev.Data, err)
-	}
-	return u
-}
-
 // loadStoredTicker opens the store of a stopped node's data dir and returns
 // the ticker snapshot it keeps.
 func loadStoredTicker(t *testing.T, dir string) tt.TickerUpdate {
@@ -58,7 +47,7 @@ func TestRestartGoesOnFromTheStoredPrices(t *testing.T) {
 	s := testclient.OpenStream(t, a.URL+tt.PathEventStream, "")
 	var seen tt.TickerUpdate
 	for range 10 {
-		seen = nextUpdate(t, s)
+		seen = s.MustNextUpdate(t, 10*time.Second)
 	}
 	s.Close()
 	a.Stop()
@@ -78,7 +67,7 @@ func TestRestartGoesOnFromTheStoredPrices(t *testing.T) {
 	b := startClusterNode(t, func(c *config.Config) {
 		c.DataDir, c.Symbols, c.Seed, c.Tick = dir, symbols, 8, time.Hour
 	})
-	first := nextUpdate(t, testclient.OpenStream(t, b.URL+tt.PathEventStream, ""))
+	first := testclient.OpenStream(t, b.URL+tt.PathEventStream, "").MustNextUpdate(t, 10*time.Second)
 	for i, q := range first.Quotes {
 		want := stored.Quotes[i]
 		if q.Symbol != want.Symbol || q.Price != want.Price || q.Open != want.Open || q.Change != want.Change {

@@ -2,6 +2,7 @@ package testclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	tt "tickertalk/app"
 )
 
 // ErrStreamClosed reports that a [Stream] ended: the server closed the
@@ -175,6 +178,18 @@ func (s *Stream) MustNextEvent(tb testing.TB, timeout time.Duration, names ...st
 		tb.Fatalf("waiting %s for event %v: %v", timeout, names, err)
 	}
 	return e
+}
+
+// MustNextUpdate is [Stream.MustNextEvent] for the next ticker update,
+// decoded; it fails tb on data that is no [tt.TickerUpdate].
+func (s *Stream) MustNextUpdate(tb testing.TB, timeout time.Duration) tt.TickerUpdate {
+	tb.Helper()
+	ev := s.MustNextEvent(tb, timeout, tt.EventUpdate)
+	var u tt.TickerUpdate
+	if err := json.Unmarshal([]byte(ev.Data), &u); err != nil {
+		tb.Fatalf("bad update %q: %v", ev.Data, err)
+	}
+	return u
 }
 
 // MustNext returns the next comment or block for which match is true,
