@@ -305,6 +305,23 @@ func (s *poster) post(ctx context.Context, node int, body tt.SendRequest) (tt.Ch
 // stop ends the poster and waits for it; idempotent.
 func (s *poster) stop() { s.cancel(); <-s.done }
 
+// waitAcked waits up to 10 s until at least n messages are acknowledged.
+func (s *poster) waitAcked(t *testing.T, n int) {
+	t.Helper()
+	wait.For(t, 10*time.Second, fmt.Sprint(n, " messages acknowledged"), func() bool {
+		a, _, _ := s.result()
+		return len(a) >= n
+	})
+}
+
+// waitMore waits up to 10 s until n more messages than now are
+// acknowledged.
+func (s *poster) waitMore(t *testing.T, n int) {
+	t.Helper()
+	before, _, _ := s.result()
+	s.waitAcked(t, len(before)+n)
+}
+
 // result returns the acknowledged ids, the number of retries and the posts
 // that failed after their retry.
 func (s *poster) result() (acked []string, retries int, failed error) {

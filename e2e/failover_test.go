@@ -143,7 +143,7 @@ func killedNodeFailsOver(t *testing.T, nodes []*Server) {
 		clients = append(clients, OpenFailoverStream(t, nil, urls, i%3, tt.PathEventStream+"?room=ops"))
 	}
 	p := startPoster(t, []string{urls[order[1]], urls[order[2]]}, "poster", "ops")
-	wait.For(t, 10*time.Second, "20 messages acknowledged", func() bool { a, _, _ := p.result(); return len(a) >= 20 })
+	p.waitAcked(t, 20)
 
 	nodes[victim].Kill()
 	killed := time.Now()
@@ -181,8 +181,7 @@ func killedNodeFailsOver(t *testing.T, nodes []*Server) {
 	}
 	t.Logf("fail-over: every client of the killed node resumed within %v of the kill", resumed.Round(time.Millisecond))
 
-	before, _, _ := p.result()
-	wait.For(t, 10*time.Second, "20 more messages", func() bool { a, _, _ := p.result(); return len(a) >= len(before)+20 })
+	p.waitMore(t, 20)
 	p.stop()
 	acked, retries, failed := p.result()
 	if failed != nil {
@@ -224,7 +223,7 @@ func rollingRestart(t *testing.T, nodes []*Server) {
 		clients = append(clients, OpenFailoverStream(t, nil, urls, i%3, tt.PathEventStream+"?room=ops"))
 	}
 	p := startPoster(t, urls, "poster", "ops")
-	wait.For(t, 10*time.Second, "10 messages acknowledged", func() bool { a, _, _ := p.result(); return len(a) >= 10 })
+	p.waitAcked(t, 10)
 	// Every client holds a message id before the first restart: a stream
 	// that ends before its node delivered anything (it follows the log
 	// a few milliseconds behind, more on a loaded machine) leaves its
@@ -239,8 +238,7 @@ func rollingRestart(t *testing.T, nodes []*Server) {
 		n.Restart()
 		waitReady(t, n.URL, 30*time.Second)
 		ready := time.Since(start)
-		before, _, _ := p.result()
-		wait.For(t, 10*time.Second, "10 more messages", func() bool { a, _, _ := p.result(); return len(a) >= len(before)+10 })
+		p.waitMore(t, 10)
 		failed, unavailable, window, noAck := p.outage(start, time.Now())
 		t.Logf("node %d restarted and ready in %v; meanwhile %d posts failed, %d of them with 503 (first to last %v), longest without an acknowledgement %v",
 			i, ready.Round(time.Millisecond), failed, unavailable, window.Round(time.Millisecond), noAck.Round(time.Millisecond))

@@ -61,12 +61,11 @@ func TestNginxInFrontOfThreeNodes(t *testing.T) {
 		clients = append(clients, OpenFailoverStream(t, nil, []string{proxy}, 0, tt.PathEventStream+"?room=ops"))
 	}
 	p := startPoster(t, []string{proxy}, "poster", "ops")
-	wait.For(t, 10*time.Second, "20 messages acknowledged", func() bool { a, _, _ := p.result(); return len(a) >= 20 })
+	p.waitAcked(t, 20)
 	victim := victimWithStreams(t, nodes)
 	nodes[victim].Kill()
 	killed := time.Now()
-	before, _, _ := p.result()
-	wait.For(t, 10*time.Second, "20 more messages", func() bool { a, _, _ := p.result(); return len(a) >= len(before)+20 })
+	p.waitMore(t, 20)
 	p.stop()
 	acked, retries, failed := p.result()
 	if failed != nil || retries > 0 {
