@@ -164,7 +164,7 @@ func (tp *tickerTap) oneAtATime() error {
 	return nil
 }
 
-// lastOf returns the last update of epoch, and the first one of a newer
+// handover returns the last update of epoch, and the first one of a newer
 // epoch after it (zero when none).
 func (tp *tickerTap) handover(epoch uint64) (last, next tapped) {
 	for _, u := range tp.all() {
