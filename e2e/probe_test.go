@@ -36,8 +36,11 @@ func TestTestKindArrivesTypedInThePage(t *testing.T) {
 	zed := testclient.NewSession(t, srv.URL, "zed")
 	var want []string
 	for n := 1; n <= 3; n++ {
+		data, err := json.Marshal(map[string]any{"room": room, "text": fmt.Sprintf("probe %d", n), "n": n})
+		if err != nil {
+			t.Fatal(err)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), testclient.RequestTimeout)
-		data, _ := json.Marshal(map[string]any{"room": room, "text": fmt.Sprintf("probe %d", n), "n": n})
 		var reply tt.EventReply
 		status, err := zed.PostJSON(ctx, tt.PathEvents, tt.EventRequest{Kind: "e2e-probe", Data: data, ClientID: testclient.NewClientID()}, &reply)
 		cancel()
