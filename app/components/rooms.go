@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -40,20 +39,7 @@ type roomList struct {
 func (r *roomList) OnMount(ctx app.Context) {
 	r.unsub = Subscribe(ctx, r.Bus, tt.KindPresence, func(app.Context, tt.Presence, string) {})
 	r.refresh(ctx)
-	c, stop := context.WithCancel(ctx)
-	r.stopped = stop
-	ctx.Async(func() {
-		tick := time.NewTicker(roomsEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-c.Done():
-				return
-			case <-tick.C:
-				ctx.Dispatch(r.refresh)
-			}
-		}
-	})
+	r.stopped = every(ctx, roomsEvery, r.refresh)
 }
 
 // OnUpdate reloads the rooms when the current room changed: a new room
