@@ -30,7 +30,7 @@ type roomList struct {
 
 	rooms   []tt.RoomInfo // the server's, as last loaded
 	loaded  string        // the current room when they were loaded
-	unsub   func()
+	unsub   stopFunc
 	stopped context.CancelFunc
 }
 
@@ -52,9 +52,7 @@ func (r *roomList) OnUpdate(ctx app.Context) {
 
 // OnDismount stops the reloads and the presences.
 func (r *roomList) OnDismount() {
-	if r.unsub != nil {
-		r.unsub()
-	}
+	r.unsub.stop()
 	if r.stopped != nil {
 		r.stopped()
 	}
