@@ -1,6 +1,10 @@
 package app
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // Reaction is a person's emoji on a chat message: On adds it, !On takes it
 // back. A person reacts at most once with each emoji to a message; the
@@ -134,17 +138,7 @@ func (t ReactionTally) Counts(messageID string) []EmojiCount {
 		out = append(out, EmojiCount{Emoji: e, Nicks: slices.Clone(nicks)})
 	}
 	slices.SortFunc(out, func(a, b EmojiCount) int {
-		ia, ib := emojiRank(a.Emoji), emojiRank(b.Emoji)
-		if ia != ib {
-			return ia - ib
-		}
-		if a.Emoji < b.Emoji {
-			return -1
-		}
-		if a.Emoji > b.Emoji {
-			return 1
-		}
-		return 0
+		return cmp.Or(emojiRank(a.Emoji)-emojiRank(b.Emoji), strings.Compare(a.Emoji, b.Emoji))
 	})
 	return out
 }

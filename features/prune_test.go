@@ -53,9 +53,14 @@ func TestReactionsForgetMessagesTheLogDiscarded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wait.For(t, 10*time.Second, "message "+last+" in the index", func() bool {
-			ok, _ := rx.isMessage("lobby", last)
-			return ok
+		wait.ForNil(t, 10*time.Second, func() error {
+			switch ok, err := rx.isMessage("lobby", last); {
+			case err != nil:
+				return fmt.Errorf("look up message %s: %w", last, err)
+			case !ok:
+				return fmt.Errorf("message %s not in the index", last)
+			}
+			return nil
 		})
 		if err := rx.handle(t.Context(), ann, tt.Reaction{Room: "lobby", MessageID: last, Emoji: "👍", On: true}); err != nil {
 			t.Fatalf("reaction %d: %v", i, err)

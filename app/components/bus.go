@@ -80,6 +80,16 @@ func SubscribeBatch[T any](ctx app.Context, b *eventBus, k tt.Kind[T], f func(ct
 	})
 }
 
+// stopFunc ends what a component started, such as a subscription (the
+// function [Subscribe] returns); stop does nothing when it is nil.
+type stopFunc func()
+
+func (f stopFunc) stop() {
+	if f != nil {
+		f()
+	}
+}
+
 func (b *eventBus) subscribe(ctx app.Context, kind string, take func(app.Context, any, string), end func(app.Context)) func() {
 	if b == nil {
 		return func() {}

@@ -29,7 +29,7 @@ type messageList struct {
 	Nick     string // shown on pending messages
 
 	reactions reactions
-	unsub     func()
+	unsub     stopFunc
 }
 
 // OnMount hears the reactions: the list shows their new tallies.
@@ -39,9 +39,7 @@ func (l *messageList) OnMount(ctx app.Context) {
 
 // OnDismount stops hearing the reactions.
 func (l *messageList) OnDismount() {
-	if l.unsub != nil {
-		l.unsub()
-	}
+	l.unsub.stop()
 }
 
 func (l *messageList) Render() app.UI {

@@ -117,20 +117,26 @@ func (p *page) dismount() {
 
 // startTimers runs the periodic work until the page is dismounted.
 func (p *page) startTimers(ctx app.Context) {
+	p.stop = every(ctx, tickEvery, p.onTick)
+}
+
+// every dispatches f on the UI goroutine every d until the returned
+// function is called or ctx ends.
+func every(ctx app.Context, d time.Duration, f func(app.Context)) (stop context.CancelFunc) {
 	c, stop := context.WithCancel(ctx)
-	p.stop = stop
 	ctx.Async(func() {
-		tick := time.NewTicker(tickEvery)
+		tick := time.NewTicker(d)
 		defer tick.Stop()
 		for {
 			select {
 			case <-c.Done():
 				return
 			case <-tick.C:
-				ctx.Dispatch(p.onTick)
+				ctx.Dispatch(f)
 			}
 		}
 	})
+	return stop
 }
 
 // onTick retries what may have failed: a stream the browser gave up on, the

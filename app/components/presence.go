@@ -17,7 +17,7 @@ type presenceList struct {
 	Bus  *eventBus
 	Room string
 
-	unsub func()
+	unsub stopFunc
 }
 
 // OnMount hears the presences: the list shows each change.
@@ -27,9 +27,7 @@ func (p *presenceList) OnMount(ctx app.Context) {
 
 // OnDismount stops hearing them.
 func (p *presenceList) OnDismount() {
-	if p.unsub != nil {
-		p.unsub()
-	}
+	p.unsub.stop()
 }
 
 func (p *presenceList) Render() app.UI {

@@ -22,7 +22,7 @@ type probeList struct {
 	Bus  *eventBus
 	Room string
 
-	unsub func()
+	unsub stopFunc
 }
 
 // OnMount hears the probes.
@@ -32,9 +32,7 @@ func (p *probeList) OnMount(ctx app.Context) {
 
 // OnDismount stops hearing them.
 func (p *probeList) OnDismount() {
-	if p.unsub != nil {
-		p.unsub()
-	}
+	p.unsub.stop()
 }
 
 func (p *probeList) Render() app.UI {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -31,7 +30,7 @@ type roomList struct {
 
 	rooms   []tt.RoomInfo // the server's, as last loaded
 	loaded  string        // the current room when they were loaded
-	unsub   func()
+	unsub   stopFunc
 	stopped context.CancelFunc
 }
 
@@ -40,20 +39,7 @@ type roomList struct {
 func (r *roomList) OnMount(ctx app.Context) {
 	r.unsub = Subscribe(ctx, r.Bus, tt.KindPresence, func(app.Context, tt.Presence, string) {})
 	r.refresh(ctx)
-	c, stop := context.WithCancel(ctx)
-	r.stopped = stop
-	ctx.Async(func() {
-		tick := time.NewTicker(roomsEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-c.Done():
-				return
-			case <-tick.C:
-				ctx.Dispatch(r.refresh)
-			}
-		}
-	})
+	r.stopped = every(ctx, roomsEvery, r.refresh)
 }
 
 // OnUpdate reloads the rooms when the current room changed: a new room
@@ -66,9 +52,7 @@ func (r *roomList) OnUpdate(ctx app.Context) {
 
 // OnDismount stops the reloads and the presences.
 func (r *roomList) OnDismount() {
-	if r.unsub != nil {
-		r.unsub()
-	}
+	r.unsub.stop()
 	if r.stopped != nil {
 		r.stopped()
 	}

@@ -20,7 +20,7 @@ type tickerView struct {
 
 	quotes []tt.Quote
 	series map[string][]float64
-	unsub  func()
+	unsub  stopFunc
 }
 
 // OnMount shows the cached quotes and starts hearing the ticker.
@@ -35,9 +35,7 @@ func (t *tickerView) OnMount(ctx app.Context) {
 
 // OnDismount stops hearing the ticker.
 func (t *tickerView) OnDismount() {
-	if t.unsub != nil {
-		t.unsub()
-	}
+	t.unsub.stop()
 }
 
 // onUpdates applies a batch of updates and caches the last once.

@@ -22,7 +22,7 @@ type typingView struct {
 
 	until map[string]time.Time // by nick: when the indicator goes, in Room
 	room  string               // the room until is of
-	unsub func()
+	unsub stopFunc
 }
 
 // OnMount starts hearing the signals.
@@ -32,9 +32,7 @@ func (t *typingView) OnMount(ctx app.Context) {
 
 // OnDismount stops hearing them.
 func (t *typingView) OnDismount() {
-	if t.unsub != nil {
-		t.unsub()
-	}
+	t.unsub.stop()
 }
 
 func (t *typingView) onTyping(ctx app.Context, v tt.Typing, _ string) {

@@ -56,9 +56,13 @@ func run(args []string) error {
 		return err
 	}
 	for _, p := range []int{*httpPort, *clusterPort} {
-		if p < 1 || p > 65535-nodes {
-			return fmt.Errorf("port %d out of range", p)
+		if p < 1 || p+nodes-1 > 65535 {
+			return fmt.Errorf("port %d out of range: the nodes take it and the next %d", p, nodes-1)
 		}
+	}
+	if d := *httpPort - *clusterPort; d > -nodes && d < nodes {
+		return fmt.Errorf("HTTP ports %d-%d and cluster ports %d-%d overlap",
+			*httpPort, *httpPort+nodes-1, *clusterPort, *clusterPort+nodes-1)
 	}
 	password, err := credentials(*dataDir)
 	if err != nil {
@@ -102,7 +106,7 @@ func run(args []string) error {
 		cmds = append(cmds, n)
 		go func() {
 			prefix(stderr, name, &out, func() { listening <- i })
-			_ = cmd.Wait()
+			n.err = cmd.Wait()
 			close(n.done)
 			exited <- i
 		}()
@@ -122,9 +126,9 @@ func run(args []string) error {
 				out.Unlock()
 			}
 		case i := <-exited:
-			fmt.Printf("cluster: node%d exited; stopping the others\n", i+1)
+			fmt.Printf("cluster: node%d exited (%v); stopping the others\n", i+1, cmds[i].err)
 			stopAll(cmds)
-			return fmt.Errorf("node%d exited", i+1)
+			return fmt.Errorf("node%d exited: %v", i+1, cmds[i].err)
 		case <-sigs:
 			fmt.Println("cluster: stopping every node")
 			stopAll(cmds)
@@ -149,12 +153,19 @@ func prefix(r io.Reader, name string, out *sync.Mutex, onListening func()) {
 			onListening()
 		}
 	}
+	if err := sc.Err(); err != nil {
+		out.Lock()
+		fmt.Printf("%s | (the rest of its output is dropped: %v)\n", name, err)
+		out.Unlock()
+		_, _ = io.Copy(io.Discard, r) // the node must not block writing it
+	}
 }
 
 // node is one running node.
 type node struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed once the process has been waited for
+	err  error         // what Wait returned (nil: exit status 0), once done is closed
 }
 
 // stopAll sends SIGTERM to every node and waits for them, killing those

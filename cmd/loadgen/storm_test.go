@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tickertalk/internal/testnode"
 )
 
 // serverBinary returns bin/tickertalk at the module root or
@@ -56,7 +58,7 @@ func testStorm(t *testing.T, storm string) {
 	t.Helper()
 	bin := serverBinary(t)
 	web := t.TempDir()
-	if err := os.WriteFile(filepath.Join(web, "app.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
+	if err := testnode.WriteFakeWasm(web); err != nil {
 		t.Fatal(err)
 	}
 	addr := freeLoopbackAddr(t)
