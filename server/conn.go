@@ -177,8 +177,13 @@ func newConn(w http.ResponseWriter, cancel context.CancelFunc, cfg *connConfig) 
 // before its first Flush, and the writer sends them after.
 func (c *conn) Header() http.Header { return c.w.Header() }
 
+// WriteHeader records the status r3labs sets, which tells a refusal
+// (refused) from a stream; a stream's head goes with its first batch, 200.
 func (c *conn) WriteHeader(status int) { c.status = int32(status) }
 
+// Write takes one part of an event from r3labs: a token's line queues its
+// frame from the feed (take) and the rest of that event is dropped; any
+// other event is gathered in cur until Flush ends it.
 func (c *conn) Write(p []byte) (int, error) {
 	if c.started {
 		// r3labs writes a token as `: #N\n`, then `\n`, then flushes.
