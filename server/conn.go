@@ -326,16 +326,13 @@ func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (owned bool) 
 		*slot = int32(len(c.queue)) + 1
 	}
 	c.frames++
-	switch {
-	case len(c.queue) == 0 && shared:
+	if len(c.queue) == 0 && !shared {
+		c.cfg.bufs.put(c.queue) // an empty buffer the writer left for reuse
+		c.queue, owned = p, true
+	} else {
 		if cap(c.queue) == 0 {
 			c.queue = c.cfg.bufs.get()
 		}
-		c.queue = append(c.queue, p...)
-	case len(c.queue) == 0:
-		c.cfg.bufs.put(c.queue) // an empty buffer the writer left for reuse
-		c.queue, owned = p, true
-	default:
 		c.queue = append(c.queue, p...)
 	}
 	start := !c.writing
