@@ -177,8 +177,13 @@ func newConn(w http.ResponseWriter, cancel context.CancelFunc, cfg *connConfig) 
 // before its first Flush, and the writer sends them after.
 func (c *conn) Header() http.Header { return c.w.Header() }
 
+// WriteHeader records the status r3labs sets, which tells a refusal
+// (refused) from a stream; a stream's head goes with its first batch, 200.
 func (c *conn) WriteHeader(status int) { c.status = int32(status) }
 
+// Write takes one part of an event from r3labs: a token's line queues its
+// frame from the feed (take) and the rest of that event is dropped; any
+// other event is gathered in cur until Flush ends it.
 func (c *conn) Write(p []byte) (int, error) {
 	if c.started {
 		// r3labs writes a token as `: #N\n`, then `\n`, then flushes.
@@ -216,11 +221,7 @@ func (c *conn) Flush() {
 		} else {
 			c.lastID = f.last
 		}
-		queued, owned := c.enqueue(f.buf, 0, true, false)
-		if queued {
-			c.cfg.delivered.Inc()
-		}
-		if !owned {
+		if !c.enqueue(f.buf, 0, true, false) {
 			c.cfg.bufs.put(f.buf)
 		}
 		c.cfg.bufs.put(c.cur)
@@ -228,11 +229,7 @@ func (c *conn) Flush() {
 		return
 	}
 	if frame, seq, keep := c.frame(c.cur); keep {
-		queued, owned := c.enqueue(frame, seq, false, false)
-		if queued {
-			c.cfg.delivered.Inc()
-		}
-		if owned {
+		if c.enqueue(frame, seq, false, false) {
 			c.cur = nil // the queue owns it now
 			return
 		}
@@ -249,9 +246,7 @@ func (c *conn) take(n uint64) {
 		return // published before this connection joined, or to another feed
 	}
 	c.feed = node
-	if queued, _ := c.enqueue(node.f.b, node.f.seq, false, true); queued {
-		c.cfg.delivered.Inc()
-	}
+	c.enqueue(node.f.b, node.f.seq, false, true)
 }
 
 var idPrefix = []byte("id: ")
@@ -285,15 +280,15 @@ func (c *conn) frame(ev []byte) ([]byte, uint64, bool) {
 // queue and starts a writer if none runs. Initial frames may exceed the
 // bound; live ones evict the connection when it is full. A message at or
 // below the last id queued or replayed goes, and while a replay runs live
-// events are held instead (see hold). queued reports that p will be
-// written. When the queue is empty, p itself becomes the queue, without a
-// copy, and owned is true: p is then the queue's, not the caller's. A
+// events are held instead (see hold). An event queued is counted as
+// delivered. When the queue is empty, p itself becomes the queue, without
+// a copy, and owned is true: p is then the queue's, not the caller's. A
 // shared p (a feed's frame) is only ever copied, and never owned.
-func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (queued, owned bool) {
+func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (owned bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return false, false
+		return false
 	}
 	if c.rep != nil && !initial {
 		copied := shared && seq == 0 // hold may keep p: then a copy of it
@@ -306,12 +301,12 @@ func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (queued, owne
 		if copied && !kept {
 			c.cfg.bufs.put(p)
 		}
-		return false, kept && !shared
+		return kept && !shared
 	}
 	if seq != 0 {
 		if seq <= c.lastID { // replayed already
 			c.mu.Unlock()
-			return false, false
+			return false
 		}
 		c.lastID = seq
 	}
@@ -325,22 +320,19 @@ func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (queued, owne
 		c.dropQueue()
 		c.mu.Unlock()
 		c.evict()
-		return false, false
+		return false
 	}
 	if slot != nil {
 		*slot = int32(len(c.queue)) + 1
 	}
 	c.frames++
-	switch {
-	case len(c.queue) == 0 && shared:
+	if len(c.queue) == 0 && !shared {
+		c.cfg.bufs.put(c.queue) // an empty buffer the writer left for reuse
+		c.queue, owned = p, true
+	} else {
 		if cap(c.queue) == 0 {
 			c.queue = c.cfg.bufs.get()
 		}
-		c.queue = append(c.queue, p...)
-	case len(c.queue) == 0:
-		c.cfg.bufs.put(c.queue) // an empty buffer the writer left for reuse
-		c.queue, owned = p, true
-	default:
 		c.queue = append(c.queue, p...)
 	}
 	start := !c.writing
@@ -354,7 +346,8 @@ func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (queued, owne
 	if start {
 		go c.write()
 	}
-	return true, owned
+	c.cfg.delivered.Inc()
+	return owned
 }
 
 // wakeWriter wakes a lingering writer; the caller holds c.mu.

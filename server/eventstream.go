@@ -72,9 +72,9 @@ func parseResume(r *http.Request, logID string) resume {
 // stack in use at the last GC, rounded up to a power of two. With
 // thousands of connections parked, the average is mostly the stream's
 // stack and the two small goroutines beside it, and 700 bytes more here
-// were once enough to round it up from 2 KiB to 4 KiB: every goroutine
-// started after that, three per new connection, got twice the stack (1.8
-// KB more per connection at 10,000 idle connections).
+// are enough to round it up from 2 KiB to 4 KiB: every goroutine started
+// after that, three per new connection, gets twice the stack (1.8 KB more
+// per connection at 10,000 idle connections).
 func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	c, sr, err := s.openStream(w, r)
 	if err != nil {
@@ -136,7 +136,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 		return nil, nil, errShuttingDown
 	}
 	// An HTTP/1 stream is taken over from net/http (rawResponse), and
-	// then no longer ends with the request's context, which net/http ends
+	// then does not end with the request's context, which net/http ends
 	// as the handler returns: it ends with the server's, or when watch
 	// sees the client go.
 	raw, pending := hijackStream(w, r)

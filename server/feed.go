@@ -79,10 +79,17 @@ func (f *feed) publish(s *sse.Server, id string, tokens *atomic.Uint64, fr frame
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := tokens.Add(1)
+	f.link(n, fr)
+	s.Publish(id, &sse.Event{Comment: appendToken(make([]byte, 0, 21), n)})
+}
+
+// link appends fr to the feed under token n, which must be above the
+// tail's, and returns its node; the caller holds f.mu.
+func (f *feed) link(n uint64, fr frame) *feedNode {
 	node := &feedNode{n: n, f: fr}
 	f.tail.Load().next.Store(node)
 	f.tail.Store(node)
-	s.Publish(id, &sse.Event{Comment: appendToken(make([]byte, 0, 21), n)})
+	return node
 }
 
 // tokenPrefix starts the comment r3labs writes for a token, `: #N\n`; the

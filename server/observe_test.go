@@ -58,7 +58,11 @@ func observingServer(t *testing.T, dir string) (srv *Server, o *observed, stop f
 	o = &observed{}
 	Observe(srv, tt.KindReaction, o.add)
 	if err := st.FollowWith(ctx, store.Hooks{
-		Message: func(m tt.ChatMessage) { _ = srv.Deliver(m) },
+		Message: func(m tt.ChatMessage) {
+			if err := srv.Deliver(m); err != nil {
+				t.Errorf("deliver message: %v", err)
+			}
+		},
 		Event: func(e history.Entry) {
 			if err := srv.DeliverEvent(e); err != nil {
 				t.Errorf("deliver event: %v", err)

@@ -50,7 +50,9 @@ func openRawStream(t *testing.T, hs *httptest.Server, path, extra string) (net.C
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n%s", path, extra); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +145,7 @@ func TestStreamEndsWhenItsClientSendsBytes(t *testing.T) {
 
 // TestHTTP2StreamIsServedByNetHTTP: a stream that cannot be taken over
 // (HTTP/2 has no connection of its own per request) is served through
-// net/http's ResponseWriter, as before.
+// net/http's ResponseWriter.
 func TestHTTP2StreamIsServedByNetHTTP(t *testing.T) {
 	_, hs := startStreamServer(t, func(hs *httptest.Server) { hs.EnableHTTP2 = true }, (*httptest.Server).StartTLS)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -200,7 +202,9 @@ func TestRawResponseHead(t *testing.T) {
 				w.close()
 				done <- err
 			}()
-			_ = client.SetDeadline(time.Now().Add(5 * time.Second))
+			if err := client.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+				t.Fatal(err)
+			}
 			res, err := http.ReadResponse(bufio.NewReader(client), nil)
 			if err != nil {
 				t.Fatal(err)

@@ -246,8 +246,9 @@ const resumeAheadWait = 2 * time.Second
 func (s *Server) checkReplay(room string, after uint64) (replayPlan, error) {
 	// A client of a node that went away may resume from a message that
 	// node delivered before this node's follower did: wait a moment for
-	// it rather than answer resync (an id beyond the history's last).
-	if after > 0 {
+	// it rather than answer resync (an id beyond the history's last). A
+	// resume the history already covers, the usual one, makes no timer.
+	if after > s.opts.History.Last() {
 		ctx, cancel := context.WithTimeout(s.ctx, resumeAheadWait)
 		s.opts.History.WaitLast(ctx, after)
 		cancel()

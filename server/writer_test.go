@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,15 +52,14 @@ func (s *socket) counts() (flushes []time.Time, deadlines []time.Time, body stri
 // sendMessage writes message n to c as r3labs writes an event.
 func sendMessage(t *testing.T, c *conn, n int) {
 	t.Helper()
-	for _, part := range []string{"id: t-" + itoa(n) + "\n", "event: message\n", "data: m" + itoa(n) + "\n", "\n"} {
+	id := strconv.Itoa(n)
+	for _, part := range []string{"id: t-" + id + "\n", "event: message\n", "data: m" + id + "\n", "\n"} {
 		if _, err := c.Write([]byte(part)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c.Flush()
 }
-
-func itoa(n int) string { return string(appendToken(nil, uint64(n))[1:]) }
 
 func waitFlushes(t *testing.T, s *socket, n int) []time.Time {
 	t.Helper()
