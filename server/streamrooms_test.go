@@ -50,7 +50,12 @@ func TestStreamOfSeveralRooms(t *testing.T) {
 	send := func(room string) tt.ChatMessage {
 		return alice.Send(t, room, "in "+room, "")
 	}
-	a1, b1, _ := send("a"), send("b"), send("c")
+	a1, b1, c1 := send("a"), send("b"), send("c")
+	// A stream opened without an id gets what is delivered after it
+	// joined: wait until these three are, or one may arrive live.
+	wait.For(t, 5*time.Second, "the index to hold the first messages", func() bool {
+		return n.id(int(n.srv.opts.History.Last())) == c1.ID
+	})
 
 	s := alice.OpenStream(t, "/eventstream?room=b&room=a", "")
 	var rooms []string
