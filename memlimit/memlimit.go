@@ -56,10 +56,9 @@ func Choose(flag int64, getenv func(string) string, root fs.FS) (Choice, error) 
 // cgroupLimit is the smallest memory limit of the process's cgroups and
 // their ancestors, 0 when none has one.
 func cgroupLimit(root fs.FS) (int64, error) {
-	var files []string
 	// The root's limit is read even when /proc/self/cgroup names no
 	// cgroup: inside a container the root of the mount is its own group.
-	files = append(files, "sys/fs/cgroup/memory.max", "sys/fs/cgroup/memory/memory.limit_in_bytes")
+	files := []string{"sys/fs/cgroup/memory.max", "sys/fs/cgroup/memory/memory.limit_in_bytes"}
 	raw, err := fs.ReadFile(root, "proc/self/cgroup")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return 0, fmt.Errorf("memlimit: %w", err)

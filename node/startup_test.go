@@ -3,7 +3,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/config"
+	"tickertalk/internal/syncbuf"
 	"tickertalk/internal/testclient"
 	"tickertalk/internal/wait"
 )
@@ -41,7 +40,7 @@ func TestStartUpSaysWhatItDoes(t *testing.T) {
 	}
 	first.Stop()
 
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	serveLogged(t, dataDir, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), nil)
 	var soft, hard uint64
 	if raw, err := limits(); err == nil {
@@ -73,7 +72,7 @@ func TestStartUpSaysWhatItDoes(t *testing.T) {
 // without configured credentials logs, once, the URL that the other nodes
 // need, its generated credentials included, and that URL connects.
 func TestNATSCredentialsLoggedOnce(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	serveLogged(t, t.TempDir(), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		func(c *config.Config) { c.NATSListen = "127.0.0.1:0" })
 	re := regexp.MustCompile(`level=INFO msg="embedded NATS accepts other nodes[^"]*--nats-url[^"]*" url=(nats://[^:@\s]+:[^@\s]+@127\.0\.0\.1:\d+) generated=true`)
@@ -92,7 +91,7 @@ func TestNATSCredentialsLoggedOnce(t *testing.T) {
 // TestProgressIsLoggedUntilStopped: logEvery says, every interval, that
 // start-up still runs and for how long, and stops when told.
 func TestProgressIsLoggedUntilStopped(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	stop := logEvery(log, 10*time.Millisecond, "still opening the store", time.Now())
 	wait.For(t, 10*time.Second, "two progress lines", func() bool {
@@ -182,22 +181,4 @@ func serveLogged(t *testing.T, dataDir string, log *slog.Logger, mutate func(*co
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-}
-
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -279,11 +279,7 @@ func (s *Store) waitCurrent(ctx context.Context) error {
 // localLastSeq is the last sequence of the embedded server's own replica
 // of the chat log (0 when it has none yet).
 func (s *Store) localLastSeq() uint64 {
-	acc, err := s.srv.JszAccount(&server.JSzOptions{Account: server.DEFAULT_GLOBAL_ACCOUNT, Streams: true})
-	if err != nil || acc == nil {
-		return 0
-	}
-	for _, st := range acc.Streams {
+	for _, st := range s.localStreams(false) {
 		if st.Name == streamName {
 			return st.State.LastSeq
 		}

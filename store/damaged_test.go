@@ -11,32 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tt "tickertalk/app"
 	"tickertalk/history"
+	"tickertalk/internal/syncbuf"
 	"tickertalk/internal/wait"
 )
-
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestDamagedBlockNeitherBlocksItsRoomNorHidesTheGap: 16 bytes of the
 // oldest message of a full room are corrupted in the chat stream's block
@@ -73,7 +55,7 @@ func TestDamagedBlockNeitherBlocksItsRoomNorHidesTheGap(t *testing.T) {
 	damaged := seqs[len(seqs)-limit]
 	corruptText(t, cfg.DataDir, `"text":"`+texts[len(texts)-limit]+`"`)
 
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s = openTest(t, cfg)
 	index := history.New(limit)
@@ -181,7 +163,7 @@ func TestLostEndIsReportedAndItsIDsNeverReused(t *testing.T) {
 	corruptText(t, cfg.DataDir, `"text":"end15"`)
 	removeChatIndex(t, cfg.DataDir)
 
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s = openTest(t, cfg)
 	index := history.New(100)

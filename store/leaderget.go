@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -25,35 +26,21 @@ func (s *Store) getSession(ctx context.Context, key string) (jetstream.KeyValueE
 	return s.leaderGet(ctx, sessionBucket, key)
 }
 
-// msgGetResponse is JetStream's answer to $JS.API.STREAM.MSG.GET.
-type msgGetResponse struct {
-	Error *struct {
-		Code        int    `json:"code"`
-		Description string `json:"description"`
-	} `json:"error"`
-	Message *struct {
-		Seq    uint64    `json:"seq"`
-		Header []byte    `json:"hdrs"`
-		Data   []byte    `json:"data"`
-		Time   time.Time `json:"time"`
-	} `json:"message"`
-}
-
 // leaderGet reads the last value of key in bucket from the leader of the
 // bucket's stream (the non-direct message API), bounded to 2 s. A key
 // never written, deleted or purged is [jetstream.ErrKeyNotFound].
 func (s *Store) leaderGet(ctx context.Context, bucket, key string) (jetstream.KeyValueEntry, error) {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	req, err := json.Marshal(map[string]string{"last_by_subj": "$KV." + bucket + "." + key})
+	req, err := json.Marshal(server.JSApiMsgGetRequest{LastFor: "$KV." + bucket + "." + key})
 	if err != nil {
 		return nil, err
 	}
-	msg, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET.KV_"+bucket, req)
+	msg, err := s.nc.RequestWithContext(ctx, fmt.Sprintf(server.JSApiMsgGetT, "KV_"+bucket), req)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s leader get: %w", bucket, err)
 	}
-	var resp msgGetResponse
+	var resp server.JSApiMsgGetResponse
 	if err := json.Unmarshal(msg.Data, &resp); err != nil {
 		return nil, fmt.Errorf("store: %s leader get: %w", bucket, err)
 	}
@@ -68,7 +55,7 @@ func (s *Store) leaderGet(ctx context.Context, bucket, key string) (jetstream.Ke
 	if h := string(resp.Message.Header); strings.Contains(h, "KV-Operation: DEL") || strings.Contains(h, "KV-Operation: PURGE") {
 		return nil, jetstream.ErrKeyNotFound
 	}
-	return kvEntry{bucket: bucket, key: key, value: resp.Message.Data, rev: resp.Message.Seq, created: resp.Message.Time}, nil
+	return kvEntry{bucket: bucket, key: key, value: resp.Message.Data, rev: resp.Message.Sequence, created: resp.Message.Time}, nil
 }
 
 // kvEntry is a value read by leaderGet.

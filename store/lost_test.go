@@ -14,6 +14,7 @@ import (
 
 	tt "tickertalk/app"
 	"tickertalk/history"
+	"tickertalk/internal/syncbuf"
 	"tickertalk/internal/wait"
 )
 
@@ -33,9 +34,9 @@ func (f *followed) lostRanges() [][3]uint64 {
 
 // reopenFollowing opens the store on cfg's data dir with an info-level log
 // and follows it into a history index of limit entries per room.
-func reopenFollowing(t *testing.T, cfg Config, limit int) (*Store, *followed, *syncBuffer) {
+func reopenFollowing(t *testing.T, cfg Config, limit int) (*Store, *followed, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s := openTest(t, cfg)
 	f := &followed{index: history.New(limit)}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/syncbuf"
 )
 
 // TestSlowLoadLogsItsProgress: a follower that takes longer than
@@ -29,7 +30,7 @@ func TestSlowLoadLogsItsProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s = openTest(t, cfg)
 	delivered := 0

@@ -23,9 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -245,18 +243,11 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 		}
 	}
 	if listen != "" {
-		host, port, err := net.SplitHostPort(listen)
+		host, port, err := splitHostPort(listen)
 		if err != nil {
 			return nil, fmt.Errorf("store: listen address %q: %w", listen, err)
 		}
-		p, err := strconv.Atoi(port)
-		if err != nil {
-			return nil, fmt.Errorf("store: listen port %q: %w", port, err)
-		}
-		if p == 0 {
-			p = server.RANDOM_PORT
-		}
-		opts.Host, opts.Port = host, p
+		opts.Host, opts.Port = host, port
 		// One user for every client, the in-process one included: without
 		// it any local process could publish as anyone or delete streams.
 		if cfg.User == "" || cfg.Password == "" {
