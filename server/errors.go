@@ -38,6 +38,7 @@ var (
 	errNickTaken    = errorf(http.StatusConflict, tt.CodeNickTaken, "that nickname is taken")
 	errNotFound     = errorf(http.StatusNotFound, tt.CodeNotFound, "not found")
 	errShuttingDown = errorf(http.StatusServiceUnavailable, tt.CodeUnavailable, "the server is shutting down, reconnect")
+	errPipelined    = errorf(http.StatusBadRequest, tt.CodeBadRequest, "a stream's connection takes no other request: send it on another connection")
 	errBodyTimeout  = errorf(http.StatusRequestTimeout, tt.CodeBodyTimeout, "the request body did not arrive in time")
 	errUnavailable  = &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable,
 		msg: "the message store is unavailable, try again", retryAfter: retryUnavailable}
@@ -46,6 +47,11 @@ var (
 	errUnwritable = &apiError{status: http.StatusServiceUnavailable, code: tt.CodeUnavailable,
 		msg: "the message store cannot write right now, try again later", retryAfter: retryUnavailable}
 )
+
+// errAnswered is returned by a step that has already written its answer
+// (on a connection taken over from net/http): there is nothing left to
+// write.
+var errAnswered = errors.New("answered")
 
 // retryUnavailable is the Retry-After of a 503 for a store that cannot
 // serve: it probes itself every second and recovers by itself.

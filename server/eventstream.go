@@ -78,7 +78,9 @@ func parseResume(r *http.Request, logID string) resume {
 func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request) {
 	c, sr, err := s.openStream(w, r)
 	if err != nil {
-		s.writeError(w, r, err)
+		if err != errAnswered {
+			s.writeError(w, r, err)
+		}
 		return
 	}
 	if raw, ok := c.w.(*rawResponse); ok {
@@ -146,7 +148,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 	}
 	opened := false
 	defer func() {
-		if !opened { // panicking: Close must not wait for this stream
+		if !opened { // refused, or panicking: Close must not wait for this stream
 			s.wg.Done()
 			s.streams.release(addr)
 			if raw != nil {
@@ -154,6 +156,11 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 			}
 		}
 	}()
+	if pending {
+		// The answer goes on the connection taken over, not on w.
+		s.writeError(raw, r, errPipelined)
+		return nil, nil, errAnswered
+	}
 	ctx, cancel := context.WithCancel(parent)
 	c = newConn(w, cancel, &s.connCfg)
 	if parent.Value(serverKey{}) != s {
@@ -169,7 +176,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 	c.feed = at
 	sr = s.hub.request(ctx, r, id)
 	if raw != nil {
-		go raw.watch(cancel, pending)
+		go raw.watch(cancel)
 	}
 	opened = true
 	return c, sr, nil

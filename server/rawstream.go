@@ -34,8 +34,9 @@ type rawResponse struct {
 
 // hijackStream takes an HTTP/1 GET without a body over from net/http, or
 // returns nil (HTTP/2, a body to read, a ResponseWriter that cannot), in
-// which case w is as it was. A client that already sent more bytes after
-// its request gets the stream ended at once by watch.
+// which case w is as it was. pending: the client already sent bytes after
+// its request (a pipelined request), which the stream would never let be
+// answered.
 func hijackStream(w http.ResponseWriter, r *http.Request) (raw *rawResponse, pending bool) {
 	if r.ProtoMajor != 1 || r.ContentLength != 0 {
 		return nil, false
@@ -121,13 +122,10 @@ func (w *rawResponse) writeHead(p []byte) (int, error) {
 // watch calls stop when the client goes away: its read returns at the
 // connection's end or error, or at the first byte the client sends, which
 // a stream's client never does (a pipelined request would never be
-// answered). It returns once the connection is closed. pending: the
-// client sent bytes already.
-func (w *rawResponse) watch(stop func(), pending bool) {
-	if !pending {
-		var b [1]byte
-		_, _ = w.nc.Read(b[:])
-	}
+// answered). It returns once the connection is closed.
+func (w *rawResponse) watch(stop func()) {
+	var b [1]byte
+	_, _ = w.nc.Read(b[:])
 	stop()
 }
 

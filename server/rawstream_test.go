@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -110,37 +111,45 @@ func TestHTTP1StreamIsTakenOverFromNetHTTP(t *testing.T) {
 }
 
 // TestStreamEndsWhenItsClientSendsBytes: a stream's client sends nothing
-// after its request; one that does (a pipelined request, which would
-// never be answered) has its stream ended, since the only read a stream
-// makes is the one that watches for the client going.
+// after its request; one that does has its stream ended, since the only
+// read a stream makes is the one that watches for the client going. A
+// request pipelined behind the stream's, which would never be answered,
+// gets a 400 in the stream's place.
 func TestStreamEndsWhenItsClientSendsBytes(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		extra string // sent with the request
-		later string // sent once the stream is open
-	}{
-		{name: "with the request", extra: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"},
-		{name: "once the stream is open", later: "x"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, hs := startStreamServer(t, nil, (*httptest.Server).Start)
-			c, r, _ := openRawStream(t, hs, "/eventstream?room=lobby", tc.extra)
-			readUntilLine(t, r, ":ok")
-			if tc.later != "" {
-				if _, err := io.WriteString(c, tc.later); err != nil {
-					t.Fatal(err)
-				}
-			}
-			// The server closes the connection: reading reaches its end
-			// (not the test's deadline).
-			if _, err := io.Copy(io.Discard, r); err != nil {
-				t.Fatalf("reading until the server closes: %v", err)
-			}
-			wait.For(t, 5*time.Second, "the stream to be closed", func() bool {
-				return testutil.ToFloat64(srv.metrics.connections) == 0
-			})
+	t.Run("a request pipelined behind it", func(t *testing.T) {
+		srv, hs := startStreamServer(t, nil, (*httptest.Server).Start)
+		_, r, head := openRawStream(t, hs, "/eventstream?room=lobby", "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if head[0] != "HTTP/1.1 400 Bad Request" {
+			t.Errorf("status line %q, want 400", head[0])
+		}
+		body, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatalf("reading until the server closes: %v", err)
+		}
+		var apiErr tt.APIError
+		if err := json.Unmarshal(body, &apiErr); err != nil || apiErr.Code != tt.CodeBadRequest {
+			t.Errorf("body %q (%v), want a JSON error %q", body, err, tt.CodeBadRequest)
+		}
+		if n := testutil.ToFloat64(srv.metrics.connections); n != 0 {
+			t.Errorf("%v streams open, want 0", n)
+		}
+	})
+	t.Run("a byte once it is open", func(t *testing.T) {
+		srv, hs := startStreamServer(t, nil, (*httptest.Server).Start)
+		c, r, _ := openRawStream(t, hs, "/eventstream?room=lobby", "")
+		readUntilLine(t, r, ":ok")
+		if _, err := io.WriteString(c, "x"); err != nil {
+			t.Fatal(err)
+		}
+		// The server closes the connection: reading reaches its end
+		// (not the test's deadline).
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			t.Fatalf("reading until the server closes: %v", err)
+		}
+		wait.For(t, 5*time.Second, "the stream to be closed", func() bool {
+			return testutil.ToFloat64(srv.metrics.connections) == 0
 		})
-	}
+	})
 }
 
 // TestHTTP2StreamIsServedByNetHTTP: a stream that cannot be taken over
