@@ -37,6 +37,7 @@ import (
 type conn struct {
 	w      http.ResponseWriter
 	rc     *http.ResponseController
+	nb     nonblockingWriter // w's socket written without waiting, or nil
 	cancel context.CancelFunc
 	cfg    *connConfig
 
@@ -48,7 +49,8 @@ type conn struct {
 
 	// Owned by r3labs's handler goroutine.
 	cur    []byte
-	feed   *feedNode // the last frame taken from the stream's feed
+	stream *feed     // the stream's feed, set before r3labs serves
+	feed   *feedNode // the last frame taken from it
 	status int32
 
 	started bool // owned by r3labs's handler goroutine
@@ -79,6 +81,8 @@ type conn struct {
 	wake chan struct{}
 
 	writing    bool // guarded by mu: a writer goroutine runs; it alone touches w
+	direct     bool // guarded by mu: past its first batch, what is queued may be written by enqueue (see dispatch)
+	gathering  bool // owned by r3labs's handler goroutine: enqueue only queues (see take)
 	evicted    bool // guarded by mu: too slow, counted once
 	closed     bool // guarded by mu: nothing more is written (evicted, failed or ended)
 	headerSent bool // touched only by the writer of the moment
@@ -165,12 +169,26 @@ type firstFrames struct {
 }
 
 func newConn(w http.ResponseWriter, cancel context.CancelFunc, cfg *connConfig) *conn {
-	return &conn{
+	c := &conn{
 		w:      w,
 		rc:     http.NewResponseController(w),
 		cancel: cancel,
 		cfg:    cfg,
 	}
+	if nb, ok := w.(nonblockingWriter); ok && nb.canWriteNow() {
+		c.nb = nb
+	}
+	return c
+}
+
+// nonblockingWriter is a ResponseWriter whose socket can be written
+// without waiting: a stream taken over from net/http (rawResponse).
+type nonblockingWriter interface {
+	// canWriteNow reports whether writeNow can be used.
+	canWriteNow() bool
+	// writeNow writes as much of p as the socket takes at once, and
+	// returns how much; syscall.EAGAIN when it took nothing.
+	writeNow(p []byte) (int, error)
 }
 
 // Header returns the real header map: r3labs sets the stream headers on it
@@ -211,6 +229,9 @@ func (c *conn) Flush() {
 	}
 	if !c.started {
 		c.started = true
+		if c.stream != nil {
+			c.stream.started()
+		}
 		f := c.cfg.hooks.startFrames(c)
 		// The queue is empty and no writer runs until this first Flush,
 		// so f.buf starts the queue and snapAt holds for the writer's
@@ -238,15 +259,26 @@ func (c *conn) Flush() {
 	c.cur = nil
 }
 
-// take queues the frame of token n from the stream's feed: the frame
-// shared by every connection, copied into the queue.
+// take queues the frames of token n from the stream's feed: the frames
+// shared by every connection, copied into the queue, of every token after
+// the last one taken up to n (a token gives every frame before it).
 func (c *conn) take(n uint64) {
-	node := seek(c.feed, n)
-	if node == nil {
-		return // published before this connection joined, or to another feed
+	// The frames go in one batch: queued, then written together.
+	c.gathering = true
+	following(c.feed, n, func(node *feedNode) {
+		c.feed = node
+		c.enqueue(node.f.b, node.f.seq, false, true)
+	})
+	c.gathering = false
+	c.mu.Lock()
+	start := !c.closed && c.dispatch()
+	c.mu.Unlock()
+	if start {
+		go c.write()
 	}
-	c.feed = node
-	c.enqueue(node.f.b, node.f.seq, false, true)
+	if c.stream != nil {
+		c.stream.taken(n)
+	}
 }
 
 var idPrefix = []byte("id: ")
@@ -335,19 +367,78 @@ func (c *conn) enqueue(p []byte, seq uint64, initial, shared bool) (owned bool) 
 		}
 		c.queue = append(c.queue, p...)
 	}
-	start := !c.writing
-	c.writing = true
-	if start {
-		c.writers.Add(1)
-	} else {
-		c.wakeWriter()
-	}
+	start := !c.gathering && c.dispatch()
 	c.mu.Unlock()
 	if start {
 		go c.write()
 	}
 	c.cfg.delivered.Inc()
 	return owned
+}
+
+// dispatch sees that what is queued gets written, and reports whether the
+// caller is to start a writer goroutine (it is counted in c.writers).
+// A connection past its first batch that no writer is writing (none runs,
+// or it lingers) and that was not written to within cfg.coalesce is
+// written to at once, from this goroutine, as much as its socket takes
+// without waiting: most events then cost no goroutine switch at all. What
+// the socket does not take, and events that come closer together, go to
+// the writer. The caller holds c.mu.
+func (c *conn) dispatch() (start bool) {
+	if len(c.queue) == 0 {
+		return false
+	}
+	if c.direct && (!c.writing || c.wake != nil) && !c.wroteRecently() && c.writeQueueNow() {
+		return false
+	}
+	if c.writing {
+		c.wakeWriter()
+		return false
+	}
+	c.writing = true
+	c.writers.Add(1)
+	return true
+}
+
+// wroteRecently reports whether the last write was within cfg.coalesce;
+// the caller holds c.mu, and no writer is writing.
+func (c *conn) wroteRecently() bool {
+	return c.wroteAt != 0 && time.Duration(c.cfg.clock(time.Now())-c.wroteAt) < c.cfg.coalesce
+}
+
+// writeQueueNow writes the queue to the socket as far as it takes it
+// without waiting, keeps the rest queued, and reports whether it wrote it
+// all. An error other than a full socket is left for the writer to meet
+// (and end the connection with). The caller holds c.mu.
+func (c *conn) writeQueueNow() bool {
+	q := c.queue
+	n, err := c.nb.writeNow(q)
+	if n > 0 {
+		c.wroteAt = c.cfg.clock(time.Now())
+	}
+	if err == nil && n == len(q) {
+		if c.cfg.batchFrames != nil {
+			c.cfg.batchFrames.Observe(float64(c.frames))
+		}
+		c.cfg.bufs.put(q)
+		c.queue = nil
+		c.updateAt, c.presenceAt, c.frames = 0, 0, 0
+		return true
+	}
+	if n > 0 {
+		// The rest moves to the front of a buffer of its own; a state
+		// event cut by the write cannot be replaced any more.
+		c.queue = append(c.cfg.bufs.get(), q[n:]...)
+		c.cfg.bufs.put(q)
+		for _, at := range []*int32{&c.updateAt, &c.presenceAt} {
+			if int(*at)-1 < n {
+				*at = 0
+			} else if *at != 0 {
+				*at -= int32(n)
+			}
+		}
+	}
+	return false
 }
 
 // wakeWriter wakes a lingering writer; the caller holds c.mu.
@@ -557,8 +648,11 @@ func (c *conn) moveDeadline(now time.Time) {
 }
 
 // stopWriting ends the writer; the caller holds c.mu, which it releases.
+// Once the head, the snapshot and any replay are written, what comes next
+// may be written by enqueue (see dispatch).
 func (c *conn) stopWriting(spare []byte) {
 	c.writing = false
+	c.direct = c.nb != nil && c.headerSent && c.snap == nil && c.rep == nil
 	if len(c.queue) == 0 {
 		c.cfg.bufs.put(c.queue) // an idle connection keeps no buffer
 		c.queue = nil

@@ -172,8 +172,8 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 
 	eachRoom(room, func(room string) { s.pres.join(room, nick) })
 	s.metrics.connections.Inc()
-	id, at := s.hub.join(room)
-	c.feed = at
+	id, f, at := s.hub.join(room)
+	c.stream, c.feed = f, at
 	sr = s.hub.request(ctx, r, id)
 	if raw != nil {
 		go raw.watch(cancel)
@@ -201,6 +201,9 @@ func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	defer s.hub.leave(streamID(c.room))
 	c.cancel()
 	c.close()
+	if c.started {
+		c.stream.ended(c.feed)
+	}
 	if status, msg, ok := c.refused(); ok {
 		if s.ctx.Err() != nil {
 			s.writeError(w, r, errShuttingDown)

@@ -2,12 +2,16 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/r3labs/sse/v2"
+
 	"tickertalk/internal/testclient"
+	"tickertalk/internal/wait"
 )
 
 func TestParseToken(t *testing.T) {
@@ -36,13 +40,13 @@ func TestParseToken(t *testing.T) {
 	}
 }
 
-// TestSeekFindsOnlyTheTokensAfterTheJoin: a connection takes the frame of
-// a token after the place it holds, skipping frames it was not sent;
-// tokens from before it joined, or of another feed, find nothing.
-func TestSeekFindsOnlyTheTokensAfterTheJoin(t *testing.T) {
+// TestFollowingGivesTheFramesUpToTheToken: a token gives a connection the
+// frames after the place it holds up to the token's own, skipping no
+// frame of the feed; tokens from before it joined give nothing.
+func TestFollowingGivesTheFramesUpToTheToken(t *testing.T) {
 	var tokens atomic.Uint64
 	tokens.Store(10)
-	f := newFeed(tokens.Add(1)) // 11
+	f := newFeed(sse.New(), "s", tokens.Add(1)) // 11
 	joined := f.tail.Load()
 	link := func() *feedNode { // publish without r3labs
 		return f.link(tokens.Add(1), frame{b: []byte(": x\n\n")})
@@ -55,21 +59,103 @@ func TestSeekFindsOnlyTheTokensAfterTheJoin(t *testing.T) {
 		name string
 		at   *feedNode
 		n    uint64
-		want *feedNode
+		want []*feedNode
 	}{
-		{"the next", joined, 12, n12},
-		{"one skipped", joined, 13, n13},
-		{"across other feeds' tokens", n13, 19, n19},
+		{"the next", joined, 12, []*feedNode{n12}},
+		{"every frame up to the token", joined, 13, []*feedNode{n12, n13}},
+		{"across other feeds' tokens", n13, 19, []*feedNode{n19}},
+		{"the whole feed", joined, 19, []*feedNode{n12, n13, n19}},
 		{"before the join", n12, 12, nil},
 		{"older than the feed", joined, 7, nil},
-		{"another feed's, within this one's range", n13, 15, nil},
 		{"not published yet", n19, 20, nil},
 	}
 	for _, tc := range tests {
-		if got := seek(tc.at, tc.n); got != tc.want {
-			t.Errorf("%s: seek(%d, %d) = %v, want %v", tc.name, tc.at.n, tc.n, got, tc.want)
+		var got []*feedNode
+		following(tc.at, tc.n, func(node *feedNode) { got = append(got, node) })
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: following(%d, %d) gave %d frames, want %d", tc.name, tc.at.n, tc.n, len(got), len(tc.want))
 		}
 	}
+}
+
+// TestFeedPacesItsTokens: frames published while the last token is being
+// handed out wait, and one token gives them all once all but a sixteenth
+// of the connections took the last one and half as long again as that
+// took has passed, or once the feed's longest wait has passed, or once
+// the connections that have not taken it left; a frame that finds the
+// feed idle gets its token at once.
+func TestFeedPacesItsTokens(t *testing.T) {
+	const conns = 32
+	newStarted := func(t *testing.T, maxWait time.Duration) (*feed, *atomic.Uint64) {
+		t.Helper()
+		var tokens atomic.Uint64
+		f := newFeed(sse.New(), "s", tokens.Add(1))
+		f.maxWait = maxWait
+		for range conns {
+			f.started()
+		}
+		return f, &tokens
+	}
+	publish := func(f *feed, tokens *atomic.Uint64) uint64 {
+		f.publish(tokens, frame{b: []byte(": x\n\n")})
+		return f.tail.Load().n
+	}
+	waitSent := func(t *testing.T, f *feed, n uint64, why string) {
+		t.Helper()
+		wait.For(t, 10*time.Second, why, func() bool { return f.sent.Load() == n })
+	}
+
+	t.Run("taken by all but a sixteenth", func(t *testing.T) {
+		f, tokens := newStarted(t, time.Hour)
+		a := publish(f, tokens)
+		if f.sent.Load() != a {
+			t.Fatalf("an idle feed gave token %d, want %d at once", f.sent.Load(), a)
+		}
+		publish(f, tokens)
+		c := publish(f, tokens)
+		for range conns - conns/16 - 1 {
+			f.taken(a)
+		}
+		if f.sent.Load() != a {
+			t.Fatalf("token %d given while %d connections have yet to take %d", f.sent.Load(), conns/16+1, a)
+		}
+		f.taken(a)
+		waitSent(t, f, c, "one token for the two frames that waited")
+	})
+	t.Run("the hand-out and half as long again", func(t *testing.T) {
+		f, tokens := newStarted(t, time.Hour)
+		a := publish(f, tokens)
+		const handOut = 20 * time.Millisecond
+		sentAt := f.sentAt.Add(-int64(handOut)) // as if given 20 ms ago
+		for range conns {
+			f.taken(a)
+		}
+		b := publish(f, tokens)
+		if f.sent.Load() != a {
+			t.Fatalf("token %d given at once, %v after one that took %v to hand out", b, handOut, handOut)
+		}
+		waitSent(t, f, b, "the token of the frame that waited")
+		want := time.Duration(handOutPace * float64(handOut))
+		if gap := time.Duration(f.sentAt.Load() - sentAt); gap < want {
+			t.Fatalf("tokens %v apart, want at least %v", gap, want)
+		}
+	})
+	t.Run("the longest wait", func(t *testing.T) {
+		f, tokens := newStarted(t, 50*time.Millisecond)
+		publish(f, tokens)
+		b := publish(f, tokens)
+		waitSent(t, f, b, "the token of the frame that waited, after the longest wait")
+	})
+	t.Run("the connections that did not take it left", func(t *testing.T) {
+		f, tokens := newStarted(t, time.Hour)
+		before := f.tail.Load()
+		publish(f, tokens)
+		b := publish(f, tokens)
+		for range conns {
+			f.ended(before)
+		}
+		waitSent(t, f, b, "the token of the frame that waited, once every connection left")
+	})
 }
 
 // TestConcurrentPublishersReachEveryConnectionInOrder: frames published to

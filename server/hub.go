@@ -59,15 +59,15 @@ func streamID(room string) string {
 
 // join registers one connection on the stream of room (a stream key:
 // one room, several joined by roomSep, or none), creating it. at is where
-// the connection starts on the stream's feed: it takes the frames of the
-// tokens after it.
-func (h *hub) join(room string) (id string, at *feedNode) {
+// the connection starts on the stream's feed f: it takes the frames of
+// the tokens after it.
+func (h *hub) join(room string) (id string, f *feed, at *feedNode) {
 	id = streamID(room)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.conns[id] == 0 {
 		h.sse.CreateStream(id)
-		h.feeds[id] = newFeed(h.tokens.Add(1))
+		h.feeds[id] = newFeed(h.sse, id, h.tokens.Add(1))
 		if strings.Contains(room, roomSep) {
 			if h.shared == nil {
 				h.shared = make(map[string][]string)
@@ -76,7 +76,8 @@ func (h *hub) join(room string) (id string, at *feedNode) {
 		}
 	}
 	h.conns[id]++
-	return id, h.feeds[id].tail.Load()
+	f = h.feeds[id]
+	return id, f, f.tail.Load()
 }
 
 // leave unregisters a connection whose r3labs handler has returned.
@@ -117,7 +118,7 @@ func (h *hub) serve(w http.ResponseWriter, r *http.Request) { h.sse.ServeHTTP(w,
 // and those of the streams of several rooms that hold it.
 func (h *hub) publishRoom(room string, f frame) {
 	h.mu.Lock()
-	to := make([]streamFeed, 0, 1+len(h.shared[room]))
+	to := make([]*feed, 0, 1+len(h.shared[room]))
 	to = h.appendFeed(to, streamID(room))
 	for _, id := range h.shared[room] {
 		to = h.appendFeed(to, id)
@@ -129,7 +130,7 @@ func (h *hub) publishRoom(room string, f frame) {
 // publishAll sends f to every connection of this node.
 func (h *hub) publishAll(f frame) {
 	h.mu.Lock()
-	to := make([]streamFeed, 0, len(h.feeds))
+	to := make([]*feed, 0, len(h.feeds))
 	for id := range h.feeds {
 		to = h.appendFeed(to, id)
 	}
@@ -137,26 +138,20 @@ func (h *hub) publishAll(f frame) {
 	h.publish(to, f)
 }
 
-// streamFeed is a stream to publish to.
-type streamFeed struct {
-	id string
-	f  *feed
-}
-
-// appendFeed appends the stream id, if it has connections; the caller
-// holds h.mu.
-func (h *hub) appendFeed(to []streamFeed, id string) []streamFeed {
+// appendFeed appends the feed of stream id, if it has connections; the
+// caller holds h.mu.
+func (h *hub) appendFeed(to []*feed, id string) []*feed {
 	if f := h.feeds[id]; f != nil {
-		to = append(to, streamFeed{id, f})
+		to = append(to, f)
 	}
 	return to
 }
 
-// publish sends f to the streams to, one after the other: each gets a
-// token of its own on its feed.
-func (h *hub) publish(to []streamFeed, f frame) {
+// publish sends f to the streams of the feeds to, one after the other:
+// each gets a token of its own on its feed.
+func (h *hub) publish(to []*feed, f frame) {
 	for _, s := range to {
-		s.f.publish(h.sse, s.id, &h.tokens, f)
+		s.publish(&h.tokens, f)
 	}
 }
 

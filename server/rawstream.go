@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -30,6 +31,15 @@ type rawResponse struct {
 	header http.Header // until the head is sent
 	status int
 	sent   bool
+
+	// For writeNow, made on its first call: the socket, the callback
+	// that writes to it (a method value made once, not per write), and
+	// the callback's argument and results.
+	raw    syscall.RawConn
+	rawFn  func(fd uintptr) bool
+	rawP   []byte
+	rawN   int
+	rawErr error
 }
 
 // hijackStream takes an HTTP/1 GET without a body over from net/http, or
@@ -82,6 +92,39 @@ func (w *rawResponse) FlushError() error {
 	}
 	_, err := w.writeHead(nil)
 	return err
+}
+
+// canWriteNow reports whether the socket can be written without waiting
+// (writeNow): a TCP or Unix socket can where write(2) is, a net.Pipe
+// cannot.
+func (w *rawResponse) canWriteNow() bool {
+	_, ok := w.nc.(syscall.Conn)
+	return ok && hasWriteFD
+}
+
+// writeNow writes as much of p as the socket takes at once, with one
+// write(2) on the non-blocking socket, and returns how much: a full
+// socket gives syscall.EAGAIN. Like Write, for one goroutine at a time.
+func (w *rawResponse) writeNow(p []byte) (int, error) {
+	if w.raw == nil {
+		sc, ok := w.nc.(syscall.Conn)
+		if !ok {
+			return 0, syscall.EAGAIN
+		}
+		raw, err := sc.SyscallConn()
+		if err != nil {
+			return 0, err
+		}
+		w.raw, w.rawFn = raw, w.writeFD
+	}
+	w.rawP = p
+	err := w.raw.Write(w.rawFn)
+	n, werr := w.rawN, w.rawErr
+	w.rawP, w.rawN, w.rawErr = nil, 0, nil
+	if err != nil {
+		return n, err
+	}
+	return n, werr
 }
 
 // SetWriteDeadline bounds the writes to come (the
