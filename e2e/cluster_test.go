@@ -426,9 +426,9 @@ func TestNATSQuorumLoss(t *testing.T) {
 	waitReady(t, node.URL, 30*time.Second)
 	alice := testclient.NewSession(t, node.URL, "alice", testclient.WithTimeout(20*time.Second))
 	var acked []string
-	// post sends one message and returns its status, the answer's error
-	// and how long it took; a 201 is recorded in acked.
-	post := func(text string) (int, error, time.Duration) {
+	// post sends one message and returns its status, how long it took
+	// and the answer's error; a 201 is recorded in acked.
+	post := func(text string) (int, time.Duration, error) {
 		start := time.Now()
 		var m tt.ChatMessage
 		status, err := alice.PostJSON(t.Context(), tt.PathSend,
@@ -436,10 +436,10 @@ func TestNATSQuorumLoss(t *testing.T) {
 		if status == http.StatusCreated {
 			acked = append(acked, m.ID)
 		}
-		return status, err, time.Since(start)
+		return status, time.Since(start), err
 	}
 	for i := range 5 {
-		if status, err, _ := post(fmt.Sprintf("before %d", i)); status != http.StatusCreated {
+		if status, _, err := post(fmt.Sprintf("before %d", i)); status != http.StatusCreated {
 			t.Fatalf("send before the loss: %d %v", status, err)
 		}
 	}
@@ -458,7 +458,7 @@ func TestNATSQuorumLoss(t *testing.T) {
 	}
 	refusals := 0
 	for i := 0; refusals < 3; i++ {
-		status, err, took := post(fmt.Sprintf("during %d", i))
+		status, took, err := post(fmt.Sprintf("during %d", i))
 		if took > 5*time.Second {
 			t.Fatalf("send %d during the loss answered %d after %v, want within 5 s", i, status, took)
 		}

@@ -63,10 +63,11 @@ type pollUnhandled struct {
 func (v pollUnhandled) EventRoom() string { return v.Room }
 
 var (
-	kindPollVote      = tt.Declare[pollVote]("poll-vote", tt.Durable, "A vote (server tests only).")
-	kindPollTopic     = tt.Declare[pollTopic]("poll-topic", tt.State, "A poll question (server tests only).")
-	kindPollPing      = tt.Declare[pollPing]("poll-ping", tt.Signal, "A ping (server tests only).")
-	kindPollUnhandled = tt.Declare[pollUnhandled]("poll-unhandled", tt.Durable, "No handler (server tests only).")
+	kindPollVote  = tt.Declare[pollVote]("poll-vote", tt.Durable, "A vote (server tests only).")
+	kindPollTopic = tt.Declare[pollTopic]("poll-topic", tt.State, "A poll question (server tests only).")
+	kindPollPing  = tt.Declare[pollPing]("poll-ping", tt.Signal, "A ping (server tests only).")
+	// Declared for its name alone: no test handles it.
+	_ = tt.Declare[pollUnhandled]("poll-unhandled", tt.Durable, "No handler (server tests only).")
 )
 
 // votingNode is a node whose vote handler publishes votes through the API,
