@@ -63,17 +63,17 @@ type feedNode struct {
 // all it has not taken up to the token (conn.take). r3labs wakes one
 // goroutine per subscriber per token, so a feed paces its tokens: after
 // giving one, it gives the next only once r3labs has handed the last one
-// out (all but a sixteenth of the stream's connections took it) and
-// handOutPace times as long as that took has passed since it was given.
-// The frames published meanwhile wait, and the next token carries them
-// all. A feed then spends at most about two thirds of the time handing
-// out its tokens:
+// out (all but a sixteenth of the stream's connections took it), and, if
+// the last one carried frames that had waited (frames keep coming faster
+// than they are handed out), once handOutPace times as long as that took
+// has passed since it was given. The frames published meanwhile wait, and
+// the next token carries them all. A pressed feed then spends at most
+// about two thirds of the time handing out its tokens:
 // under a load the fan-out cannot keep up with, what a wake-up carries
 // grows rather than the wake-ups, and the goroutines of everything else
 // (a POST /send's, a health check's) wait behind fewer of them. A frame
-// that follows the last one by more than that (20 a second to a thousand
-// connections, measured here) gets its token as it is published. No frame
-// waits more than maxWait.
+// that follows the last one by more than its hand-out gets its token as
+// it is published. No frame waits more than maxWait.
 type feed struct {
 	s  *sse.Server
 	id string // the r3labs stream's
@@ -91,6 +91,7 @@ type feed struct {
 	handed  atomic.Bool   // all but a sixteenth took it
 	handOut atomic.Int64  // how long the last token handed out took, in nanoseconds
 	pending atomic.Bool   // frames after the last token wait for the next; set under mu
+	pressed bool          // guarded by mu: the last token carried frames that had waited
 	timer   *time.Timer   // guarded by mu: calls flush
 	maxWait time.Duration // the longest a frame waits for its token
 }
@@ -137,16 +138,21 @@ func (f *feed) publish(tokens *atomic.Uint64, fr frame) {
 			return
 		}
 	}
-	f.send(node.n)
+	f.send(node.n, false)
 }
 
-// untilNext is how long the next token must still wait (0: it may go).
-// While the last one is being handed out, that is until maxWait (the
-// count-down flushes sooner).
+// untilNext is how long the next token must still wait (0: it may go),
+// the caller holding f.mu. While the last one is being handed out, that
+// is until maxWait (the count-down flushes sooner); after that, only a
+// feed pressed by its frames (the last token carried some that waited)
+// waits for its pace.
 func (f *feed) untilNext() time.Duration {
 	since := time.Duration(time.Now().UnixNano() - f.sentAt.Load())
 	if !f.handed.Load() {
 		return max(f.maxWait-since, 0)
+	}
+	if !f.pressed {
+		return 0
 	}
 	return max(min(time.Duration(handOutPace*float64(f.handOut.Load())), f.maxWait)-since, 0)
 }
@@ -160,8 +166,10 @@ func (f *feed) armTimer(d time.Duration) {
 	}
 }
 
-// send gives token n, the tail's, to r3labs; the caller holds f.mu.
-func (f *feed) send(n uint64) {
+// send gives token n, the tail's, to r3labs, pressed if frames waited for
+// it; the caller holds f.mu.
+func (f *feed) send(n uint64, pressed bool) {
+	f.pressed = pressed
 	f.sentAt.Store(time.Now().UnixNano())
 	f.left.Store(f.conns.Load())
 	f.handed.Store(f.conns.Load() == 0)
@@ -182,7 +190,7 @@ func (f *feed) flush() {
 		f.armTimer(wait)
 		return
 	}
-	f.send(f.tail.Load().n)
+	f.send(f.tail.Load().n, true)
 }
 
 // taken counts down a connection that took token n (see countDown).

@@ -80,8 +80,9 @@ func TestFollowingGivesTheFramesUpToTheToken(t *testing.T) {
 
 // TestFeedPacesItsTokens: frames published while the last token is being
 // handed out wait, and one token gives them all once all but a sixteenth
-// of the connections took the last one and half as long again as that
-// took has passed, or once the feed's longest wait has passed, or once
+// of the connections took the last one (and, if that one carried frames
+// that had waited, half as long again as that took has passed), or once
+// the feed's longest wait has passed, or once
 // the connections that have not taken it left; a frame that finds the
 // feed idle gets its token at once.
 func TestFeedPacesItsTokens(t *testing.T) {
@@ -122,22 +123,38 @@ func TestFeedPacesItsTokens(t *testing.T) {
 		f.taken(a)
 		waitSent(t, f, c, "one token for the two frames that waited")
 	})
-	t.Run("the hand-out and half as long again", func(t *testing.T) {
+	t.Run("pressed: the hand-out and half as long again", func(t *testing.T) {
 		f, tokens := newStarted(t, time.Hour)
 		a := publish(f, tokens)
-		const handOut = 20 * time.Millisecond
-		sentAt := f.sentAt.Add(-int64(handOut)) // as if given 20 ms ago
+		b := publish(f, tokens) // waits: the token it gets is pressed
 		for range conns {
 			f.taken(a)
 		}
-		b := publish(f, tokens)
-		if f.sent.Load() != a {
-			t.Fatalf("token %d given at once, %v after one that took %v to hand out", b, handOut, handOut)
-		}
 		waitSent(t, f, b, "the token of the frame that waited")
+		const handOut = 20 * time.Millisecond
+		sentAt := f.sentAt.Add(-int64(handOut)) // as if given 20 ms ago
+		for range conns {
+			f.taken(b)
+		}
+		c := publish(f, tokens)
+		if f.sent.Load() != b {
+			t.Fatalf("token %d given at once, %v after a pressed one that took %v to hand out", c, handOut, handOut)
+		}
+		waitSent(t, f, c, "the token of the frame that waited for the pace")
 		want := time.Duration(handOutPace * float64(handOut))
 		if gap := time.Duration(f.sentAt.Load() - sentAt); gap < want {
 			t.Fatalf("tokens %v apart, want at least %v", gap, want)
+		}
+	})
+	t.Run("not pressed: no pause after the hand-out", func(t *testing.T) {
+		f, tokens := newStarted(t, time.Hour)
+		a := publish(f, tokens)
+		f.sentAt.Add(-int64(20 * time.Millisecond)) // as if given 20 ms ago
+		for range conns {
+			f.taken(a)
+		}
+		if b := publish(f, tokens); f.sent.Load() != b {
+			t.Fatalf("token %d waits after token %d, which was handed out and carried no frame that waited", b, a)
 		}
 	})
 	t.Run("the longest wait", func(t *testing.T) {
