@@ -63,7 +63,8 @@ type feedNode struct {
 // all it has not taken up to the token (conn.take). r3labs wakes one
 // goroutine per subscriber per token, so a feed paces its tokens: after
 // giving one, it gives the next only once r3labs has handed the last one
-// out (all but a sixteenth of the stream's connections took it), and, if
+// out (all but a sixteenth of the stream's connections took it; one token
+// may overlap a hand-out, two in a row may not), and, if
 // the last one carried frames that had waited (frames keep coming faster
 // than they are handed out), once handOutPace times as long as that took
 // has passed since it was given. The frames published meanwhile wait, and
@@ -92,6 +93,7 @@ type feed struct {
 	handOut atomic.Int64  // how long the last token handed out took, in nanoseconds
 	pending atomic.Bool   // frames after the last token wait for the next; set under mu
 	pressed bool          // guarded by mu: the last token carried frames that had waited
+	overlap bool          // guarded by mu: the last token was given while the one before was handed out
 	timer   *time.Timer   // guarded by mu: calls flush
 	maxWait time.Duration // the longest a frame waits for its token
 }
@@ -143,12 +145,17 @@ func (f *feed) publish(tokens *atomic.Uint64, fr frame) {
 
 // untilNext is how long the next token must still wait (0: it may go),
 // the caller holding f.mu. While the last one is being handed out, that
-// is until maxWait (the count-down flushes sooner); after that, only a
-// feed pressed by its frames (the last token carried some that waited)
-// waits for its pace.
+// is until maxWait (the count-down flushes sooner), unless the last one
+// neither overlapped the hand-out of the one before nor carried frames
+// that had waited: a message that follows a ticker update closely goes
+// at once, as it would without pacing. After the hand-out, only a feed
+// pressed by its frames waits for its pace.
 func (f *feed) untilNext() time.Duration {
 	since := time.Duration(time.Now().UnixNano() - f.sentAt.Load())
 	if !f.handed.Load() {
+		if !f.overlap && !f.pressed {
+			return 0 // one token may overlap the last one's hand-out
+		}
 		return max(f.maxWait-since, 0)
 	}
 	if !f.pressed {
@@ -169,7 +176,7 @@ func (f *feed) armTimer(d time.Duration) {
 // send gives token n, the tail's, to r3labs, pressed if frames waited for
 // it; the caller holds f.mu.
 func (f *feed) send(n uint64, pressed bool) {
-	f.pressed = pressed
+	f.pressed, f.overlap = pressed, !f.handed.Load()
 	f.sentAt.Store(time.Now().UnixNano())
 	f.left.Store(f.conns.Load())
 	f.handed.Store(f.conns.Load() == 0)

@@ -79,7 +79,8 @@ func TestFollowingGivesTheFramesUpToTheToken(t *testing.T) {
 }
 
 // TestFeedPacesItsTokens: frames published while the last token is being
-// handed out wait, and one token gives them all once all but a sixteenth
+// handed out wait (but for one token, which may overlap a hand-out), and
+// one token gives them all once all but a sixteenth
 // of the connections took the last one (and, if that one carried frames
 // that had waited, half as long again as that took has passed), or once
 // the feed's longest wait has passed, or once
@@ -112,20 +113,25 @@ func TestFeedPacesItsTokens(t *testing.T) {
 		if f.sent.Load() != a {
 			t.Fatalf("an idle feed gave token %d, want %d at once", f.sent.Load(), a)
 		}
+		b := publish(f, tokens)
+		if f.sent.Load() != b {
+			t.Fatalf("token %d waits, the first to overlap the hand-out of %d", b, a)
+		}
 		publish(f, tokens)
-		c := publish(f, tokens)
+		d := publish(f, tokens)
 		for range conns - conns/16 - 1 {
-			f.taken(a)
+			f.taken(b)
 		}
-		if f.sent.Load() != a {
-			t.Fatalf("token %d given while %d connections have yet to take %d", f.sent.Load(), conns/16+1, a)
+		if f.sent.Load() != b {
+			t.Fatalf("token %d given while %d connections have yet to take %d, which overlapped a hand-out", f.sent.Load(), conns/16+1, b)
 		}
-		f.taken(a)
-		waitSent(t, f, c, "one token for the two frames that waited")
+		f.taken(b)
+		waitSent(t, f, d, "one token for the two frames that waited")
 	})
 	t.Run("pressed: the hand-out and half as long again", func(t *testing.T) {
 		f, tokens := newStarted(t, time.Hour)
-		a := publish(f, tokens)
+		publish(f, tokens)
+		a := publish(f, tokens) // overlaps
 		b := publish(f, tokens) // waits: the token it gets is pressed
 		for range conns {
 			f.taken(a)
@@ -160,18 +166,20 @@ func TestFeedPacesItsTokens(t *testing.T) {
 	t.Run("the longest wait", func(t *testing.T) {
 		f, tokens := newStarted(t, 50*time.Millisecond)
 		publish(f, tokens)
-		b := publish(f, tokens)
-		waitSent(t, f, b, "the token of the frame that waited, after the longest wait")
+		publish(f, tokens) // overlaps
+		c := publish(f, tokens)
+		waitSent(t, f, c, "the token of the frame that waited, after the longest wait")
 	})
 	t.Run("the connections that did not take it left", func(t *testing.T) {
 		f, tokens := newStarted(t, time.Hour)
 		before := f.tail.Load()
 		publish(f, tokens)
-		b := publish(f, tokens)
+		publish(f, tokens) // overlaps
+		c := publish(f, tokens)
 		for range conns {
 			f.ended(before)
 		}
-		waitSent(t, f, b, "the token of the frame that waited, once every connection left")
+		waitSent(t, f, c, "the token of the frame that waited, once every connection left")
 	})
 }
 
