@@ -24,8 +24,9 @@ import (
 // order their tokens enter r3labs. A connection holds its place in the
 // list (the last frame it took); the garbage collector frees a frame once
 // every connection of the stream has passed it, so a feed needs no
-// counting and no bound of its own: r3labs's channels bound how far a
-// connection can lag.
+// counting and no bound of its own: r3labs's channels bound how many
+// tokens a connection can lag, and a token gives at most maxTokenFrames
+// frames.
 
 // frame is one event as it goes on the wire, shared by every connection
 // it is published to; its bytes are never modified.
@@ -92,11 +93,17 @@ type feed struct {
 	handed  atomic.Bool   // all but a sixteenth took it
 	handOut atomic.Int64  // how long the last token handed out took, in nanoseconds
 	pending atomic.Bool   // frames after the last token wait for the next; set under mu
+	waiting int           // guarded by mu: how many frames wait
 	pressed bool          // guarded by mu: the last token carried frames that had waited
 	overlap bool          // guarded by mu: the last token was given while the one before was handed out
 	timer   *time.Timer   // guarded by mu: calls flush
 	maxWait time.Duration // the longest a frame waits for its token
 }
+
+// maxTokenFrames is the most frames one token gives: with r3labs's
+// buffers (streamTokens a stream, 64 a subscriber), it bounds how far a
+// publisher can run ahead of the fan-out before it waits.
+const maxTokenFrames = 16
 
 // handOutPace is how many times as long as handing out a token took a
 // feed waits, from giving it, before giving the next one. Measured at 100
@@ -129,10 +136,18 @@ func (f *feed) publish(tokens *atomic.Uint64, fr frame) {
 	defer f.mu.Unlock()
 	node := f.link(tokens.Add(1), fr)
 	if f.pending.Load() {
-		return // a flush is due, by the count-down or the timer
+		if f.waiting++; f.waiting < maxTokenFrames {
+			return // a flush is due, by the count-down or the timer
+		}
+		// As many as a token carries: it goes now, and a publisher
+		// that outruns the fan-out waits for r3labs's buffer, as it
+		// would without pacing.
+		f.send(node.n, true)
+		return
 	}
 	if f.untilNext() > 0 {
 		f.pending.Store(true)
+		f.waiting = 1
 		// Looked at again once pending is set: a count-down in between
 		// saw no frame waiting, and started no flush.
 		if wait := f.untilNext(); wait > 0 {
@@ -182,6 +197,7 @@ func (f *feed) send(n uint64, pressed bool) {
 	f.handed.Store(f.conns.Load() == 0)
 	f.sent.Store(n)
 	f.pending.Store(false)
+	f.waiting = 0
 	f.s.Publish(f.id, &sse.Event{Comment: appendToken(make([]byte, 0, 21), n)})
 }
 

@@ -163,6 +163,21 @@ func TestFeedPacesItsTokens(t *testing.T) {
 			t.Fatalf("token %d waits after token %d, which was handed out and carried no frame that waited", b, a)
 		}
 	})
+	t.Run("at most maxTokenFrames a token", func(t *testing.T) {
+		f, tokens := newStarted(t, time.Hour)
+		publish(f, tokens)
+		b := publish(f, tokens) // overlaps
+		for range maxTokenFrames - 1 {
+			publish(f, tokens)
+		}
+		if f.sent.Load() != b {
+			t.Fatalf("token %d given with %d frames waiting", f.sent.Load(), maxTokenFrames-1)
+		}
+		last := publish(f, tokens)
+		if f.sent.Load() != last {
+			t.Fatalf("%d frames wait with no token, want one for them at once", maxTokenFrames)
+		}
+	})
 	t.Run("the longest wait", func(t *testing.T) {
 		f, tokens := newStarted(t, 50*time.Millisecond)
 		publish(f, tokens)

@@ -12,6 +12,9 @@ import (
 	"github.com/r3labs/sse/v2"
 )
 
+// streamTokens is the buffer of each r3labs stream, in tokens.
+const streamTokens = 1024 / maxTokenFrames
+
 // tickerStream is the r3labs stream of connections without a room. Room
 // names cannot start with '_', so it never collides with one.
 const tickerStream = "_ticker"
@@ -47,6 +50,10 @@ func newHub() *hub {
 	s.AutoReplay = false
 	s.AutoStream = false
 	s.Headers = map[string]string{"X-Accel-Buffering": "no"}
+	// A token gives up to maxTokenFrames frames: a buffer of streamTokens
+	// tokens holds as many frames as r3labs's default of 1,024 events
+	// held, so a publisher that outruns the fan-out is held back as soon.
+	s.BufferSize = streamTokens
 	return &hub{sse: s, conns: make(map[string]int), feeds: make(map[string]*feed)}
 }
 
