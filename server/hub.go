@@ -51,8 +51,9 @@ func newHub() *hub {
 	s.AutoStream = false
 	s.Headers = map[string]string{"X-Accel-Buffering": "no"}
 	// A token gives up to maxTokenFrames frames: a buffer of streamTokens
-	// tokens holds as many frames as r3labs's default of 1,024 events
-	// held, so a publisher that outruns the fan-out is held back as soon.
+	// tokens holds as many frames as r3labs's default of 1,024 events, so
+	// that a publisher that outruns the fan-out is held back (with the 64
+	// tokens of each subscriber's channel, after at most 2,048 frames).
 	s.BufferSize = streamTokens
 	return &hub{sse: s, conns: make(map[string]int), feeds: make(map[string]*feed)}
 }
