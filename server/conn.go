@@ -20,11 +20,12 @@ import (
 // never blocks it. What the hub publishes reaches r3labs as a token, and
 // conn copies the token's frame, built once for every connection, from its
 // stream's feed (feed.go); any other event conn frames itself, dropping what
-// must not reach the browser. Either goes to a bounded queue. A writer goroutine owns
-// the socket while the queue holds anything and drains it under a write
-// deadline. A client that stops reading therefore never slows r3labs's
-// fan-out: its queue fills and it is evicted, and the browser resumes from
-// its Last-Event-ID.
+// must not reach the browser. Either goes to a bounded queue. What the
+// socket takes at once is written from r3labs's goroutine, without waiting
+// (dispatch); otherwise a writer goroutine owns the socket while the queue
+// holds anything and drains it under a write deadline. A client that stops
+// reading therefore never slows r3labs's fan-out: its queue fills and it
+// is evicted, and the browser resumes from its Last-Event-ID.
 //
 // A resume is replayed by the writer too, a page at a time, as the socket
 // takes it (replay.go): the replay holds about one queue's worth whatever
@@ -33,7 +34,7 @@ import (
 // The writer exists only while there is something to write: an idle
 // connection (most of them, most of the time) costs no goroutine and no
 // buffer beyond r3labs's own: an event's buffer goes from r3labs's side to
-// the queue to the writer and back to a pool shared by every connection.
+// the queue, and once written back to a pool shared by every connection.
 type conn struct {
 	w      http.ResponseWriter
 	rc     *http.ResponseController
@@ -51,6 +52,7 @@ type conn struct {
 	cur    []byte
 	stream *feed     // the stream's feed, set before r3labs serves
 	feed   *feedNode // the last frame taken from it
+	took   uint64    // the last token taken
 	status int32
 
 	started bool // owned by r3labs's handler goroutine
@@ -71,7 +73,8 @@ type conn struct {
 
 	frames int32 // guarded by mu: the frames queued since the last batch
 
-	// Owned by the writer of the moment, as monotonic nanoseconds since
+	// Owned by the writer of the moment (the writer goroutine, or
+	// dispatch under mu while none writes), as monotonic nanoseconds since
 	// cfg.epoch: when it last wrote (see coalesce), and when it last set
 	// the write deadline, which it moves only every half timeout.
 	wroteAt, deadlineAt int64
@@ -80,7 +83,7 @@ type conn struct {
 	// a send wakes it.
 	wake chan struct{}
 
-	writing    bool // guarded by mu: a writer goroutine runs; it alone touches w
+	writing    bool // guarded by mu: a writer goroutine runs; w is its alone, but for dispatch while it lingers
 	direct     bool // guarded by mu: past its first batch, what is queued may be written by enqueue (see dispatch)
 	gathering  bool // owned by r3labs's handler goroutine: enqueue only queues (see take)
 	evicted    bool // guarded by mu: too slow, counted once
@@ -270,6 +273,7 @@ func (c *conn) take(n uint64) {
 		c.enqueue(node.f.b, node.f.seq, false, true)
 	})
 	c.gathering = false
+	c.took = max(c.took, n)
 	c.mu.Lock()
 	start := !c.closed && c.dispatch()
 	c.mu.Unlock()
@@ -309,7 +313,7 @@ func (c *conn) frame(ev []byte) ([]byte, uint64, bool) {
 }
 
 // enqueue adds p, an event with message id seq (0: not a message), to the
-// queue and starts a writer if none runs. Initial frames may exceed the
+// queue and sees it written (dispatch). Initial frames may exceed the
 // bound; live ones evict the connection when it is full. A message at or
 // below the last id queued or replayed goes, and while a replay runs live
 // events are held instead (see hold). An event queued is counted as

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 )
 
 // LimitListener returns ln accepting at most perAddr connections at once
@@ -58,7 +60,8 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 
 // limitedConn gives its place back once, on its first Close. It keeps the
 // optional methods net/http uses on a *net.TCPConn: ReadFrom (sendfile for
-// static files) and CloseWrite.
+// static files) and CloseWrite; and SyscallConn, through which LimitUnsent
+// sets the socket's option and a stream writes without waiting.
 type limitedConn struct {
 	net.Conn
 	limits *streamLimits
@@ -78,6 +81,18 @@ func (c *limitedConn) ReadFrom(r io.Reader) (int64, error) {
 	}
 	return io.Copy(struct{ io.Writer }{c.Conn}, r)
 }
+
+// SyscallConn returns the socket of the connection it wraps, or an error
+// when that has none.
+func (c *limitedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errNoSocket
+}
+
+// errNoSocket: a connection with no socket of its own (a net.Pipe).
+var errNoSocket = errors.New("no socket")
 
 func (c *limitedConn) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {

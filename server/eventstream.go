@@ -157,8 +157,11 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 		}
 	}()
 	if pending {
-		// The answer goes on the connection taken over, not on w.
+		// The answer goes on the connection taken over, not on w, and
+		// the rest of what the client sent is read before the close,
+		// which would otherwise reset the connection under the answer.
 		s.writeError(raw, r, errPipelined)
+		raw.drain()
 		return nil, nil, errAnswered
 	}
 	ctx, cancel := context.WithCancel(parent)
@@ -202,7 +205,7 @@ func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	c.cancel()
 	c.close()
 	if c.started {
-		c.stream.ended(c.feed)
+		c.stream.ended(c.took)
 	}
 	if status, msg, ok := c.refused(); ok {
 		if s.ctx.Err() != nil {

@@ -15,18 +15,19 @@ import (
 // Each event is formatted once, for every connection: its frame (the
 // bytes that go on the wire) is built before it is published, and r3labs
 // carries only a token naming it, a comment `: #N` that its handler
-// writes for each subscriber. The connection follows its stream's feed to
-// frame N and queues that same frame (conn.take), so r3labs's per-subscriber
-// work is a few bytes whatever the event's size, and nothing is parsed
-// per subscriber but the token.
+// writes for each subscriber. The connection follows its stream's feed up
+// to frame N and queues those same frames (conn.take), so r3labs's
+// per-subscriber work is a few bytes whatever the events' size, and
+// nothing is parsed per subscriber but the token.
 //
 // A feed is the list of the frames published to one r3labs stream, in the
 // order their tokens enter r3labs. A connection holds its place in the
 // list (the last frame it took); the garbage collector frees a frame once
-// every connection of the stream has passed it, so a feed needs no
-// counting and no bound of its own: r3labs's channels bound how many
-// tokens a connection can lag, and a token gives at most maxTokenFrames
-// frames.
+// every connection of the stream has passed it, so a feed keeps no
+// reference counts and no bound of its own: r3labs's channels bound how
+// many tokens a connection can lag, and a token gives at most
+// maxTokenFrames frames. (What a feed counts is its connections, to pace
+// its tokens: see feed.)
 
 // frame is one event as it goes on the wire, shared by every connection
 // it is published to; its bytes are never modified.
@@ -80,24 +81,31 @@ type feed struct {
 	s  *sse.Server
 	id string // the r3labs stream's
 
-	// mu is held from linking a frame until its token is in r3labs, so
-	// that tokens reach every subscriber in the order of the list: a
-	// connection only walks forward. Connections never take it.
+	// mu is held while a frame is linked and while a token is given to
+	// r3labs, so that tokens reach every subscriber in the order of the
+	// list: a connection only walks forward. Connections never take it.
 	mu   sync.Mutex
 	tail atomic.Pointer[feedNode]
 
-	conns   atomic.Int64  // connections started on the stream and not ended
-	sent    atomic.Uint64 // the last token given to r3labs
-	sentAt  atomic.Int64  // when, in Unix nanoseconds
-	left    atomic.Int64  // connections yet to take it
-	handed  atomic.Bool   // all but a sixteenth took it
-	handOut atomic.Int64  // how long the last token handed out took, in nanoseconds
-	pending atomic.Bool   // frames after the last token wait for the next; set under mu
-	waiting int           // guarded by mu: how many frames wait
-	pressed bool          // guarded by mu: the last token carried frames that had waited
-	overlap bool          // guarded by mu: the last token was given while the one before was handed out
-	timer   *time.Timer   // guarded by mu: calls flush
-	maxWait time.Duration // the longest a frame waits for its token
+	conns   atomic.Int64            // connections started on the stream and not ended
+	cur     atomic.Pointer[handOut] // the last token given to r3labs
+	took    atomic.Int64            // how long the last token handed out took, in nanoseconds
+	pending atomic.Bool             // frames after the last token wait for the next; set under mu
+	waiting int                     // guarded by mu: how many frames wait
+	pressed bool                    // guarded by mu: the last token carried frames that had waited
+	overlap bool                    // guarded by mu: the last token was given while the one before was handed out
+	timer   *time.Timer             // guarded by mu: calls flush
+	maxWait time.Duration           // the longest a frame waits for its token
+}
+
+// handOut is a token given to r3labs, being handed out: a count-down of
+// its own, so that a connection late to take one token never counts
+// against the next.
+type handOut struct {
+	n    uint64
+	at   atomic.Int64 // when it was given, in Unix nanoseconds
+	left atomic.Int64 // connections yet to take it
+	done atomic.Bool  // all but a sixteenth took it
 }
 
 // maxTokenFrames is the most frames one token gives: with r3labs's
@@ -122,8 +130,9 @@ const feedMaxWait = 100 * time.Millisecond
 func newFeed(s *sse.Server, id string, n uint64) *feed {
 	f := &feed{s: s, id: id, maxWait: feedMaxWait}
 	f.tail.Store(&feedNode{n: n})
-	f.sent.Store(n)
-	f.handed.Store(true)
+	h := &handOut{n: n}
+	h.done.Store(true)
+	f.cur.Store(h)
 	return f
 }
 
@@ -166,8 +175,9 @@ func (f *feed) publish(tokens *atomic.Uint64, fr frame) {
 // at once, as it would without pacing. After the hand-out, only a feed
 // pressed by its frames waits for its pace.
 func (f *feed) untilNext() time.Duration {
-	since := time.Duration(time.Now().UnixNano() - f.sentAt.Load())
-	if !f.handed.Load() {
+	h := f.cur.Load()
+	since := time.Duration(time.Now().UnixNano() - h.at.Load())
+	if !h.done.Load() {
 		if !f.overlap && !f.pressed {
 			return 0 // one token may overlap the last one's hand-out
 		}
@@ -176,7 +186,7 @@ func (f *feed) untilNext() time.Duration {
 	if !f.pressed {
 		return 0
 	}
-	return max(min(time.Duration(handOutPace*float64(f.handOut.Load())), f.maxWait)-since, 0)
+	return max(min(time.Duration(handOutPace*float64(f.took.Load())), f.maxWait)-since, 0)
 }
 
 // armTimer has flush called in d; the caller holds f.mu.
@@ -191,11 +201,12 @@ func (f *feed) armTimer(d time.Duration) {
 // send gives token n, the tail's, to r3labs, pressed if frames waited for
 // it; the caller holds f.mu.
 func (f *feed) send(n uint64, pressed bool) {
-	f.pressed, f.overlap = pressed, !f.handed.Load()
-	f.sentAt.Store(time.Now().UnixNano())
-	f.left.Store(f.conns.Load())
-	f.handed.Store(f.conns.Load() == 0)
-	f.sent.Store(n)
+	f.pressed, f.overlap = pressed, !f.cur.Load().done.Load()
+	h := &handOut{n: n}
+	h.at.Store(time.Now().UnixNano())
+	h.left.Store(f.conns.Load())
+	h.done.Store(h.left.Load() == 0)
+	f.cur.Store(h)
 	f.pending.Store(false)
 	f.waiting = 0
 	f.s.Publish(f.id, &sse.Event{Comment: appendToken(make([]byte, 0, 21), n)})
@@ -216,22 +227,23 @@ func (f *feed) flush() {
 	f.send(f.tail.Load().n, true)
 }
 
-// taken counts down a connection that took token n (see countDown).
+// taken counts down a connection that took token n, if it is the last
+// one given (see countDown).
 func (f *feed) taken(n uint64) {
-	if n == f.sent.Load() {
-		f.countDown()
+	if h := f.cur.Load(); h.n == n {
+		f.countDown(h)
 	}
 }
 
-// countDown counts down a connection for the last token. The one that
-// makes it handed out records how long that took and, if frames wait,
-// has them flushed from a goroutine of its own: this one is r3labs's,
-// which must not wait for r3labs's stream.
-func (f *feed) countDown() {
-	if f.left.Add(-1) > f.conns.Load()/16 || f.handed.Swap(true) {
+// countDown counts down a connection for token h. The one that makes it
+// handed out records how long that took and, if frames wait, has them
+// flushed from a goroutine of its own: this one is r3labs's, which must
+// not wait for r3labs's stream.
+func (f *feed) countDown(h *handOut) {
+	if h.left.Add(-1) > f.conns.Load()/16 || h.done.Swap(true) {
 		return
 	}
-	f.handOut.Store(time.Now().UnixNano() - f.sentAt.Load())
+	f.took.Store(time.Now().UnixNano() - h.at.Load())
 	if f.pending.Load() {
 		go f.flush()
 	}
@@ -242,12 +254,15 @@ func (f *feed) countDown() {
 func (f *feed) started() { f.conns.Add(1) }
 
 // ended counts out a started connection whose r3labs handler returned,
-// which last took the frame at: if that is before the last token, it will
-// never take it.
-func (f *feed) ended(at *feedNode) {
+// which last took token took: if that is before the last token, it will
+// never take it. (A connection started after the last token was given
+// was not counted for it, and then counts it down once too often: the
+// hand-out ends a little early, where the other way round it would wait
+// for maxWait.)
+func (f *feed) ended(took uint64) {
 	f.conns.Add(-1)
-	if at != nil && at.n < f.sent.Load() {
-		f.countDown()
+	if h := f.cur.Load(); took < h.n {
+		f.countDown(h)
 	}
 }
 

@@ -104,17 +104,17 @@ func TestFeedPacesItsTokens(t *testing.T) {
 	}
 	waitSent := func(t *testing.T, f *feed, n uint64, why string) {
 		t.Helper()
-		wait.For(t, 10*time.Second, why, func() bool { return f.sent.Load() == n })
+		wait.For(t, 10*time.Second, why, func() bool { return f.cur.Load().n == n })
 	}
 
 	t.Run("taken by all but a sixteenth", func(t *testing.T) {
 		f, tokens := newStarted(t, time.Hour)
 		a := publish(f, tokens)
-		if f.sent.Load() != a {
-			t.Fatalf("an idle feed gave token %d, want %d at once", f.sent.Load(), a)
+		if f.cur.Load().n != a {
+			t.Fatalf("an idle feed gave token %d, want %d at once", f.cur.Load().n, a)
 		}
 		b := publish(f, tokens)
-		if f.sent.Load() != b {
+		if f.cur.Load().n != b {
 			t.Fatalf("token %d waits, the first to overlap the hand-out of %d", b, a)
 		}
 		publish(f, tokens)
@@ -122,8 +122,8 @@ func TestFeedPacesItsTokens(t *testing.T) {
 		for range conns - conns/16 - 1 {
 			f.taken(b)
 		}
-		if f.sent.Load() != b {
-			t.Fatalf("token %d given while %d connections have yet to take %d, which overlapped a hand-out", f.sent.Load(), conns/16+1, b)
+		if f.cur.Load().n != b {
+			t.Fatalf("token %d given while %d connections have yet to take %d, which overlapped a hand-out", f.cur.Load().n, conns/16+1, b)
 		}
 		f.taken(b)
 		waitSent(t, f, d, "one token for the two frames that waited")
@@ -138,28 +138,28 @@ func TestFeedPacesItsTokens(t *testing.T) {
 		}
 		waitSent(t, f, b, "the token of the frame that waited")
 		const handOut = 20 * time.Millisecond
-		sentAt := f.sentAt.Add(-int64(handOut)) // as if given 20 ms ago
+		sentAt := f.cur.Load().at.Add(-int64(handOut)) // as if given 20 ms ago
 		for range conns {
 			f.taken(b)
 		}
 		c := publish(f, tokens)
-		if f.sent.Load() != b {
+		if f.cur.Load().n != b {
 			t.Fatalf("token %d given at once, %v after a pressed one that took %v to hand out", c, handOut, handOut)
 		}
 		waitSent(t, f, c, "the token of the frame that waited for the pace")
 		want := time.Duration(handOutPace * float64(handOut))
-		if gap := time.Duration(f.sentAt.Load() - sentAt); gap < want {
+		if gap := time.Duration(f.cur.Load().at.Load() - sentAt); gap < want {
 			t.Fatalf("tokens %v apart, want at least %v", gap, want)
 		}
 	})
 	t.Run("not pressed: no pause after the hand-out", func(t *testing.T) {
 		f, tokens := newStarted(t, time.Hour)
 		a := publish(f, tokens)
-		f.sentAt.Add(-int64(20 * time.Millisecond)) // as if given 20 ms ago
+		f.cur.Load().at.Add(-int64(20 * time.Millisecond)) // as if given 20 ms ago
 		for range conns {
 			f.taken(a)
 		}
-		if b := publish(f, tokens); f.sent.Load() != b {
+		if b := publish(f, tokens); f.cur.Load().n != b {
 			t.Fatalf("token %d waits after token %d, which was handed out and carried no frame that waited", b, a)
 		}
 	})
@@ -170,11 +170,11 @@ func TestFeedPacesItsTokens(t *testing.T) {
 		for range maxTokenFrames - 1 {
 			publish(f, tokens)
 		}
-		if f.sent.Load() != b {
-			t.Fatalf("token %d given with %d frames waiting", f.sent.Load(), maxTokenFrames-1)
+		if f.cur.Load().n != b {
+			t.Fatalf("token %d given with %d frames waiting", f.cur.Load().n, maxTokenFrames-1)
 		}
 		last := publish(f, tokens)
-		if f.sent.Load() != last {
+		if f.cur.Load().n != last {
 			t.Fatalf("%d frames wait with no token, want one for them at once", maxTokenFrames)
 		}
 	})
@@ -187,7 +187,7 @@ func TestFeedPacesItsTokens(t *testing.T) {
 	})
 	t.Run("the connections that did not take it left", func(t *testing.T) {
 		f, tokens := newStarted(t, time.Hour)
-		before := f.tail.Load()
+		before := f.cur.Load().n
 		publish(f, tokens)
 		publish(f, tokens) // overlaps
 		c := publish(f, tokens)

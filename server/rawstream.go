@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -32,9 +33,9 @@ type rawResponse struct {
 	status int
 	sent   bool
 
-	// For writeNow, made on its first call: the socket, the callback
-	// that writes to it (a method value made once, not per write), and
-	// the callback's argument and results.
+	// For writeNow, set by canWriteNow: the socket, the callback that
+	// writes to it (a method value made once, not per write), and the
+	// callback's argument and results.
 	raw    syscall.RawConn
 	rawFn  func(fd uintptr) bool
 	rawP   []byte
@@ -96,27 +97,25 @@ func (w *rawResponse) FlushError() error {
 
 // canWriteNow reports whether the socket can be written without waiting
 // (writeNow): a TCP or Unix socket can where write(2) is, a net.Pipe
-// cannot.
+// cannot. Call it before writeNow.
 func (w *rawResponse) canWriteNow() bool {
-	_, ok := w.nc.(syscall.Conn)
-	return ok && hasWriteFD
+	sc, ok := w.nc.(syscall.Conn)
+	if !ok || !hasWriteFD {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	w.raw, w.rawFn = raw, w.writeFD
+	return true
 }
 
 // writeNow writes as much of p as the socket takes at once, with one
 // write(2) on the non-blocking socket, and returns how much: a full
-// socket gives syscall.EAGAIN. Like Write, for one goroutine at a time.
+// socket gives syscall.EAGAIN. Like Write, for one goroutine at a time,
+// and only once canWriteNow said yes.
 func (w *rawResponse) writeNow(p []byte) (int, error) {
-	if w.raw == nil {
-		sc, ok := w.nc.(syscall.Conn)
-		if !ok {
-			return 0, syscall.EAGAIN
-		}
-		raw, err := sc.SyscallConn()
-		if err != nil {
-			return 0, err
-		}
-		w.raw, w.rawFn = raw, w.writeFD
-	}
 	w.rawP = p
 	err := w.raw.Write(w.rawFn)
 	n, werr := w.rawN, w.rawErr
@@ -171,6 +170,24 @@ func (w *rawResponse) watch(stop func()) {
 	_, _ = w.nc.Read(b[:])
 	stop()
 }
+
+// drain ends the sending side of the connection after an answer and
+// reads what the client still sends, for at most drainFor and drainBytes:
+// closing a socket with unread bytes resets the connection, and the
+// client may then lose the answer.
+func (w *rawResponse) drain() {
+	if cw, ok := w.nc.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_ = w.nc.SetReadDeadline(time.Now().Add(drainFor))
+	_, _ = io.CopyN(io.Discard, w.nc, drainBytes)
+}
+
+// drainFor and drainBytes bound drain.
+const (
+	drainFor   = 500 * time.Millisecond
+	drainBytes = 256 << 10
+)
 
 // close closes the connection, which ends watch.
 func (w *rawResponse) close() { _ = w.nc.Close() }

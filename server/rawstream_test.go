@@ -116,24 +116,31 @@ func TestHTTP1StreamIsTakenOverFromNetHTTP(t *testing.T) {
 // request pipelined behind the stream's, which would never be answered,
 // gets a 400 in the stream's place.
 func TestStreamEndsWhenItsClientSendsBytes(t *testing.T) {
-	t.Run("a request pipelined behind it", func(t *testing.T) {
-		srv, hs := startStreamServer(t, nil, (*httptest.Server).Start)
-		_, r, head := openRawStream(t, hs, "/eventstream?room=lobby", "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-		if head[0] != "HTTP/1.1 400 Bad Request" {
-			t.Errorf("status line %q, want 400", head[0])
-		}
-		body, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatalf("reading until the server closes: %v", err)
-		}
-		var apiErr tt.APIError
-		if err := json.Unmarshal(body, &apiErr); err != nil || apiErr.Code != tt.CodeBadRequest {
-			t.Errorf("body %q (%v), want a JSON error %q", body, err, tt.CodeBadRequest)
-		}
-		if n := testutil.ToFloat64(srv.metrics.connections); n != 0 {
-			t.Errorf("%v streams open, want 0", n)
-		}
-	})
+	for _, pipelined := range []struct{ name, extra string }{
+		{"a request pipelined behind it", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"},
+		// More than net/http's read buffer: unread bytes at the close
+		// would reset the connection under the answer.
+		{"a large request pipelined behind it", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n" + strings.Repeat("x", 64<<10)},
+	} {
+		t.Run(pipelined.name, func(t *testing.T) {
+			srv, hs := startStreamServer(t, nil, (*httptest.Server).Start)
+			_, r, head := openRawStream(t, hs, "/eventstream?room=lobby", pipelined.extra)
+			if head[0] != "HTTP/1.1 400 Bad Request" {
+				t.Errorf("status line %q, want 400", head[0])
+			}
+			body, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatalf("reading until the server closes: %v", err)
+			}
+			var apiErr tt.APIError
+			if err := json.Unmarshal(body, &apiErr); err != nil || apiErr.Code != tt.CodeBadRequest {
+				t.Errorf("body %q (%v), want a JSON error %q", body, err, tt.CodeBadRequest)
+			}
+			if n := testutil.ToFloat64(srv.metrics.connections); n != 0 {
+				t.Errorf("%v streams open, want 0", n)
+			}
+		})
+	}
 	t.Run("a byte once it is open", func(t *testing.T) {
 		srv, hs := startStreamServer(t, nil, (*httptest.Server).Start)
 		c, r, _ := openRawStream(t, hs, "/eventstream?room=lobby", "")
@@ -249,5 +256,47 @@ func readUntilLine(t *testing.T, r *bufio.Reader, line string) {
 		if strings.TrimRight(got, "\n") == line {
 			return
 		}
+	}
+}
+
+// TestWriteNowReachesTheSocketThroughTheListeners: a connection accepted
+// as node accepts it (the per-address cap wraps it, the unsent limit sets
+// its option) is written without waiting; a net.Pipe is not.
+func TestWriteNowReachesTheSocketThroughTheListeners(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := LimitUnsent(limitListener(inner, 2, true), DefaultUnsentBytes)
+	t.Cleanup(func() { ln.Close() })
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, wrapped := c.(*limitedConn); !wrapped {
+		t.Fatalf("accepted a %T, want the cap's wrapper", c)
+	}
+	w := &rawResponse{nc: c}
+	if !w.canWriteNow() {
+		t.Fatal("a TCP connection behind the listeners cannot be written without waiting")
+	}
+	if n, err := w.writeNow([]byte("now\n")); n != 4 || err != nil {
+		t.Fatalf("writeNow = %d, %v", n, err)
+	}
+	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := bufio.NewReader(client).ReadString('\n'); line != "now\n" || err != nil {
+		t.Fatalf("the client read %q, %v", line, err)
+	}
+
+	server, other := net.Pipe()
+	t.Cleanup(func() { server.Close(); other.Close() })
+	if (&rawResponse{nc: server}).canWriteNow() {
+		t.Fatal("a net.Pipe can be written without waiting")
 	}
 }

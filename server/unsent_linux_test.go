@@ -7,23 +7,29 @@ import (
 )
 
 // TestLimitUnsentSetsTheLowWaterMark: every TCP connection the listener
-// accepts has TCP_NOTSENT_LOWAT at the limit given; 0 leaves the listener
-// as it is.
+// accepts has TCP_NOTSENT_LOWAT at the limit given, also one that
+// LimitListener wrapped (as node stacks them); 0 leaves the listener as it
+// is.
 func TestLimitUnsentSetsTheLowWaterMark(t *testing.T) {
 	tests := []struct {
-		name  string
-		limit int
-		want  int // 0: the kernel's default, read from a plain listener
+		name    string
+		limit   int
+		want    int  // 0: the kernel's default, read from a plain listener
+		limited bool // accepted through limitListener first, wrapped
 	}{
-		{"the default limit", DefaultUnsentBytes, DefaultUnsentBytes},
-		{"another limit", 16 << 10, 16 << 10},
-		{"no limit", 0, 0},
+		{"the default limit", DefaultUnsentBytes, DefaultUnsentBytes, false},
+		{"another limit", 16 << 10, 16 << 10, false},
+		{"behind the per-address cap", DefaultUnsentBytes, DefaultUnsentBytes, true},
+		{"no limit", 0, 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			inner, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.limited {
+				inner = limitListener(inner, 2, true) // loopback capped: wrapped
 			}
 			ln := LimitUnsent(inner, tc.limit)
 			t.Cleanup(func() { ln.Close() })
@@ -40,7 +46,11 @@ func TestLimitUnsentSetsTheLowWaterMark(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { c.Close() })
-			raw, err := c.(syscall.Conn).SyscallConn()
+			sc, ok := c.(syscall.Conn)
+			if !ok {
+				t.Fatalf("the accepted %T has no socket to reach", c)
+			}
+			raw, err := sc.SyscallConn()
 			if err != nil {
 				t.Fatal(err)
 			}
