@@ -30,6 +30,23 @@ func serveLimited(t *testing.T, perAddr int, capLoopback bool) string {
 	return ln.Addr().String()
 }
 
+// dialAccepted dials ln and returns both ends: the client's, and the one
+// ln accepted.
+func dialAccepted(t *testing.T, ln net.Listener) (client, accepted net.Conn) {
+	t.Helper()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	accepted, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { accepted.Close() })
+	return client, accepted
+}
+
 // idleConn opens a connection to addr that sends nothing.
 func idleConn(t *testing.T, addr string) net.Conn {
 	t.Helper()

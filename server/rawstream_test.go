@@ -269,16 +269,7 @@ func TestWriteNowReachesTheSocketThroughTheListeners(t *testing.T) {
 	}
 	ln := LimitUnsent(limitListener(inner, 2, true), DefaultUnsentBytes)
 	t.Cleanup(func() { ln.Close() })
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	c, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	client, c := dialAccepted(t, ln)
 	if _, wrapped := c.(*limitedConn); !wrapped {
 		t.Fatalf("accepted a %T, want the cap's wrapper", c)
 	}

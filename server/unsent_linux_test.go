@@ -36,16 +36,7 @@ func TestLimitUnsentSetsTheLowWaterMark(t *testing.T) {
 			if tc.limit == 0 && ln != inner {
 				t.Fatal("LimitUnsent(ln, 0) wrapped the listener")
 			}
-			client, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { client.Close() })
-			c, err := ln.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { c.Close() })
+			_, c := dialAccepted(t, ln)
 			sc, ok := c.(syscall.Conn)
 			if !ok {
 				t.Fatalf("the accepted %T has no socket to reach", c)
