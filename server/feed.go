@@ -66,12 +66,12 @@ type feedNode struct {
 // goroutine per subscriber per token, so a feed paces its tokens: after
 // giving one, it gives the next only once r3labs has handed the last one
 // out (all but a sixteenth of the stream's connections took it; one token
-// may overlap a hand-out, two in a row may not), and, if
-// the last one carried frames that had waited (frames keep coming faster
-// than they are handed out), once handOutPace times as long as that took
-// has passed since it was given. The frames published meanwhile wait, and
-// the next token carries them all. A pressed feed then spends at most
-// about two thirds of the time handing out its tokens:
+// may overlap a hand-out, two in a row may not), and, if the last one
+// carried frames that had waited (frames keep coming faster than they are
+// handed out), once handOutPace times as long as that took has passed
+// since it was given. The frames published meanwhile wait, and the next
+// token carries them all, up to maxTokenFrames. A pressed feed then
+// spends at most about two thirds of the time handing out its tokens:
 // under a load the fan-out cannot keep up with, what a wake-up carries
 // grows rather than the wake-ups, and the goroutines of everything else
 // (a POST /send's, a health check's) wait behind fewer of them. A frame
