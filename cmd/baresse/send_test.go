@@ -21,6 +21,9 @@ func TestSendPublishesInIDOrder(t *testing.T) {
 	go run(ctx, "127.0.0.1:0", time.Second, func(a net.Addr) { addrs <- a })
 	base := "http://" + (<-addrs).String()
 	s := testclient.OpenStream(t, base+tt.PathEventStream, "")
+	// `:ok` goes before r3labs registers the subscriber, and bare r3labs
+	// replays nothing: a ticker update proves the stream is registered.
+	s.MustNextUpdate(t, 10*time.Second)
 	c := testclient.NewSession(t, base, "bare")
 	for i := 1; i <= 3; i++ {
 		if m := c.Send(t, "lobby", "m"+strconv.Itoa(i), testclient.NewClientID()); m.ID != strconv.Itoa(i) {
