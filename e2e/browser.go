@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"tickertalk/internal/syncbuf"
 )
 
 // ChromiumPath is where Debian's chromium package installs the browser.
@@ -77,7 +79,7 @@ type browserKey struct{}
 
 // browserState is what the tabs of one browser share.
 type browserState struct {
-	logs     *logBuffer // browser stderr, chromedp errors, page consoles
+	logs     *syncbuf.Buffer // browser stderr, chromedp errors, page consoles
 	tabCount atomic.Int64
 }
 
@@ -92,7 +94,7 @@ func NewBrowser(tb testing.TB) context.Context {
 	tb.Helper()
 	path := RequireChromium(tb)
 	profile := tb.TempDir() // removed after the browser has stopped
-	state := &browserState{logs: &logBuffer{}}
+	state := &browserState{logs: &syncbuf.Buffer{}}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	tt "tickertalk/app"
+	"tickertalk/internal/syncbuf"
 	"tickertalk/internal/wait"
 )
 
@@ -52,7 +53,7 @@ func TestDevReloadsPageOnSave(t *testing.T) {
 	}
 	addr := freeLoopbackAddr(t) // the watcher restarts the server on one fixed address
 	url := "http://" + addr
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	cmd := exec.Command(watcher, "--addr", addr, "--data-dir", filepath.Join(t.TempDir(), "data"))
 	cmd.Dir = src
 	cmd.Env = withoutTickertalkEnv(os.Environ())
@@ -120,7 +121,7 @@ var serverStarted = regexp.MustCompile(`dev: server started pid=(\d+)`)
 
 // waitServer waits until the watcher has started a server whose pid is not
 // notPID and that answers /healthz at url, and returns the pid.
-func waitServer(t *testing.T, logs *logBuffer, url, notPID string, timeout time.Duration) string {
+func waitServer(t *testing.T, logs *syncbuf.Buffer, url, notPID string, timeout time.Duration) string {
 	t.Helper()
 	var pid string
 	wait.For(t, timeout, "a new server (pid not "+notPID+") answering "+url, func() bool {

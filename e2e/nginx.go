@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"tickertalk/internal/syncbuf"
 	"tickertalk/internal/wait"
 )
 
@@ -120,7 +121,7 @@ http {
 		tb.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log"))
-	out := &logBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start nginx: %v", err)

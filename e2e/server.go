@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tickertalk/internal/syncbuf"
 )
 
 // Timeouts of the server subprocess.
@@ -82,7 +84,7 @@ type Server struct {
 	bin  string
 	args []string // every flag but --addr
 	env  []string
-	logs *logBuffer
+	logs *syncbuf.Buffer
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -150,7 +152,7 @@ func newServer(tb testing.TB, opts ...Option) *Server {
 		tb:      tb,
 		bin:     bin,
 		env:     append(withoutTickertalkEnv(os.Environ()), cfg.env...),
-		logs:    &logBuffer{},
+		logs:    &syncbuf.Buffer{},
 	}
 	s.args = append([]string{
 		"--data-dir", cfg.dataDir,

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"testing"
+
+	"tickertalk/internal/syncbuf"
 )
 
 func TestLineFilter(t *testing.T) {
@@ -18,7 +20,7 @@ func TestLineFilter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var out logBuffer
+			var out syncbuf.Buffer
 			f := &lineFilter{w: &out, drop: []string{"dbus/"}}
 			for _, c := range tc.chunks {
 				if n, err := f.Write([]byte(c)); n != len(c) || err != nil {
