@@ -392,8 +392,11 @@ func (c *conn) dispatch() (start bool) {
 	if len(c.queue) == 0 {
 		return false
 	}
-	if c.direct && (!c.writing || c.wake != nil) && !c.wroteRecently() && c.writeQueueNow() {
-		return false
+	if c.direct && (!c.writing || c.wake != nil) {
+		now := c.cfg.clock(time.Now())
+		if !c.wroteRecently(now) && c.writeQueueNow(now) {
+			return false
+		}
 	}
 	if c.writing {
 		c.wakeWriter()
@@ -404,21 +407,23 @@ func (c *conn) dispatch() (start bool) {
 	return true
 }
 
-// wroteRecently reports whether the last write was within cfg.coalesce;
-// the caller holds c.mu, and no writer is writing.
-func (c *conn) wroteRecently() bool {
-	return c.wroteAt != 0 && time.Duration(c.cfg.clock(time.Now())-c.wroteAt) < c.cfg.coalesce
+// wroteRecently reports whether the last write was within cfg.coalesce
+// of now (in cfg.clock's terms); the caller holds c.mu, and no writer is
+// writing.
+func (c *conn) wroteRecently(now int64) bool {
+	return c.wroteAt != 0 && time.Duration(now-c.wroteAt) < c.cfg.coalesce
 }
 
 // writeQueueNow writes the queue to the socket as far as it takes it
 // without waiting, keeps the rest queued, and reports whether it wrote it
 // all. An error other than a full socket is left for the writer to meet
-// (and end the connection with). The caller holds c.mu.
-func (c *conn) writeQueueNow() bool {
+// (and end the connection with). now is the time of the write, in
+// cfg.clock's terms. The caller holds c.mu.
+func (c *conn) writeQueueNow(now int64) bool {
 	q := c.queue
 	n, err := c.nb.writeNow(q)
 	if n > 0 {
-		c.wroteAt = c.cfg.clock(time.Now())
+		c.wroteAt = now
 	}
 	if err == nil && n == len(q) {
 		if c.cfg.batchFrames != nil {
