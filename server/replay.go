@@ -221,7 +221,10 @@ func (c *conn) endReplay(r *replay, step replayStep) bool {
 		return false
 	}
 	c.rep = nil
-	c.lastID = max(c.lastID, r.after, r.live)
+	// Every message of the stream's rooms up to the plan's floor was
+	// replayed or, for a room that resynced, is the client's to load:
+	// its live copy, whose token may come after the replay, is dropped.
+	c.lastID = max(c.lastID, r.after, r.live, r.plan.floor)
 	c.snapAt = int32(len(c.queue))
 	for _, p := range [][]byte{r.tail, r.update, r.presence, r.states} {
 		if p != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	tt "tickertalk/app"
 	"tickertalk/history"
@@ -204,5 +205,33 @@ func TestReplayOfSeveralRoomsKeepsEachRoomsPresence(t *testing.T) {
 		"data: {\"room\":\"dev\"}\nevent: presence\n\n" + "data: {\"room\":\"lobby\"}\nevent: presence\n\n"
 	if got := rec.Body.String(); got != want {
 		t.Fatalf("the socket got\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestReplayEndCoversTheFloor: once a replay ends, a live message up to
+// the plan's floor (the index's last id when the replay was checked) is
+// one the client has, replayed or, for a room that resynced, to be loaded
+// with its page: its copy, whose token may come after the replay, is
+// dropped. One above the floor is new and goes.
+func TestReplayEndCoversTheFloor(t *testing.T) {
+	c, _, _ := replayConn(&gatedHistory{}, &replayHooks{})
+	t.Cleanup(c.close)
+	c.mu.Lock()
+	r := &replay{after: 7, plan: replayPlan{floor: 10, gaps: []string{"a"}}}
+	c.rep = r
+	ended := c.endReplay(r, replayCaughtUp)
+	c.mu.Unlock()
+	if !ended {
+		t.Fatal("the replay did not end")
+	}
+	for _, tc := range []struct {
+		seq    uint64
+		queued bool
+	}{{10, false}, {11, true}} {
+		before := testutil.ToFloat64(c.cfg.delivered)
+		c.enqueue([]byte(msgFrame(int(tc.seq))), tc.seq, false, true)
+		if queued := testutil.ToFloat64(c.cfg.delivered) > before; queued != tc.queued {
+			t.Errorf("live message %d after a replay with floor 10: queued %v, want %v", tc.seq, queued, tc.queued)
+		}
 	}
 }
