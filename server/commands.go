@@ -231,6 +231,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
+	if durable {
+		answered := s.answers.expect(newAnswerKey(si.ID, kind, req.ClientID))
+		defer answered()
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
 	var stored *storedAlready
@@ -247,7 +251,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	case id == "":
 		writeJSON(w, http.StatusAccepted, tt.EventReply{})
 	case created:
-		writeJSON(w, http.StatusCreated, tt.EventReply{ID: id})
+		writeAnswer(w, http.StatusCreated, tt.EventReply{ID: id})
 	default:
 		writeJSON(w, http.StatusOK, tt.EventReply{ID: id})
 	}

@@ -51,6 +51,7 @@ type conn struct {
 	// Owned by r3labs's handler goroutine.
 	cur    []byte
 	stream *feed     // the stream's feed, set before r3labs serves
+	shard  *shard    // the connection's shard of it, set with stream
 	feed   *feedNode // the last frame taken from it
 	took   uint64    // the last token taken
 	status int32
@@ -233,7 +234,7 @@ func (c *conn) Flush() {
 	if !c.started {
 		c.started = true
 		if c.stream != nil {
-			c.stream.started()
+			c.stream.started(c.shard)
 		}
 		f := c.cfg.hooks.startFrames(c)
 		// The queue is empty and no writer runs until this first Flush,
@@ -281,7 +282,7 @@ func (c *conn) take(n uint64) {
 		go c.write()
 	}
 	if c.stream != nil {
-		c.stream.taken(n)
+		c.stream.taken(c.shard, n)
 	}
 }
 

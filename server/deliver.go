@@ -28,6 +28,7 @@ func (s *Server) Deliver(m tt.ChatMessage) error {
 	if !s.opts.History.Add(history.Entry{Seq: seq, Msg: m, JSON: data}) {
 		return nil // already delivered
 	}
+	s.answers.await(newAnswerKey(m.Sender, "", m.ClientID))
 	s.metrics.published.WithLabelValues(tt.EventMessage).Inc()
 	s.hub.publishRoom(m.Room, newFrame(tt.KindMessage.Info(), m.ID, data))
 	return nil

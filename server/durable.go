@@ -36,6 +36,7 @@ func (s *Server) DeliverEvent(e history.Entry) error {
 	if !s.opts.History.Add(e) {
 		return nil // already delivered
 	}
+	s.answers.await(newAnswerKey(e.Msg.Sender, e.Kind, e.Msg.ClientID))
 	s.observers.notify(e)
 	s.metrics.published.WithLabelValues(k.Name).Inc()
 	s.hub.publishRoom(e.Msg.Room, newFrame(k, e.Msg.ID, e.JSON))

@@ -175,9 +175,8 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (c *conn, sr
 
 	eachRoom(room, func(room string) { s.pres.join(room, nick) })
 	s.metrics.connections.Inc()
-	id, f, at := s.hub.join(room)
-	c.stream, c.feed = f, at
-	sr = s.hub.request(ctx, r, id)
+	c.stream, c.shard, c.feed = s.hub.join(room)
+	sr = s.hub.request(ctx, r, c.shard.id)
 	if raw != nil {
 		go raw.watch(cancel)
 	}
@@ -201,11 +200,11 @@ func (s *Server) closeStream(c *conn, w http.ResponseWriter, r *http.Request) {
 	}
 	defer eachRoom(c.room, func(room string) { s.pres.leave(room, c.nick) })
 	defer s.metrics.connections.Dec()
-	defer s.hub.leave(streamID(c.room))
+	defer s.hub.leave(c.stream, c.shard)
 	c.cancel()
 	c.close()
 	if c.started {
-		c.stream.ended(c.took)
+		c.stream.ended(c.shard, c.took)
 	}
 	if status, msg, ok := c.refused(); ok {
 		if s.ctx.Err() != nil {

@@ -20,14 +20,15 @@ import (
 // per-subscriber work is a few bytes whatever the events' size, and
 // nothing is parsed per subscriber but the token.
 //
-// A feed is the list of the frames published to one r3labs stream, in the
-// order their tokens enter r3labs. A connection holds its place in the
-// list (the last frame it took); the garbage collector frees a frame once
-// every connection of the stream has passed it, so a feed keeps no
-// reference counts and no bound of its own: r3labs's channels bound how
-// many tokens a connection can lag, and a token gives at most
-// maxTokenFrames frames. (What a feed counts is its connections, to pace
-// its tokens: see feed.)
+// A feed is the list of the frames published to one stream of the hub, in
+// the order of their tokens; the stream's connections are spread over
+// several r3labs streams (shards), which all carry the same tokens. A
+// connection holds its place in the list (the last frame it took); the
+// garbage collector frees a frame once every connection of the stream has
+// passed it, so a feed keeps no reference counts and no bound of its own:
+// r3labs's channels bound how many tokens a connection can lag, and a
+// token gives at most maxTokenFrames frames. (What a feed counts is its
+// connections, to pace its tokens: see feed and shard.)
 
 // frame is one event as it goes on the wire, shared by every connection
 // it is published to; its bytes are never modified.
@@ -59,13 +60,16 @@ type feedNode struct {
 	next atomic.Pointer[feedNode]
 }
 
-// feed is the frames of one r3labs stream. Safe for concurrent use.
+// feed is the frames of one stream of the hub (a room, a set of rooms, or
+// the ticker's), whose connections are spread over shards, each an r3labs
+// stream of its own (shard.go). Safe for concurrent use.
 //
 // A token names its frame and every frame before it: a connection takes
 // all it has not taken up to the token (conn.take). r3labs wakes one
-// goroutine per subscriber per token, so a feed paces its tokens: after
-// giving one, it gives the next only once r3labs has handed the last one
-// out (all but a sixteenth of the stream's connections took it; one token
+// goroutine per subscriber per token, so a token is handed out a shard at
+// a time (a sweep, see shard.go), and a feed paces its tokens: after
+// giving one, it gives the next only once the last one was handed out to
+// every shard (or an overlapping later one took over its sweep; one token
 // may overlap a hand-out, two in a row may not), and, if the last one
 // carried frames that had waited (frames keep coming faster than they are
 // handed out), once handOutPace times as long as that took has passed
@@ -79,33 +83,35 @@ type feedNode struct {
 // it is published. No frame waits more than maxWait.
 type feed struct {
 	s  *sse.Server
-	id string // the r3labs stream's
+	id string // the stream's, and its first shard's r3labs stream's
 
 	// mu is held while a frame is linked and while a token is given to
-	// r3labs, so that tokens reach every subscriber in the order of the
-	// list: a connection only walks forward. Connections never take it.
+	// the first shard, so that a sweep starts with the tokens in the order
+	// of the list. Connections never take it.
 	mu   sync.Mutex
 	tail atomic.Pointer[feedNode]
 
-	conns   atomic.Int64            // connections started on the stream and not ended
-	cur     atomic.Pointer[handOut] // the last token given to r3labs
+	shards    atomic.Pointer[[]*shard] // in sweep order; replaced, never modified, under the hub's mu
+	shardSize int                      // the most connections placed in one shard
+	steps     *stepper                 // moves sweeps on; nil: at once
+	members   int                      // guarded by the hub's mu: connections joined and not left
+
+	cur     atomic.Pointer[handOut] // the last token given
 	took    atomic.Int64            // how long the last token handed out took, in nanoseconds
 	pending atomic.Bool             // frames after the last token wait for the next; set under mu
 	waiting int                     // guarded by mu: how many frames wait
 	pressed bool                    // guarded by mu: the last token carried frames that had waited
 	overlap bool                    // guarded by mu: the last token was given while the one before was handed out
 	timer   *time.Timer             // guarded by mu: calls flush
-	maxWait time.Duration           // the longest a frame waits for its token
+	maxWait time.Duration           // the longest a frame waits for its token, and a shard for a token's hand-out
 }
 
-// handOut is a token given to r3labs, being handed out: a count-down of
-// its own, so that a connection late to take one token never counts
-// against the next.
+// handOut is a token given to r3labs, being handed out shard after shard.
 type handOut struct {
 	n    uint64
+	ev   *sse.Event   // the token as r3labs writes it, the same for every shard
 	at   atomic.Int64 // when it was given, in Unix nanoseconds
-	left atomic.Int64 // connections yet to take it
-	done atomic.Bool  // all but a sixteenth took it
+	done atomic.Bool  // every shard was handed it, or a later token took over its sweep
 }
 
 // maxTokenFrames is the most frames one token gives: with r3labs's
@@ -126,10 +132,12 @@ const handOutPace = 1.5
 // connections that left before they took it).
 const feedMaxWait = 100 * time.Millisecond
 
-// newFeed makes the feed of r3labs stream id, starting after token n.
+// newFeed makes the feed of stream id, starting after token n, with no
+// shard yet (see place).
 func newFeed(s *sse.Server, id string, n uint64) *feed {
-	f := &feed{s: s, id: id, maxWait: feedMaxWait}
+	f := &feed{s: s, id: id, maxWait: feedMaxWait, shardSize: shardConns}
 	f.tail.Store(&feedNode{n: n})
+	f.shards.Store(new([]*shard))
 	h := &handOut{n: n}
 	h.done.Store(true)
 	f.cur.Store(h)
@@ -198,18 +206,16 @@ func (f *feed) armTimer(d time.Duration) {
 	}
 }
 
-// send gives token n, the tail's, to r3labs, pressed if frames waited for
-// it; the caller holds f.mu.
+// send gives token n, the tail's, to the first shard, pressed if frames
+// waited for it; the caller holds f.mu.
 func (f *feed) send(n uint64, pressed bool) {
 	f.pressed, f.overlap = pressed, !f.cur.Load().done.Load()
-	h := &handOut{n: n}
+	h := &handOut{n: n, ev: &sse.Event{Comment: appendToken(make([]byte, 0, 21), n)}}
 	h.at.Store(time.Now().UnixNano())
-	h.left.Store(f.conns.Load())
-	h.done.Store(h.left.Load() == 0)
 	f.cur.Store(h)
 	f.pending.Store(false)
 	f.waiting = 0
-	f.s.Publish(f.id, &sse.Event{Comment: appendToken(make([]byte, 0, 21), n)})
+	f.advance(h, 0)
 }
 
 // flush gives the frames waiting their token, now or, if it is too soon,
@@ -227,42 +233,18 @@ func (f *feed) flush() {
 	f.send(f.tail.Load().n, true)
 }
 
-// taken counts down a connection that took token n, if it is the last
-// one given (see countDown).
-func (f *feed) taken(n uint64) {
-	if h := f.cur.Load(); h.n == n {
-		f.countDown(h)
-	}
-}
-
-// countDown counts down a connection for token h. The one that makes it
-// handed out records how long that took and, if frames wait, has them
-// flushed from a goroutine of its own: this one is r3labs's, which must
-// not wait for r3labs's stream.
-func (f *feed) countDown(h *handOut) {
-	if h.left.Add(-1) > f.conns.Load()/16 || h.done.Swap(true) {
+// finish records that token h was handed out to every shard and, if
+// frames wait, has them flushed from a goroutine of its own: the caller
+// may hold f.mu, or be r3labs's, which must not wait for r3labs's stream.
+func (f *feed) finish(h *handOut) {
+	if h.done.Swap(true) {
 		return
 	}
-	f.took.Store(time.Now().UnixNano() - h.at.Load())
+	if f.cur.Load() == h {
+		f.took.Store(time.Now().UnixNano() - h.at.Load())
+	}
 	if f.pending.Load() {
 		go f.flush()
-	}
-}
-
-// started counts a connection in once r3labs has registered it: it gets
-// every token given from then on.
-func (f *feed) started() { f.conns.Add(1) }
-
-// ended counts out a started connection whose r3labs handler returned,
-// which last took token took: if that is before the last token, it will
-// never take it. (A connection started after the last token was given
-// was not counted for it, and then counts it down once too often: the
-// hand-out ends a little early, where the other way round it would wait
-// for maxWait.)
-func (f *feed) ended(took uint64) {
-	f.conns.Add(-1)
-	if h := f.cur.Load(); took < h.n {
-		f.countDown(h)
 	}
 }
 

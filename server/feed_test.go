@@ -88,15 +88,16 @@ func TestFollowingGivesTheFramesUpToTheToken(t *testing.T) {
 // feed idle gets its token at once.
 func TestFeedPacesItsTokens(t *testing.T) {
 	const conns = 32
-	newStarted := func(t *testing.T, maxWait time.Duration) (*feed, *atomic.Uint64) {
+	newStarted := func(t *testing.T, maxWait time.Duration) (*feed, *shard, *atomic.Uint64) {
 		t.Helper()
 		var tokens atomic.Uint64
 		f := newFeed(sse.New(), "s", tokens.Add(1))
 		f.maxWait = maxWait
+		s := f.place()
 		for range conns {
-			f.started()
+			f.started(s)
 		}
-		return f, &tokens
+		return f, s, &tokens
 	}
 	publish := func(f *feed, tokens *atomic.Uint64) uint64 {
 		f.publish(tokens, frame{b: []byte(": x\n\n")})
@@ -108,7 +109,7 @@ func TestFeedPacesItsTokens(t *testing.T) {
 	}
 
 	t.Run("taken by all but a sixteenth", func(t *testing.T) {
-		f, tokens := newStarted(t, time.Hour)
+		f, s, tokens := newStarted(t, time.Hour)
 		a := publish(f, tokens)
 		if f.cur.Load().n != a {
 			t.Fatalf("an idle feed gave token %d, want %d at once", f.cur.Load().n, a)
@@ -120,27 +121,27 @@ func TestFeedPacesItsTokens(t *testing.T) {
 		publish(f, tokens)
 		d := publish(f, tokens)
 		for range conns - conns/16 - 1 {
-			f.taken(b)
+			f.taken(s, b)
 		}
 		if f.cur.Load().n != b {
 			t.Fatalf("token %d given while %d connections have yet to take %d, which overlapped a hand-out", f.cur.Load().n, conns/16+1, b)
 		}
-		f.taken(b)
+		f.taken(s, b)
 		waitSent(t, f, d, "one token for the two frames that waited")
 	})
 	t.Run("pressed: the hand-out and half as long again", func(t *testing.T) {
-		f, tokens := newStarted(t, time.Hour)
+		f, s, tokens := newStarted(t, time.Hour)
 		publish(f, tokens)
 		a := publish(f, tokens) // overlaps
 		b := publish(f, tokens) // waits: the token it gets is pressed
 		for range conns {
-			f.taken(a)
+			f.taken(s, a)
 		}
 		waitSent(t, f, b, "the token of the frame that waited")
 		const handOut = 20 * time.Millisecond
 		sentAt := f.cur.Load().at.Add(-int64(handOut)) // as if given 20 ms ago
 		for range conns {
-			f.taken(b)
+			f.taken(s, b)
 		}
 		c := publish(f, tokens)
 		if f.cur.Load().n != b {
@@ -153,18 +154,18 @@ func TestFeedPacesItsTokens(t *testing.T) {
 		}
 	})
 	t.Run("not pressed: no pause after the hand-out", func(t *testing.T) {
-		f, tokens := newStarted(t, time.Hour)
+		f, s, tokens := newStarted(t, time.Hour)
 		a := publish(f, tokens)
 		f.cur.Load().at.Add(-int64(20 * time.Millisecond)) // as if given 20 ms ago
 		for range conns {
-			f.taken(a)
+			f.taken(s, a)
 		}
 		if b := publish(f, tokens); f.cur.Load().n != b {
 			t.Fatalf("token %d waits after token %d, which was handed out and carried no frame that waited", b, a)
 		}
 	})
 	t.Run("at most maxTokenFrames a token", func(t *testing.T) {
-		f, tokens := newStarted(t, time.Hour)
+		f, _, tokens := newStarted(t, time.Hour)
 		publish(f, tokens)
 		b := publish(f, tokens) // overlaps
 		for range maxTokenFrames - 1 {
@@ -179,20 +180,20 @@ func TestFeedPacesItsTokens(t *testing.T) {
 		}
 	})
 	t.Run("the longest wait", func(t *testing.T) {
-		f, tokens := newStarted(t, 50*time.Millisecond)
+		f, _, tokens := newStarted(t, 50*time.Millisecond)
 		publish(f, tokens)
 		publish(f, tokens) // overlaps
 		c := publish(f, tokens)
 		waitSent(t, f, c, "the token of the frame that waited, after the longest wait")
 	})
 	t.Run("the connections that did not take it left", func(t *testing.T) {
-		f, tokens := newStarted(t, time.Hour)
+		f, s, tokens := newStarted(t, time.Hour)
 		before := f.cur.Load().n
 		publish(f, tokens)
 		publish(f, tokens) // overlaps
 		c := publish(f, tokens)
 		for range conns {
-			f.ended(before)
+			f.ended(s, before)
 		}
 		waitSent(t, f, c, "the token of the frame that waited, once every connection left")
 	})
@@ -201,13 +202,32 @@ func TestFeedPacesItsTokens(t *testing.T) {
 // TestConcurrentPublishersReachEveryConnectionInOrder: frames published to
 // a room by several goroutines at once reach every connection of the room
 // once each, every publisher's in its order: a feed's tokens enter r3labs
-// in the order of the feed.
+// in the order of the feed, whether the room's connections are in one
+// shard or each in its own.
 func TestConcurrentPublishersReachEveryConnectionInOrder(t *testing.T) {
+	for _, shardSize := range []int{shardConns, 1} {
+		t.Run(fmt.Sprintf("shards of %d", shardSize), func(t *testing.T) {
+			testConcurrentPublishers(t, shardSize)
+		})
+	}
+}
+
+func testConcurrentPublishers(t *testing.T, shardSize int) {
 	const publishers, each = 4, 200
 	n := startNode(t, "")
+	n.srv.hub.mu.Lock()
+	n.srv.hub.shardSize = shardSize
+	n.srv.hub.mu.Unlock()
 	streams := []*testclient.Stream{
 		testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", ""),
 		testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", ""),
+		testclient.OpenStream(t, n.URL+"/eventstream?room=lobby", ""),
+	}
+	n.srv.hub.mu.Lock()
+	shards := len(*n.srv.hub.feeds["lobby"].shards.Load())
+	n.srv.hub.mu.Unlock()
+	if want := (len(streams) + shardSize - 1) / shardSize; shards != want {
+		t.Fatalf("%d connections on %d shards, want %d", len(streams), shards, want)
 	}
 	var wg sync.WaitGroup
 	for p := range publishers {

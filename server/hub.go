@@ -19,27 +19,31 @@ const streamTokens = 1024 / maxTokenFrames
 // names cannot start with '_', so it never collides with one.
 const tickerStream = "_ticker"
 
-// hub owns the r3labs server of this node: one r3labs stream per set of
-// rooms with open connections (a connection of one room has the room's
-// stream; a browser's shared stream of several has the stream of that
-// set, see parseStreamRooms), plus tickerStream. A room's events go to
-// every stream whose set holds it, in the order they are published, so a
-// connection of several rooms gets them in id order. r3labs fans out only
-// to this node's connections; what reaches the hub comes from the bus.
+// hub owns the r3labs server of this node: one stream per set of rooms
+// with open connections (a connection of one room has the room's stream;
+// a browser's shared stream of several has the stream of that set, see
+// parseStreamRooms), plus tickerStream. A room's events go to every stream
+// whose set holds it, in the order they are published, so a connection of
+// several rooms gets them in id order. r3labs fans out only to this node's
+// connections; what reaches the hub comes from the bus.
 //
-// Streams are created on first join and removed when their last connection
-// has left r3labs (after its request context ended), which is the only safe
-// time: removing a stream with live subscribers leaks their goroutines.
+// A stream is a feed: the frames published to it, and its connections
+// spread over r3labs streams of at most shardConns each (shard.go), which
+// are created on first join and removed when their last connection has
+// left r3labs (after its request context ended), which is the only safe
+// time: removing an r3labs stream with live subscribers leaks their
+// goroutines.
 //
 // What r3labs carries is a token per event; the event's frame, built once,
 // is on the stream's feed (feed.go).
 type hub struct {
-	sse    *sse.Server
-	tokens atomic.Uint64 // the last token given
+	sse       *sse.Server
+	tokens    atomic.Uint64 // the last token given
+	shardSize int           // the most connections of one r3labs stream: shardConns
+	steps     *stepper      // moves the feeds' sweeps on
 
 	mu     sync.Mutex
-	conns  map[string]int      // stream id -> connections inside r3labs
-	feeds  map[string]*feed    // stream id -> its frames
+	feeds  map[string]*feed    // stream id -> its frames and shards
 	shared map[string][]string // room -> the streams of several rooms that hold it
 }
 
@@ -55,7 +59,11 @@ func newHub() *hub {
 	// that a publisher that outruns the fan-out is held back (with the 64
 	// tokens of each subscriber's channel, after at most 2,048 frames).
 	s.BufferSize = streamTokens
-	return &hub{sse: s, conns: make(map[string]int), feeds: make(map[string]*feed)}
+	h := &hub{sse: s, shardSize: shardConns, feeds: make(map[string]*feed)}
+	if st, err := newStepper(); err == nil {
+		h.steps = st
+	}
+	return h
 }
 
 func streamID(room string) string {
@@ -66,16 +74,19 @@ func streamID(room string) string {
 }
 
 // join registers one connection on the stream of room (a stream key:
-// one room, several joined by roomSep, or none), creating it. at is where
+// one room, several joined by roomSep, or none), creating it, and places
+// it on a shard, whose r3labs stream it is to be served on. at is where
 // the connection starts on the stream's feed f: it takes the frames of
 // the tokens after it.
-func (h *hub) join(room string) (id string, f *feed, at *feedNode) {
-	id = streamID(room)
+func (h *hub) join(room string) (f *feed, s *shard, at *feedNode) {
+	id := streamID(room)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.conns[id] == 0 {
-		h.sse.CreateStream(id)
-		h.feeds[id] = newFeed(h.sse, id, h.tokens.Add(1))
+	f = h.feeds[id]
+	if f == nil {
+		f = newFeed(h.sse, id, h.tokens.Add(1))
+		f.shardSize, f.steps = h.shardSize, h.steps
+		h.feeds[id] = f
 		if strings.Contains(room, roomSep) {
 			if h.shared == nil {
 				h.shared = make(map[string][]string)
@@ -83,28 +94,26 @@ func (h *hub) join(room string) (id string, f *feed, at *feedNode) {
 			eachRoom(room, func(r string) { h.shared[r] = append(h.shared[r], id) })
 		}
 	}
-	h.conns[id]++
-	f = h.feeds[id]
-	return id, f, f.tail.Load()
+	f.members++
+	return f, f.place(), f.tail.Load()
 }
 
-// leave unregisters a connection whose r3labs handler has returned.
-func (h *hub) leave(id string) {
+// leave unregisters a connection of feed f and shard s whose r3labs
+// handler has returned.
+func (h *hub) leave(f *feed, s *shard) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.conns[id]--
-	if h.conns[id] <= 0 {
-		delete(h.conns, id)
-		delete(h.feeds, id)
-		h.sse.RemoveStream(id)
-		if strings.Contains(id, roomSep) {
-			eachRoom(id, func(r string) {
-				h.shared[r] = slices.DeleteFunc(h.shared[r], func(s string) bool { return s == id })
-				if len(h.shared[r]) == 0 {
-					delete(h.shared, r)
-				}
-			})
-		}
+	if !f.leave(s) {
+		return
+	}
+	delete(h.feeds, f.id)
+	if strings.Contains(f.id, roomSep) {
+		eachRoom(f.id, func(r string) {
+			h.shared[r] = slices.DeleteFunc(h.shared[r], func(s string) bool { return s == f.id })
+			if len(h.shared[r]) == 0 {
+				delete(h.shared, r)
+			}
+		})
 	}
 }
 
@@ -163,4 +172,9 @@ func (h *hub) publish(to []*feed, f frame) {
 	}
 }
 
-func (h *hub) close() { h.sse.Close() }
+func (h *hub) close() {
+	h.sse.Close()
+	if h.steps != nil {
+		h.steps.close()
+	}
+}

@@ -69,6 +69,8 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 		ClientID: req.ClientID,
 		Sender:   si.ID,
 	}
+	answered := s.answers.expect(newAnswerKey(si.ID, "", req.ClientID))
+	defer answered()
 	seq, dup, err := s.opts.Log.Publish(r.Context(), m, dedupID(si.ID, req.ClientID))
 	if err != nil {
 		s.opts.History.CancelRoom(req.Room)
@@ -87,7 +89,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	m.ID = history.FormatID(s.logID, seq)
 	s.metrics.messages.WithLabelValues("created").Inc()
-	writeJSON(w, http.StatusCreated, m)
+	writeAnswer(w, http.StatusCreated, m)
 	return nil
 }
 

@@ -178,6 +178,9 @@ type Server struct {
 
 	// stored is the highest sequence the log gave a send of this node.
 	stored atomic.Uint64
+	// answers holds the fan-out of an event sent here until its sender
+	// has the answer.
+	answers answers
 	// logID is the chat log's identity: the ids this server issues name
 	// it, and it accepts only ids that do (history.CheckID).
 	logID string

@@ -123,6 +123,6 @@ func TestStreamOfSeveralRooms(t *testing.T) {
 	wait.For(t, 5*time.Second, "the streams of several rooms gone from the hub", func() bool {
 		n.srv.hub.mu.Lock()
 		defer n.srv.hub.mu.Unlock()
-		return len(n.srv.hub.shared) == 0 && n.srv.hub.conns["a,b"] == 0
+		return len(n.srv.hub.shared) == 0 && n.srv.hub.feeds["a,b"] == nil
 	})
 }
