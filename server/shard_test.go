@@ -181,3 +181,20 @@ func TestSweepSkipsShardsWithNoConnection(t *testing.T) {
 	f.taken(shards[2], n)
 	wait.For(t, 10*time.Second, "the token handed out", func() bool { return f.cur.Load().done.Load() })
 }
+
+// TestStepperGoesOnWithoutThePoller: a step the network poller does not
+// take (here, a stepper with no pipe) is taken after maxDelay.
+func TestStepperGoesOnWithoutThePoller(t *testing.T) {
+	const size = 4
+	f, shards, tokens := shardedFeed(t, size, 2*size, time.Hour)
+	st := &stepper{maxDelay: 5 * time.Millisecond}
+	st.timer = time.AfterFunc(time.Hour, st.take)
+	st.timer.Stop()
+	f.steps = st
+	f.publish(tokens, frame{b: []byte(": x\n\n")})
+	n := f.tail.Load().n
+	for range size {
+		f.taken(shards[0], n)
+	}
+	wait.For(t, 10*time.Second, "the token at the second shard", func() bool { return activeToken(shards[1]) == n })
+}
